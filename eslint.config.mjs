@@ -1,0 +1,39 @@
+// One lint run for the whole workspace. The module-boundary rule is the architecture of
+// DESIGN §2 written as data: who may import whom.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const only = (...types) => types.map((t) => `type:${t}`);
+
+export default [
+  { ignores: ['**/node_modules/**', '**/dist/**', 'libs/contract/src/gen/**', '.nx/**', 'coverage/**', 'bench/**'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parser: tseslint.parser },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:contract', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:ownership', onlyDependOnLibsWithTags: only('contract') },
+            { sourceTag: 'type:owner', onlyDependOnLibsWithTags: only('contract', 'ownership') },
+            { sourceTag: 'type:validation', onlyDependOnLibsWithTags: only('contract', 'ownership', 'owner', 'testkit') },
+            { sourceTag: 'type:sequence', onlyDependOnLibsWithTags: only('contract', 'ownership') },
+            { sourceTag: 'type:store', onlyDependOnLibsWithTags: only('contract', 'testkit') },
+            { sourceTag: 'type:client', onlyDependOnLibsWithTags: only('contract', 'ownership', 'sequence', 'testkit') },
+            { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: only('contract', 'ownership') },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: only('contract', 'ownership', 'owner', 'validation', 'sequence', 'store', 'client', 'testkit') },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: only('contract', 'ownership', 'owner', 'validation', 'sequence', 'store', 'client', 'testkit') },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+];

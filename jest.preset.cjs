@@ -1,0 +1,21 @@
+// Shared jest settings: TypeScript transpiled (type-checking is `npm run typecheck`'s job),
+// path aliases taken from tsconfig.base.json so there is one list of them.
+const path = require('node:path');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const moduleNameMapper = {};
+for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
+  moduleNameMapper[`^${alias}$`] = path.join(__dirname, target);
+}
+
+module.exports = {
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json'), diagnostics: false }],
+  },
+  moduleNameMapper,
+  maxWorkers: 1,
+  testTimeout: 60000,
+};

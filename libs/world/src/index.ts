@@ -1,0 +1,2 @@
+/** The world owner system's description of what it persists. */
+export * from './world-module';
