@@ -38,7 +38,10 @@ export const STORE_CODES = [
 export type SaveCode = (typeof SAVE_CODES)[number];
 export type ErrorCode = SaveCode | (typeof STORE_CODES)[number];
 
-/** Codes that a snapshot itself can break; they are collected together, never short-circuited. */
+/**
+ * Codes that a snapshot itself can break; they are collected together, never short-circuited.
+ * EPOCH_CONFLICT is one too in a Validate answer, where a stale epoch is listed, not a status.
+ */
 export type ViolationCode = Extract<
   SaveCode,
   | 'FORBIDDEN_SOURCE'
@@ -52,6 +55,7 @@ export type ViolationCode = Extract<
   | 'DUPLICATE_ID'
   | 'OWNERSHIP_OVERLAP'
   | 'DANGLING_REFERENCE'
+  | 'EPOCH_CONFLICT'
 >;
 
 /** The domain every ErrorInfo carries. */
@@ -78,21 +82,11 @@ const SAVE_STATUS: Record<SaveCode, status> = {
 };
 
 /**
- * The status of a refused request (what it asked) under a code. Stored-state codes map to
- * DATA_LOSS / FAILED_PRECONDITION on the read path, where the same names mean damage at rest.
+ * The status of a refusal under a code. On the `stored` path (a restore, a verification) the
+ * same names mean damage at rest: DATA_LOSS, except a newer schema (FAILED_PRECONDITION: upgrade
+ * the daemon, nothing is lost) and the not-found and store codes, which keep their own status.
  */
 export function statusOf(code: ErrorCode, path: 'request' | 'stored' = 'request'): status {
-  if (path === 'stored') {
-    switch (code) {
-      case 'UNSUPPORTED_VERSION':
-        return status.FAILED_PRECONDITION; // upgrade the daemon; nothing is lost
-      case 'MIXED_VERSION':
-      case 'MIXED_EPOCH':
-      case 'MISSING_COMPONENT':
-      case 'DIGEST_MISMATCH':
-        return status.DATA_LOSS;
-    }
-  }
   switch (code) {
     case 'WORLD_NOT_FOUND':
     case 'EPOCH_NOT_FOUND':
@@ -103,9 +97,9 @@ export function statusOf(code: ErrorCode, path: 'request' | 'stored' = 'request'
     case 'STORE_UNAVAILABLE':
     case 'COMMIT_OUTCOME_UNKNOWN':
       return status.UNAVAILABLE;
-    default:
-      return SAVE_STATUS[code];
   }
+  if (path === 'stored') return code === 'UNSUPPORTED_VERSION' ? status.FAILED_PRECONDITION : status.DATA_LOSS;
+  return SAVE_STATUS[code];
 }
 
 /** Position of a code in the precedence order (unknown codes sort last). */

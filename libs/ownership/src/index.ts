@@ -3,3 +3,5 @@ export * from './registry';
 export * from './owner-module';
 export * from './field-path';
 export * from './field-rules';
+export * from './check-module';
+export * from './embedded-types';

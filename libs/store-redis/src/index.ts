@@ -1,1 +1,25 @@
-export const y = 1;
+/**
+ * store-redis: persistd's Redis persistence — the epoch key layout, the WATCH/MULTI/EXEC commit,
+ * atomic reads and retention (DESIGN §5). It stores bytes and epochs and never looks inside a
+ * chunk; game rules live elsewhere.
+ */
+export { type StoreSettings } from './settings';
+export { worldKeys, type WorldKeys } from './keys';
+export { StoreError, isStoreError, type StoreErrorCode } from './store-error';
+export { mapRedisFailure, type FailurePhase } from './redis-failures';
+export { createReadConnection, createCommitConnection, whenReady, CONNECTION_DEFAULTS, type RedisConnectionConfig } from './connections';
+export { CommitPool, type CommitPoolOptions, type CommitLease } from './commit-pool';
+export {
+  commitEpoch,
+  MAX_COMMIT_ATTEMPTS,
+  type Chunk,
+  type CommitInput,
+  type CommitResult,
+  type AttemptInfo,
+  type WatchedInfo,
+} from './commit';
+export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext } from './read';
+export { type RequestRecord } from './request-record';
+export { LEFTOVER_WINDOW } from './retention';
+export { BATCH_LIMITS } from './batches';
+export { RedisStore, type RedisStoreOptions } from './redis-store';

@@ -1,0 +1,88 @@
+/**
+ * Every setting of the daemon, defined once (DESIGN §6): its flag, its environment variable, its
+ * default and how it is read. The README's configuration table is generated from this list
+ * (`npm run docs:config`), and a test checks that they match.
+ */
+
+export interface SettingDef<T> {
+  /** Environment variable; the flag is derived from it (PERSISTD_KEY_PREFIX -> --key-prefix). */
+  env: string;
+  default: string | undefined;
+  doc: string;
+  /** Never printed, never logged. */
+  secret?: boolean;
+  parse(raw: string | undefined, name: string): T;
+}
+
+/** A bad setting: the daemon refuses to start and says which and why. */
+export class ConfigError extends Error {}
+
+const text = (raw: string | undefined) => raw ?? '';
+const optional = (raw: string | undefined) => (raw === undefined || raw === '' ? undefined : raw);
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (raw: string | undefined, name: string): number => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw ?? '') || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: string | undefined, name: string): T => {
+    if (!values.includes(raw as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+    return raw as T;
+  };
+const pattern =
+  (re: RegExp) =>
+  (raw: string | undefined, name: string): string => {
+    if (!re.test(raw ?? '')) throw new ConfigError(`${name} must match ${re.source}, got ${JSON.stringify(raw)}`);
+    return raw!;
+  };
+
+const def = <T>(d: SettingDef<T>) => d;
+
+export const SETTINGS = {
+  listen: def({ env: 'PERSISTD_LISTEN', default: '127.0.0.1:50051', doc: 'gRPC address (host:port); loopback only unless TLS or tokens are configured', parse: text }),
+  redisUrl: def({ env: 'PERSISTD_REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'single Redis', secret: true, parse: text }),
+  keyPrefix: def({ env: 'PERSISTD_KEY_PREFIX', default: 'caelmor', doc: 'first part of every key; `^[A-Za-z0-9._-]{1,32}$`', parse: pattern(/^[A-Za-z0-9._-]{1,32}$/) }),
+  retention: def({ env: 'PERSISTD_RETENTION', default: '3', doc: 'committed epochs kept per world', parse: integer(1, 1000) }),
+  maxMessageBytes: def({ env: 'PERSISTD_MAX_MESSAGE_BYTES', default: '67108864', doc: "largest request accepted (a large world's save exceeds grpc-js's 4 MiB default)", parse: integer(1024, 2 ** 31 - 1) }),
+  restoreVerify: def({ env: 'PERSISTD_RESTORE_VERIFY', default: 'digest', doc: '`digest` (meta, chunk ids, SHA-256) or `full` (also every structural rule)', parse: oneOf('digest', 'full') }),
+  requestTtl: def({ env: 'PERSISTD_REQUEST_TTL', default: '86400', doc: 'seconds a committed request id is remembered', parse: integer(1) }),
+  stageTtl: def({ env: 'PERSISTD_STAGE_TTL', default: '600', doc: 'seconds a staged chunk lives before its commit', parse: integer(1) }),
+  redisUsername: def({ env: 'PERSISTD_REDIS_USERNAME', default: undefined, doc: 'Redis ACL user; never logged', secret: true, parse: optional }),
+  redisPassword: def({ env: 'PERSISTD_REDIS_PASSWORD', default: undefined, doc: 'Redis password; never logged', secret: true, parse: optional }),
+  logLevel: def({ env: 'PERSISTD_LOG_LEVEL', default: 'info', doc: 'pino level', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') }),
+  logFormat: def({ env: 'PERSISTD_LOG_FORMAT', default: 'json', doc: '`json` or `pretty`', parse: oneOf('json', 'pretty') }),
+} as const;
+
+export type Settings = { [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['parse']> };
+
+/** `PERSISTD_KEY_PREFIX` -> `--key-prefix`. */
+export function flagOf(env: string): string {
+  return '--' + env.replace(/^PERSISTD_/, '').toLowerCase().replace(/_/g, '-');
+}
+
+/**
+ * Reads every setting: a flag (`--name value` or `--name=value`) wins over its variable, which
+ * wins over the default. Unknown flags are refused, so a typo never runs with a default.
+ */
+export function loadSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
+  const flags = new Map<string, string>();
+  const known = new Map(Object.values(SETTINGS).map((d) => [flagOf(d.env), d]));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!known.has(name)) throw new ConfigError(`unknown flag ${name}`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`flag ${name} needs a value`);
+    flags.set(name, value);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, d] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, SettingDef<unknown>][]) {
+    const raw = flags.get(flagOf(d.env)) ?? env[d.env] ?? d.default;
+    out[key] = d.parse(raw, flags.has(flagOf(d.env)) ? flagOf(d.env) : d.env);
+  }
+  return out as Settings;
+}

@@ -1,0 +1,51 @@
+import { create } from '@bufbuild/protobuf';
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import { ActivationEligibilitySchema, ActivationState, RestorePhase, RestoreRequestSchema, type RestoreResponse } from '@persistd/contract';
+import { OWNER_SYSTEMS } from '@persistd/ownership';
+import { RestoreSequence } from '@persistd/restore-sequence';
+import { frameActivationMessage, frameSectionMessage, verifyStoredEpoch } from '@persistd/validation';
+import type { RpcContext } from './context';
+import { decodeRequest } from './decode-request';
+import { Refusal } from './refusal';
+import { requireWorldId } from './world-id';
+
+/**
+ * Restore: read the epoch, verify all of it, and only then stream it in phase order — stored
+ * chunks framed as section messages without decoding a record, activation last with every system
+ * INACTIVE (DESIGN §1, §5). A refusal therefore always comes before the first message.
+ */
+export async function restore(ctx: RpcContext, call: ServerWritableStream<Buffer, Uint8Array>): Promise<void> {
+  ctx.principalOf(call.metadata);
+  const req = decodeRequest(RestoreRequestSchema, call.request);
+  requireWorldId(req.worldId);
+  const stored = await ctx.store.readEpoch(req.worldId, req.epoch);
+  const finding = verifyStoredEpoch(stored, ctx.verifyMode);
+  if (finding) {
+    throw finding.violations.length > 0 ? Refusal.ofViolations(finding.violations, true) : new Refusal(finding.code, finding.message, { stored: true });
+  }
+
+  const { meta, epoch } = stored;
+  const sequence = new RestoreSequence();
+  const send = async (phaseMessage: { phase: RestoreResponse['phase']; payloadCase: RestoreResponse['payload']['case'] }, bytes: Uint8Array) => {
+    sequence.accept(phaseMessage.phase, phaseMessage.payloadCase);
+    if (call.cancelled) throw new Refusal('STORE_UNAVAILABLE', 'client cancelled the restore');
+    if (!call.write(bytes)) await new Promise<void>((resolve) => call.once('drain', resolve));
+  };
+  for (const [i, entry] of OWNER_SYSTEMS.entries()) {
+    const header = { sourceEpoch: epoch, schemaVersion: meta.schemaVersion, worldId: meta.worldId, contentVersion: meta.contentVersion };
+    for (const id of meta.sections[i].chunkIds) {
+      await send({ phase: entry.phase, payloadCase: entry.section }, frameSectionMessage(entry.system, epoch, header, stored.chunks.get(id)!));
+    }
+  }
+  const activation = create(ActivationEligibilitySchema, {
+    worldId: meta.worldId,
+    epoch,
+    digest: meta.digest,
+    contentDigest: meta.contentDigest,
+    schemaVersion: meta.schemaVersion,
+    counts: meta.counts,
+    systems: OWNER_SYSTEMS.map((e) => ({ system: e.system, state: ActivationState.INACTIVE })),
+  });
+  await send({ phase: RestorePhase.ACTIVATION, payloadCase: 'activation' }, frameActivationMessage(epoch, activation));
+  sequence.finish();
+}

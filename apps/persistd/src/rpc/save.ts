@@ -1,0 +1,48 @@
+import { create } from '@bufbuild/protobuf';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { SaveRequestSchema, SaveResponseSchema, type SaveResponse } from '@persistd/contract';
+import { prepareEpoch, sealEpochMeta, validateSnapshot } from '@persistd/validation';
+import type { RpcContext } from './context';
+import { decodeRequest } from './decode-request';
+import { DeadlinePassed, Refusal } from './refusal';
+import { deadlineOf } from './deadline';
+
+/**
+ * Save: validate, then commit as epoch N+1 or nothing (DESIGN §4 precedence: malformed →
+ * violations → REQUEST_ID_REUSED → EPOCH_CONFLICT; the last two come from the commit itself).
+ */
+export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>): Promise<SaveResponse> {
+  const principal = ctx.principalOf(call.metadata);
+  const req = decodeRequest(SaveRequestSchema, call.request);
+  const violations = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot, requestId: req.requestId });
+  if (violations.length > 0) throw Refusal.ofViolations(violations);
+
+  return ctx.queue.run(req.worldId, async () => {
+    const prepared = prepareEpoch(req.snapshot!, { worldId: req.worldId, requestId: req.requestId, principal, committedAtMs: BigInt(Date.now()) });
+    const result = await ctx.store.commit({
+      worldId: req.worldId,
+      expectedEpoch: req.expectedEpoch,
+      requestId: req.requestId,
+      contentDigest: prepared.contentDigest,
+      chunks: prepared.chunks,
+      sealMeta: (epoch) => sealEpochMeta(prepared.unsealed, epoch),
+      deadlineMs: deadlineOf(call),
+    });
+    const answer = (epoch: bigint, digest: string, replayed: boolean) =>
+      create(SaveResponseSchema, { worldId: req.worldId, committedEpoch: epoch, digest, contentDigest: prepared.contentDigest, counts: prepared.counts, replayed });
+    switch (result.kind) {
+      case 'committed':
+        return answer(result.epoch, result.digest, false);
+      case 'replayed':
+        return answer(result.epoch, result.digest, true);
+      case 'request-id-reused':
+        throw new Refusal('REQUEST_ID_REUSED', `request_id ${req.requestId} committed epoch ${result.epoch} with other content`);
+      case 'conflict':
+        throw new Refusal('EPOCH_CONFLICT', `expected epoch ${req.expectedEpoch}, committed epoch is ${result.committedEpoch}`, {
+          metadata: { committed_epoch: String(result.committedEpoch), expected_epoch: String(req.expectedEpoch) },
+        });
+      case 'deadline-exceeded':
+        throw new DeadlinePassed('deadline passed before the commit; nothing was committed');
+    }
+  });
+}

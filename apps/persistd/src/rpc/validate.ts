@@ -1,0 +1,24 @@
+import { create } from '@bufbuild/protobuf';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { OwnerSystem, ValidateRequestSchema, ValidateResponseSchema, ViolationSchema, type ValidateResponse } from '@persistd/contract';
+import { sortViolations, validateSnapshot, type RuleViolation } from '@persistd/validation';
+import type { RpcContext } from './context';
+import { decodeRequest } from './decode-request';
+
+/**
+ * Validate: every Save check, nothing committed. A stale expected_epoch is reported as an
+ * EPOCH_CONFLICT violation in the list, not as a status (DESIGN §3).
+ */
+export async function validate(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>): Promise<ValidateResponse> {
+  ctx.principalOf(call.metadata);
+  const req = decodeRequest(ValidateRequestSchema, call.request);
+  const violations: RuleViolation[] = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot });
+  if (!violations.some((v) => v.path === 'world_id')) {
+    const committed = await ctx.store.readCommittedEpoch(req.worldId);
+    if (committed !== req.expectedEpoch) {
+      violations.push({ code: 'EPOCH_CONFLICT', system: OwnerSystem.UNSPECIFIED, recordId: '', path: 'expected_epoch', message: `expected epoch ${req.expectedEpoch}, committed epoch is ${committed}` });
+    }
+  }
+  const sorted = sortViolations(violations);
+  return create(ValidateResponseSchema, { accepted: sorted.length === 0, violations: sorted.map((v) => create(ViolationSchema, v)) });
+}

@@ -1,0 +1,35 @@
+/**
+ * Bounds for multi-key round trips. Each batch is one pipeline or one MGET: large enough to keep
+ * round trips few, small enough that one reply never builds a huge buffer in Redis or in Node and
+ * never stalls other clients (DESIGN §7).
+ */
+export const BATCH_LIMITS = {
+  /** Keys per batch. */
+  maxKeys: 64,
+  /** Bytes of values per batch when the sizes are known (staging). */
+  maxBytes: 16 * 1024 * 1024,
+  /**
+   * Keys per MGET of chunks, whose sizes are unknown until read: chunks are cut at 1 MiB
+   * (DESIGN §5), so 16 keeps a reply near 16 MiB.
+   */
+  maxChunkKeysPerRead: 16,
+} as const;
+
+/** Splits `items` in order into batches of at most `maxKeys` items and (except a lone item) `maxBytes` bytes. */
+export function batchesOf<T>(items: readonly T[], sizeOf: (item: T) => number, maxKeys: number, maxBytes = Infinity): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (current.length > 0 && (current.length >= maxKeys || bytes + size > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}

@@ -1,0 +1,313 @@
+/**
+ * The commit: one world's epoch N+1 made visible all at once (DESIGN §5 "Commit").
+ *
+ * Keys touched (worldKeys(P, w)):
+ *   P:{w}:epoch            read, WATCHed, SET to N+1
+ *   P:{w}:chunk:<id>       SET NX EX <stage TTL> (staging), WATCHed, PERSISTed; DELeted once no retained epoch lists it
+ *   P:{w}:meta:<N+1>       SET (encoded EpochMeta from `sealMeta`)
+ *   P:{w}:meta:<k>         read for k in metaWindow(N+1); DELeted when k ≤ N+1-retention
+ *   P:{w}:req:<request_id> read; SET "<epoch> <content_digest> <digest>" EX <request TTL>
+ *
+ * Arguments: the world, the expected committed epoch N, the request id and content digest, every
+ * chunk of the new epoch (bytes + id), and `sealMeta(N+1)`, which builds the meta bytes and digest
+ * once the epoch is known.
+ *
+ * Steps of one attempt, on a connection leased to it alone (commit-pool.ts):
+ *   0. Pre-check, unwatched: GET epoch, GET req. A replay, a reused id or a stale expected epoch is
+ *      answered before any chunk byte is shipped.
+ *   1. Stage: SET chunk NX EX stageTtl, pipelined in bounded batches. An existing chunk is untouched.
+ *   2. WATCH epoch + every chunk key; EXISTS the chunks; GET epoch, GET req; MGET the metas of
+ *      metaWindow (one round trip). A chunk gone (expired, deleted) → UNWATCH, new attempt from 1.
+ *      Request record for this id: same content digest → `replayed`, other → `request-id-reused`.
+ *      Epoch ≠ expected → `conflict`. Deadline passed → `deadline-exceeded` (UNWATCH).
+ *   3. MULTI: PERSIST chunks; SET meta:N+1; SET epoch N+1; SET req EX requestTtl; DEL metas past
+ *      retention (and leftovers from a lowered retention within LEFTOVER_WINDOW); DEL chunks no
+ *      retained epoch lists. The deadline is checked once more right before EXEC. EXEC.
+ *   4. Nil EXEC (a watched key changed): GET epoch, GET req. This request now recorded → `replayed`
+ *      (or `request-id-reused` for other content); epoch moved → `conflict`; unchanged → new
+ *      attempt from 1, at most MAX_COMMIT_ATTEMPTS in all, then STORE_UNAVAILABLE.
+ *   5. Failures: before EXEC is written → STORE_UNAVAILABLE (nothing committed; staged chunks expire
+ *      on their own); after → COMMIT_OUTCOME_UNKNOWN (retry with the same request id resolves it).
+ *      The connection is discarded after any failure.
+ *
+ * The EXEC holds small commands only (no chunk bytes), so it never stalls Redis for other worlds.
+ */
+import { type EpochMeta } from '@persistd/contract';
+import type Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { BATCH_LIMITS, batchesOf } from './batches';
+import type { CommitPool } from './commit-pool';
+import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
+import { parseEpochPointer } from './epoch-pointer';
+import { worldKeys, type WorldKeys } from './keys';
+import { rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
+import { decodeRequestRecord, encodeRequestRecord, type RequestRecord } from './request-record';
+import { metaWindow, planRetention } from './retention';
+import type { StoreSettings } from './settings';
+import { StoreError } from './store-error';
+
+/** One chunk of an epoch. */
+export interface Chunk {
+  /** Lowercase hex SHA-256 of `bytes` (the caller computes it; the store does not look inside). */
+  id: string;
+  bytes: Uint8Array;
+}
+
+/** What a fault-injection hook learns about the attempt it interrupts. */
+export interface AttemptInfo {
+  /** 1 for the first attempt of this commit. */
+  attempt: number;
+}
+
+/** Passed to `onWatched`: lets a test act on the very connection that holds the WATCH. */
+export interface WatchedInfo extends AttemptInfo {
+  /** `CLIENT ID` of the commit connection. */
+  clientId: number;
+}
+
+/** One commit request. */
+export interface CommitInput {
+  worldId: string;
+  /** The epoch the snapshot descends from; 0n = never saved. */
+  expectedEpoch: bigint;
+  /** Idempotency key. */
+  requestId: string;
+  /** content_digest of the snapshot (DESIGN §5 "Digests"). */
+  contentDigest: string;
+  /** Every chunk of the new epoch, unique by id (duplicates are stored once). */
+  chunks: readonly Chunk[];
+  /**
+   * Builds the encoded EpochMeta for epoch N+1 and its digest; called once the epoch is known.
+   * Its sections must list exactly the ids of `chunks`.
+   */
+  sealMeta(epoch: bigint): { bytes: Uint8Array; digest: string };
+  /** A `Date.now()` deadline, checked before WATCH and right before EXEC; once passed nothing is committed. */
+  deadlineMs?: number;
+  /** Test hook: called after staging, before WATCH (fault tests). */
+  onStaged?: (info: AttemptInfo) => Promise<void> | void;
+  /** Test hook: called after WATCH and every check, before MULTI (fault tests). */
+  onWatched?: (info: WatchedInfo) => Promise<void> | void;
+}
+
+/** Every outcome of a commit that Redis answered. Failures are thrown as StoreError. */
+export type CommitResult =
+  | { kind: 'committed'; epoch: bigint; digest: string }
+  /** Same request id, same content digest: the original commit's epoch and digest. */
+  | { kind: 'replayed'; epoch: bigint; digest: string }
+  /** Same request id, other content digest (REQUEST_ID_REUSED). */
+  | { kind: 'request-id-reused'; epoch: bigint }
+  /** The committed epoch is not the expected one (EPOCH_CONFLICT). */
+  | { kind: 'conflict'; committedEpoch: bigint }
+  /** The deadline passed; nothing was committed. */
+  | { kind: 'deadline-exceeded' };
+
+/** Attempts per commit when a watched chunk keeps changing (step 4) or vanishing (step 2). */
+export const MAX_COMMIT_ATTEMPTS = 5;
+
+type AttemptOutcome = CommitResult | { kind: 'retry'; why: 'chunk-missing' | 'exec-aborted' };
+
+/** Mutable record of where an attempt is, read by the failure mapping and the pool. */
+interface Progress {
+  phase: FailurePhase;
+  /** The connection holds no WATCH/MULTI: an EXEC or UNWATCH reply was received (or none was sent). */
+  clean: boolean;
+}
+
+/** Commits `input` as epoch expectedEpoch+1 (see the header for steps and outcomes). */
+export async function commitEpoch(pool: CommitPool, settings: StoreSettings, input: CommitInput): Promise<CommitResult> {
+  const plan = preparePlan(settings, input);
+  if (deadlinePassed(input)) return { kind: 'deadline-exceeded' };
+  for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+    const lease = await pool.lease();
+    const progress: Progress = { phase: 'before-exec', clean: false };
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await attemptCommit(lease.conn, plan, input, attempt, progress);
+    } catch (e) {
+      lease.release(false);
+      rethrowAsStoreError(e, progress.phase);
+    }
+    lease.release(progress.clean);
+    if (outcome.kind !== 'retry') return outcome;
+  }
+  throw unavailable('retries-exhausted', `commit of ${input.worldId} gave up after ${MAX_COMMIT_ATTEMPTS} attempts (watched chunks kept changing)`);
+}
+
+/** Everything an attempt needs that does not depend on Redis: computed once per commit. */
+interface Plan {
+  settings: StoreSettings;
+  keys: WorldKeys;
+  reqKey: string;
+  chunks: Chunk[];
+  chunkKeys: string[];
+  newEpoch: bigint;
+  /** Filled by the first attempt that reaches step 3; sealMeta runs once. */
+  sealed?: { bytes: Uint8Array; digest: string };
+}
+
+function preparePlan(settings: StoreSettings, input: CommitInput): Plan {
+  if (input.expectedEpoch < 0n) throw new RangeError('store-redis: expectedEpoch is negative');
+  const keys = worldKeys(settings.prefix, input.worldId);
+  const byId = new Map<string, Chunk>();
+  for (const c of input.chunks) if (!byId.has(c.id)) byId.set(c.id, c);
+  const chunks = [...byId.values()];
+  return {
+    settings,
+    keys,
+    reqKey: keys.req(input.requestId),
+    chunks,
+    chunkKeys: chunks.map((c) => keys.chunk(c.id)),
+    newEpoch: input.expectedEpoch + 1n,
+  };
+}
+
+async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attempt: number, progress: Progress): Promise<AttemptOutcome> {
+  const { keys, reqKey, settings } = plan;
+
+  // 0. Pre-check, unwatched: no chunk bytes go out for a save that cannot commit.
+  const [pointerRaw, reqRaw] = await run(conn.pipeline().get(keys.epoch).get(reqKey));
+  const early = judge(input, parseEpochPointer(pointerRaw as string | null, keys.epoch), readRecord(reqRaw, reqKey));
+  if (early) return finish(progress, early);
+
+  // 1. Stage.
+  for (const batch of batchesOf(plan.chunks, (c) => c.bytes.byteLength, BATCH_LIMITS.maxKeys, BATCH_LIMITS.maxBytes)) {
+    const p = conn.pipeline();
+    for (const c of batch) p.set(keys.chunk(c.id), Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength), 'EX', settings.stageTtlSeconds, 'NX');
+    await run(p);
+  }
+  await input.onStaged?.({ attempt });
+  if (deadlinePassed(input)) return finish(progress, { kind: 'deadline-exceeded' });
+
+  // 2. WATCH and check, one round trip. From here until EXEC/UNWATCH the connection is not clean.
+  const window = metaWindow(plan.newEpoch, settings.retention);
+  const p = conn.pipeline().watch(keys.epoch, ...plan.chunkKeys);
+  if (plan.chunkKeys.length > 0) p.exists(...plan.chunkKeys);
+  p.get(keys.epoch).get(reqKey);
+  if (window.length > 0) p.mgetBuffer(...window.map((e) => keys.meta(e)));
+  const replies = await run(p);
+  let i = 1;
+  const present = plan.chunkKeys.length > 0 ? Number(replies[i++]) : 0;
+  const committed = parseEpochPointer(replies[i++] as string | null, keys.epoch);
+  const record = readRecord(replies[i++], reqKey);
+  const metaValues = window.length > 0 ? (replies[i++] as Array<Buffer | null>) : [];
+
+  if (present < plan.chunkKeys.length) {
+    return unwatch(conn, progress, { kind: 'retry', why: 'chunk-missing' } as const);
+  }
+  const refusal = judge(input, committed, record);
+  if (refusal) return unwatch(conn, progress, refusal);
+  if (deadlinePassed(input)) return unwatch(conn, progress, { kind: 'deadline-exceeded' });
+
+  const sealed = (plan.sealed ??= sealChecked(input, plan));
+  const metas = new Map<bigint, Uint8Array>();
+  window.forEach((epoch, k) => {
+    const bytes = metaValues[k];
+    if (bytes) metas.set(epoch, bytes);
+  });
+  const retention = planRetention({
+    newEpoch: plan.newEpoch,
+    retention: settings.retention,
+    newChunkIds: plan.chunks.map((c) => c.id),
+    metas,
+    keyOf: keys.meta,
+  });
+
+  if (input.onWatched) {
+    const clientId = Number(await conn.client('ID'));
+    await input.onWatched({ attempt, clientId });
+  }
+
+  // 3. MULTI … EXEC: small commands only.
+  const m = conn.multi();
+  for (const key of plan.chunkKeys) m.persist(key);
+  m.set(keys.meta(plan.newEpoch), Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
+  m.set(keys.epoch, plan.newEpoch.toString());
+  m.set(reqKey, encodeRequestRecord({ epoch: plan.newEpoch, contentDigest: input.contentDigest, digest: sealed.digest }), 'EX', settings.requestTtlSeconds);
+  if (retention.dropMetas.length > 0) m.del(...retention.dropMetas.map((e) => keys.meta(e)));
+  for (const batch of batchesOf(retention.dropChunks, () => 0, BATCH_LIMITS.maxKeys)) m.del(...batch.map((id) => keys.chunk(id)));
+
+  if (deadlinePassed(input)) return unwatch(conn, progress, { kind: 'deadline-exceeded' });
+  // ioredis writes MULTI…EXEC in one synchronous burst when the socket is ready, or refuses it all
+  // locally when not; a connection that dropped after WATCH is caught here, before anything is sent.
+  if (conn.status !== 'ready') throw unavailable('connection-closed', `the commit connection is ${conn.status} after WATCH; nothing was sent`);
+  progress.phase = 'after-exec';
+  const results = await m.exec();
+
+  if (results === null) {
+    // 4. Nil EXEC: Redis ran nothing, and EXEC cleared the WATCH.
+    progress.phase = 'before-exec';
+    const [again, againReq] = await run(conn.pipeline().get(keys.epoch).get(reqKey));
+    const moved = judge(input, parseEpochPointer(again as string | null, keys.epoch), readRecord(againReq, reqKey));
+    return finish(progress, moved ?? { kind: 'retry', why: 'exec-aborted' });
+  }
+  const failed = results.find(([err]) => err);
+  if (failed) {
+    // Redis ran the transaction but one command in it failed: state is not what we meant.
+    throw new StoreError('COMMIT_OUTCOME_UNKNOWN', `a command inside EXEC failed: ${failed[0]!.message}`, {
+      metadata: { failure: 'exec-command-error' },
+      cause: failed[0],
+    });
+  }
+  return finish(progress, { kind: 'committed', epoch: plan.newEpoch, digest: sealed.digest });
+}
+
+/**
+ * The answer that stops a commit before it writes, or undefined to go on. Precedence (DESIGN §4):
+ * a recorded request (replayed / request-id-reused) before EPOCH_CONFLICT, so a retry after an
+ * unknown outcome is answered with the original commit even though the epoch has moved.
+ */
+function judge(input: CommitInput, committed: bigint, record: RequestRecord | undefined): CommitResult | undefined {
+  if (record) {
+    return record.contentDigest === input.contentDigest
+      ? { kind: 'replayed', epoch: record.epoch, digest: record.digest }
+      : { kind: 'request-id-reused', epoch: record.epoch };
+  }
+  if (committed !== input.expectedEpoch) return { kind: 'conflict', committedEpoch: committed };
+  return undefined;
+}
+
+function readRecord(value: unknown, key: string): RequestRecord | undefined {
+  return value === null || value === undefined ? undefined : decodeRequestRecord(String(value), key);
+}
+
+/** Calls sealMeta once and checks the meta lists exactly the chunks being committed. */
+function sealChecked(input: CommitInput, plan: Plan): { bytes: Uint8Array; digest: string } {
+  const sealed = input.sealMeta(plan.newEpoch);
+  let meta: EpochMeta;
+  try {
+    meta = decodeEpochMeta(sealed.bytes, plan.keys.meta(plan.newEpoch));
+  } catch (cause) {
+    throw new Error('store-redis: sealMeta returned bytes that are not an EpochMeta', { cause });
+  }
+  const listed = new Set(chunkIdsOf(meta));
+  const given = new Set(plan.chunks.map((c) => c.id));
+  if (listed.size !== given.size || [...listed].some((id) => !given.has(id))) {
+    throw new Error('store-redis: sealMeta lists other chunk ids than CommitInput.chunks');
+  }
+  return sealed;
+}
+
+function deadlinePassed(input: CommitInput): boolean {
+  return input.deadlineMs !== undefined && Date.now() >= input.deadlineMs;
+}
+
+function finish<T extends AttemptOutcome>(progress: Progress, outcome: T): T {
+  progress.clean = true;
+  return outcome;
+}
+
+/** Ends an attempt that holds a WATCH without committing; the UNWATCH reply makes the connection clean. */
+async function unwatch<T extends AttemptOutcome>(conn: Redis, progress: Progress, outcome: T): Promise<T> {
+  await conn.unwatch();
+  return finish(progress, outcome);
+}
+
+/** Runs a pipeline and returns its replies, throwing the first error in it. */
+async function run(p: ChainableCommander): Promise<unknown[]> {
+  const results = await p.exec();
+  if (!results) throw new Error('Connection is closed.');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * Reads of committed state (DESIGN §5 "Read"), on the shared read connection.
+ *
+ * Keys read: P:{w}:epoch, P:{w}:meta:<N>, P:{w}:chunk:<id> (MGET in batches), P:{w}:req:<id>.
+ * Nothing here verifies hashes or digests — the validation lib does, before anything is sent —
+ * and nothing looks inside a chunk. What this module guarantees is that the bytes it returns
+ * belong to one committed, retained epoch, or it says why not:
+ *   pointer absent                                   → WORLD_NOT_FOUND
+ *   epoch above the pointer, or past retention       → EPOCH_NOT_FOUND
+ *   meta/chunk absent while the pointer moved on     → read again (bounded), then as above
+ *   meta/chunk absent for an epoch still retained    → MISSING_COMPONENT
+ *   meta bytes that do not decode as EpochMeta       → DIGEST_MISMATCH
+ *   Redis unreachable                                → STORE_UNAVAILABLE
+ */
+import type { EpochMeta } from '@persistd/contract';
+import type Redis from 'ioredis';
+import { BATCH_LIMITS, batchesOf } from './batches';
+import type { StoreSettings } from './settings';
+import { whenReady } from './connections';
+import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
+import { parseEpochPointer } from './epoch-pointer';
+import { worldKeys } from './keys';
+import { rethrowAsStoreError, unavailable } from './redis-failures';
+import { decodeRequestRecord, type RequestRecord } from './request-record';
+import { isRetained } from './retention';
+import { StoreError } from './store-error';
+
+/** One retained epoch as stored: the meta (bytes as stored, and decoded) and every chunk it lists. */
+export interface StoredEpoch {
+  worldId: string;
+  epoch: bigint;
+  /** The meta exactly as stored (its digest is checked over these bytes). */
+  metaBytes: Uint8Array;
+  meta: EpochMeta;
+  /** Chunk id → bytes as stored, for every id the meta's sections list. */
+  chunks: Map<string, Uint8Array>;
+}
+
+/** What the read functions run on. */
+export interface ReadContext {
+  redis: Redis;
+  settings: StoreSettings;
+  /** How long a read waits for a connection that is still connecting. */
+  readyTimeoutMs: number;
+}
+
+/** Passes of readEpoch when the pointer moves under it; past this the read gives up as unavailable. */
+export const MAX_READ_PASSES = 4;
+
+/** Runs a read, mapping every Redis failure to STORE_UNAVAILABLE. */
+async function reading<T>(ctx: ReadContext, body: () => Promise<T>): Promise<T> {
+  try {
+    await whenReady(ctx.redis, ctx.readyTimeoutMs);
+    return await body();
+  } catch (e) {
+    rethrowAsStoreError(e, 'before-exec');
+  }
+}
+
+/** The committed epoch of a world; 0n if it was never saved. */
+export async function readCommittedEpoch(ctx: ReadContext, worldId: string): Promise<bigint> {
+  const keys = worldKeys(ctx.settings.prefix, worldId);
+  return reading(ctx, async () => parseEpochPointer(await ctx.redis.get(keys.epoch), keys.epoch));
+}
+
+/**
+ * The retained epochs, ascending: of the last `retention` epochs up to the pointer, those whose
+ * meta exists (one EXISTS each, a bounded window — never a SCAN).
+ */
+export async function retainedEpochs(ctx: ReadContext, worldId: string): Promise<bigint[]> {
+  const keys = worldKeys(ctx.settings.prefix, worldId);
+  return reading(ctx, async () => {
+    const pointer = parseEpochPointer(await ctx.redis.get(keys.epoch), keys.epoch);
+    const window: bigint[] = [];
+    for (let e = pointer; e >= 1n && isRetained(e, pointer, ctx.settings.retention); e--) window.unshift(e);
+    if (window.length === 0) return [];
+    const p = ctx.redis.pipeline();
+    for (const e of window) p.exists(keys.meta(e));
+    const results = (await p.exec()) ?? [];
+    return window.filter((_, i) => {
+      const [err, n] = results[i] ?? [new Error('Connection is closed.'), 0];
+      if (err) throw err;
+      return Number(n) === 1;
+    });
+  });
+}
+
+/** The record of a committed request id, if it is still remembered. */
+export async function readRequest(ctx: ReadContext, worldId: string, requestId: string): Promise<RequestRecord | undefined> {
+  const keys = worldKeys(ctx.settings.prefix, worldId);
+  const key = keys.req(requestId);
+  return reading(ctx, async () => {
+    const value = await ctx.redis.get(key);
+    return value === null ? undefined : decodeRequestRecord(value, key);
+  });
+}
+
+/**
+ * Epoch `epoch` of a world (0n = the committed one), with every chunk its meta lists — or none
+ * when `withChunks` is false (status answers need the meta alone).
+ */
+export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint, withChunks = true): Promise<StoredEpoch> {
+  if (epoch < 0n) throw new RangeError('store-redis: epoch is negative');
+  const keys = worldKeys(ctx.settings.prefix, worldId);
+  const { redis, settings } = ctx;
+  const readPointer = async () => parseEpochPointer(await redis.get(keys.epoch), keys.epoch);
+
+  return reading(ctx, async () => {
+    for (let pass = 0; pass < MAX_READ_PASSES; pass++) {
+      const pointer = await readPointer();
+      if (pointer === 0n) throw new StoreError('WORLD_NOT_FOUND', `world ${worldId} was never saved`, { metadata: { world_id: worldId } });
+      const target = epoch === 0n ? pointer : epoch;
+      if (target > pointer) {
+        throw notFound(worldId, target, `epoch ${target} of ${worldId} is above the committed epoch ${pointer}`);
+      }
+      if (!isRetained(target, pointer, settings.retention)) {
+        throw notFound(worldId, target, `epoch ${target} of ${worldId} is no longer retained (committed ${pointer}, retention ${settings.retention})`);
+      }
+
+      const metaKey = keys.meta(target);
+      const metaBytes = await redis.getBuffer(metaKey);
+      if (!metaBytes) {
+        if ((await readPointer()) !== pointer) continue; // a commit moved on and may have dropped it: look again
+        throw missing(worldId, target, `meta of retained epoch ${target} is absent`, { component: 'meta', key: metaKey });
+      }
+      const meta = decodeEpochMeta(metaBytes, metaKey);
+
+      const chunks = new Map<string, Uint8Array>();
+      if (!withChunks) return { worldId, epoch: target, metaBytes, meta, chunks };
+      const absent: string[] = [];
+      for (const batch of batchesOf(chunkIdsOf(meta), () => 0, BATCH_LIMITS.maxChunkKeysPerRead)) {
+        const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
+        batch.forEach((id, i) => {
+          const bytes = values[i];
+          if (bytes) chunks.set(id, bytes);
+          else absent.push(id);
+        });
+      }
+      if (absent.length > 0) {
+        if ((await readPointer()) !== pointer) continue; // retention may have dropped this epoch meanwhile
+        throw missing(worldId, target, `chunk ${absent[0]} of retained epoch ${target} is absent`, { component: 'chunk', chunk_id: absent[0]! });
+      }
+      return { worldId, epoch: target, metaBytes, meta, chunks };
+    }
+    throw unavailable('pointer-moving', `the committed epoch of ${worldId} kept moving during ${MAX_READ_PASSES} reads`);
+  });
+}
+
+function notFound(worldId: string, epoch: bigint, message: string): StoreError {
+  return new StoreError('EPOCH_NOT_FOUND', message, { metadata: { world_id: worldId, epoch: epoch.toString() } });
+}
+
+function missing(worldId: string, epoch: bigint, message: string, extra: Record<string, string>): StoreError {
+  return new StoreError('MISSING_COMPONENT', message, { metadata: { world_id: worldId, epoch: epoch.toString(), ...extra } });
+}

@@ -1,0 +1,106 @@
+import type Redis from 'ioredis';
+import { commitEpoch, type CommitInput, type CommitResult } from './commit';
+import type { StoreSettings } from './settings';
+import { CommitPool, type CommitPoolOptions } from './commit-pool';
+import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
+import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type StoredEpoch } from './read';
+import { rethrowAsStoreError } from './redis-failures';
+import type { RequestRecord } from './request-record';
+
+/** Everything a RedisStore is made from. */
+export interface RedisStoreOptions {
+  redis: RedisConnectionConfig;
+  settings: StoreSettings;
+  /** Commit connection pool sizes. */
+  pool?: CommitPoolOptions;
+}
+
+const PREFIX = /^[A-Za-z0-9._-]{1,32}$/;
+
+function checkSettings(s: StoreSettings): void {
+  if (!PREFIX.test(s.prefix)) throw new RangeError(`store-redis: prefix ${JSON.stringify(s.prefix)} must match ${PREFIX}`);
+  for (const [name, v] of [
+    ['retention', s.retention],
+    ['requestTtlSeconds', s.requestTtlSeconds],
+    ['stageTtlSeconds', s.stageTtlSeconds],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`store-redis: ${name} must be a positive integer, got ${v}`);
+  }
+}
+
+/**
+ * The persistence store over one standalone Redis: commits on dedicated, pooled connections and
+ * reads on one shared connection. It knows bytes and epochs, never game rules. Every expected
+ * failure is a StoreError; every other outcome of a commit is a CommitResult.
+ */
+export class RedisStore {
+  private readonly read: Redis;
+  private readonly pool: CommitPool;
+  private readonly ctx: ReadContext;
+  readonly settings: Readonly<StoreSettings>;
+
+  constructor(options: RedisStoreOptions) {
+    checkSettings(options.settings);
+    this.settings = Object.freeze({ ...options.settings });
+    this.read = createReadConnection(options.redis);
+    this.pool = new CommitPool(options.redis, options.pool);
+    this.ctx = {
+      redis: this.read,
+      settings: this.settings,
+      readyTimeoutMs: options.redis.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs,
+    };
+  }
+
+  /** Commits a new epoch (see commit.ts for steps and outcomes). */
+  commit(input: CommitInput): Promise<CommitResult> {
+    return commitEpoch(this.pool, this.settings, input);
+  }
+
+  /** The committed epoch of a world; 0n if never saved. */
+  readCommittedEpoch(worldId: string): Promise<bigint> {
+    return readCommittedEpoch(this.ctx, worldId);
+  }
+
+  /** A retained epoch with all its chunks (0n = the committed one). */
+  readEpoch(worldId: string, epoch: bigint): Promise<StoredEpoch> {
+    return readEpoch(this.ctx, worldId, epoch);
+  }
+
+  /** A retained epoch's meta alone, with the same pointer and retention checks as readEpoch. */
+  readEpochMeta(worldId: string, epoch: bigint): Promise<StoredEpoch> {
+    return readEpoch(this.ctx, worldId, epoch, false);
+  }
+
+  /** Retained epochs, ascending. */
+  retainedEpochs(worldId: string): Promise<bigint[]> {
+    return retainedEpochs(this.ctx, worldId);
+  }
+
+  /** What a committed request id recorded, if still remembered. */
+  readRequest(worldId: string, requestId: string): Promise<RequestRecord | undefined> {
+    return readRequest(this.ctx, worldId, requestId);
+  }
+
+  /** Resolves when Redis answers PING on the read connection; STORE_UNAVAILABLE otherwise. For health checks. */
+  async ping(): Promise<void> {
+    try {
+      await whenReady(this.read, this.ctx.readyTimeoutMs);
+      await this.read.ping();
+    } catch (e) {
+      rethrowAsStoreError(e, 'before-exec');
+    }
+  }
+
+  /**
+   * Closes the read connection and idle commit connections; a commit in flight keeps its
+   * connection until it ends, then that one is closed too. Later calls fail with STORE_UNAVAILABLE.
+   */
+  async close(): Promise<void> {
+    this.pool.close();
+    if (this.read.status === 'ready') {
+      await this.read.quit().catch(() => discard(this.read));
+    } else {
+      discard(this.read);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { RestoreResponseSchema, RestorePhase, type ActivationEligibility, type OwnerSystem } from '@persistd/contract';
+import { SECTION_LAYOUT } from './canonical';
+
+/**
+ * Restore sends stored chunks as they are (DESIGN §5, §7): a protobuf message is the
+ * concatenation of its fields, so a section message is its header fields followed by the chunk,
+ * and a RestoreResponse is phase, epoch and the section as its payload field. No record is
+ * decoded or re-encoded. Field numbers come from the descriptors, never written by hand.
+ */
+
+/** Header fields every section message carries. */
+export interface SectionHeader {
+  sourceEpoch: bigint;
+  schemaVersion: number;
+  /** World section only. */
+  worldId?: string;
+  contentVersion?: string;
+}
+
+function fieldNo(desc: DescMessage, name: string): number {
+  const f = desc.fields.find((x) => x.name === name);
+  if (!f) throw new Error(`framing: ${desc.typeName} has no field ${name}`);
+  return f.number;
+}
+
+const RESPONSE_PHASE = fieldNo(RestoreResponseSchema, 'phase');
+const RESPONSE_EPOCH = fieldNo(RestoreResponseSchema, 'epoch');
+
+const FRAMES = new Map<OwnerSystem, { phase: RestorePhase; payloadNo: number; sourceEpochNo: number; schemaVersionNo: number; worldIdNo: number; contentVersionNo: number }>(
+  SECTION_LAYOUT.map(({ entry, sectionDesc }) => [
+    entry.system,
+    {
+      phase: entry.phase,
+      payloadNo: fieldNo(RestoreResponseSchema, entry.section),
+      sourceEpochNo: fieldNo(sectionDesc, 'source_epoch'),
+      schemaVersionNo: fieldNo(sectionDesc, 'schema_version'),
+      worldIdNo: entry.section === 'world' ? fieldNo(sectionDesc, 'world_id') : 0,
+      contentVersionNo: entry.section === 'world' ? fieldNo(sectionDesc, 'content_version') : 0,
+    },
+  ]),
+);
+
+/**
+ * The encoded RestoreResponse carrying one stored chunk of a system's section: byte-identical
+ * to `toBinary` of the same message decoded (proto3 defaults omitted as toBinary omits them).
+ */
+export function frameSectionMessage(system: OwnerSystem, epoch: bigint, header: SectionHeader, chunk: Uint8Array): Uint8Array {
+  const f = FRAMES.get(system);
+  if (!f) throw new Error(`framing: ${system} is not an owner system`);
+  const h = new BinaryWriter();
+  if (header.sourceEpoch !== 0n) h.tag(f.sourceEpochNo, WireType.Varint).uint64(header.sourceEpoch);
+  if (header.schemaVersion !== 0) h.tag(f.schemaVersionNo, WireType.Varint).uint32(header.schemaVersion);
+  if (f.worldIdNo && header.worldId) h.tag(f.worldIdNo, WireType.LengthDelimited).string(header.worldId);
+  if (f.contentVersionNo && header.contentVersion) h.tag(f.contentVersionNo, WireType.LengthDelimited).string(header.contentVersion);
+  const headerBytes = h.finish();
+  const w = new BinaryWriter().tag(RESPONSE_PHASE, WireType.Varint).int32(f.phase);
+  if (epoch !== 0n) w.tag(RESPONSE_EPOCH, WireType.Varint).uint64(epoch);
+  w.tag(f.payloadNo, WireType.LengthDelimited).uint32(headerBytes.length + chunk.length);
+  return Buffer.concat([w.finish(), headerBytes, chunk]);
+}
+
+/** The last message of every restore. */
+export function frameActivationMessage(epoch: bigint, activation: ActivationEligibility): Uint8Array {
+  return toBinary(RestoreResponseSchema, create(RestoreResponseSchema, { phase: RestorePhase.ACTIVATION, epoch, payload: { case: 'activation', value: activation } }));
+}
