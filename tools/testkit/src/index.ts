@@ -1,3 +1,4 @@
 /** Test utilities shared by every project's tests: generated worlds and a Redis of one's own prefix. */
 export * from './world-generator';
 export * from './redis';
+export * from './fault-proxy';
