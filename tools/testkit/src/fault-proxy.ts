@@ -97,8 +97,15 @@ export class FaultProxy {
   /** Holds all traffic (connections stay open, nothing passes) until stall(false). */
   stall(on: boolean): void {
     this.stalled = on;
-    if (on) for (const p of this.pairs) (p.client.pause(), p.target.pause());
-    else for (const p of this.pairs) (p.client.resume(), p.target.resume());
+    for (const p of this.pairs) {
+      if (on) {
+        p.client.pause();
+        p.target.pause();
+      } else {
+        p.client.resume();
+        p.target.resume();
+      }
+    }
   }
 
   /** Refuses new connections (closes them at once) until refuse(false). */

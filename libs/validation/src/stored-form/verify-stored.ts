@@ -1,8 +1,8 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
-import { StateSource, WorldSnapshotSchema, type EpochMeta, type WorldSnapshot } from '@persistd/contract';
+import { StateSource, WorldSnapshotSchema, type EpochMeta, type RecordCounts, type WorldSnapshot } from '@persistd/contract';
 import { CURRENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, validateSnapshot, type RuleViolation } from '../validate-snapshot';
-import { SECTION_LAYOUT } from './canonical';
-import { sha256Hex } from './chunks';
+import { canonicalSections, SECTION_LAYOUT } from './canonical';
+import { cutChunks, sha256Hex } from './chunks';
 import { contentDigestOf, countsOf, metaDigestOf } from './digests';
 
 /** A stored epoch as the store read it: bytes only, nothing verified yet. */
@@ -28,51 +28,94 @@ const finding = (code: StoredFinding['code'], message: string): StoredFinding =>
 /**
  * Verifies a stored epoch before a single record is handed out, in DESIGN §4's restore order:
  * MISSING_COMPONENT → UNSUPPORTED_VERSION → MIXED_VERSION → MIXED_EPOCH → DIGEST_MISMATCH →
- * (full) the structural rules. Nothing is inferred or repaired. Undefined means intact.
+ * (full) the records decode to exactly the stored canonical bytes and counts, then every
+ * structural rule. Nothing is inferred or repaired. Undefined means intact. Never throws on
+ * damage: whatever the stored bytes are, the answer is a finding, so a restore refuses with a
+ * status instead of failing INTERNAL.
  */
 export function verifyStoredEpoch(stored: StoredEpochView, mode: VerifyMode): StoredFinding | undefined {
-  const { meta } = stored;
+  return verifyAtRest(stored) ?? (mode === 'full' ? verifyRecords(stored) : undefined);
+}
+
+/** Everything `digest` mode checks: no record is decoded. */
+function verifyAtRest(stored: StoredEpochView): StoredFinding | undefined {
+  const { meta, epoch } = stored;
   const sections = meta.sections;
-  if (sections.length !== SECTION_LAYOUT.length || SECTION_LAYOUT.some((l, i) => sections[i].system !== l.entry.system)) {
-    return finding('MISSING_COMPONENT', `meta of epoch ${stored.epoch} does not list the five sections in restore order`);
+  // A newer schema may lay its sections out differently: that is for a newer daemon to judge,
+  // and reporting it as damage would call an upgrade "data loss" (DESIGN §8). Absent chunks are
+  // absent whatever the schema.
+  const layoutKnown = meta.schemaVersion <= CURRENT_SCHEMA_VERSION;
+  if (layoutKnown && (sections.length !== SECTION_LAYOUT.length || SECTION_LAYOUT.some((l, i) => sections[i].system !== l.entry.system))) {
+    return finding('MISSING_COMPONENT', `meta of epoch ${epoch} does not list the five sections in restore order`);
   }
   for (const s of sections) {
-    if (s.chunkIds.length === 0) return finding('MISSING_COMPONENT', `meta of epoch ${stored.epoch} lists no chunk for system ${s.system}`);
+    if (layoutKnown && s.chunkIds.length === 0) return finding('MISSING_COMPONENT', `meta of epoch ${epoch} lists no chunk for system ${s.system}`);
     const absent = s.chunkIds.find((id) => !stored.chunks.has(id));
-    if (absent) return finding('MISSING_COMPONENT', `chunk ${absent} of epoch ${stored.epoch} is absent`);
+    if (absent) return finding('MISSING_COMPONENT', `chunk ${absent} of epoch ${epoch} is absent`);
   }
   if (meta.schemaVersion > CURRENT_SCHEMA_VERSION || (meta.schemaVersion !== 0 && !SUPPORTED_SCHEMA_VERSIONS.includes(meta.schemaVersion))) {
-    return finding('UNSUPPORTED_VERSION', `epoch ${stored.epoch} is stored under schema ${meta.schemaVersion}; this daemon reads ${SUPPORTED_SCHEMA_VERSIONS.join(', ')}`);
+    return finding('UNSUPPORTED_VERSION', `epoch ${epoch} is stored under schema ${meta.schemaVersion}; this daemon reads ${SUPPORTED_SCHEMA_VERSIONS.join(', ')}`);
   }
-  if (meta.schemaVersion === 0) return finding('MIXED_VERSION', `meta of epoch ${stored.epoch} carries no schema version`);
-  if (meta.epoch !== stored.epoch) return finding('MIXED_EPOCH', `meta stored as epoch ${stored.epoch} says epoch ${meta.epoch}`);
+  if (meta.schemaVersion === 0) return finding('MIXED_VERSION', `meta of epoch ${epoch} carries no schema version`);
+  if (meta.epoch !== epoch) return finding('MIXED_EPOCH', `meta stored as epoch ${epoch} says epoch ${meta.epoch}`);
   if (meta.worldId !== stored.worldId) return finding('MIXED_EPOCH', `meta stored under world ${stored.worldId} says world ${meta.worldId}`);
   for (const [id, bytes] of stored.chunks) {
     if (sha256Hex(bytes) !== id) return finding('DIGEST_MISMATCH', `chunk ${id} does not hash to its id`);
   }
-  if (contentDigestOf(meta.contentVersion, sections) !== meta.contentDigest) return finding('DIGEST_MISMATCH', `content digest of epoch ${stored.epoch} does not match its chunks`);
-  if (metaDigestOf(meta) !== meta.digest) return finding('DIGEST_MISMATCH', `meta of epoch ${stored.epoch} does not hash to its digest`);
-  if (mode === 'digest') return undefined;
-
-  const snapshot = decodeStoredSnapshot(stored);
-  const recounted = countsOf(SECTION_LAYOUT.map(({ entry }) => ({ system: entry.system, records: recordsOf(snapshot, entry.section, entry.recordField).length })));
-  const c = meta.counts;
-  if (!c || c.players !== recounted.players || c.zones !== recounted.zones || c.npcs !== recounted.npcs || c.items !== recounted.items || c.quests !== recounted.quests) {
-    return finding('MISSING_COMPONENT', `record counts of epoch ${stored.epoch} disagree with its chunks`);
-  }
-  const violations = validateSnapshot({ worldId: stored.worldId, expectedEpoch: stored.epoch, source: StateSource.AUTHORITATIVE_RUNTIME, snapshot });
-  if (violations.length > 0) return { code: violations[0].code, message: `epoch ${stored.epoch} breaks ${violations.length} structural rule(s)`, violations };
+  if (contentDigestOf(meta.contentVersion, sections) !== meta.contentDigest) return finding('DIGEST_MISMATCH', `content digest of epoch ${epoch} does not match its chunks`);
+  if (metaDigestOf(meta) !== meta.digest) return finding('DIGEST_MISMATCH', `meta of epoch ${epoch} does not hash to its digest`);
   return undefined;
 }
 
-function recordsOf(snapshot: WorldSnapshot, section: string, recordField: string): unknown[] {
-  return ((snapshot as unknown as Record<string, Record<string, unknown[]>>)[section]?.[recordField] ?? []) as unknown[];
+/**
+ * What `full` mode adds, on an epoch whose bytes are intact. Chunks that hash to their ids can
+ * still hold something other than canonical records (bytes that do not decode, header fields
+ * that a framed restore would pass on, records out of order): the records are re-encoded and
+ * re-cut, and must give back the very chunk ids the meta lists — the content digest is then
+ * the digest of these records (DIGEST_MISMATCH otherwise). Then the meta's counts, then the
+ * structural rules on the stored truth.
+ */
+function verifyRecords(stored: StoredEpochView): StoredFinding | undefined {
+  const { meta, epoch } = stored;
+  let snapshot: WorldSnapshot;
+  try {
+    snapshot = decodeStoredSnapshot(stored);
+  } catch (e) {
+    return finding('DIGEST_MISMATCH', `chunks of epoch ${epoch} do not decode as records: ${(e as Error).message}`);
+  }
+  const recut = canonicalSections(snapshot).map((s) => cutChunks(s));
+  const strayed = recut.findIndex((s, i) => !sameIds(s.chunks.map((c) => c.id), meta.sections[i].chunkIds));
+  if (strayed >= 0) {
+    return finding('DIGEST_MISMATCH', `chunks of the ${SECTION_LAYOUT[strayed].entry.section} section of epoch ${epoch} are not the canonical encoding of the records they hold`);
+  }
+  if (!sameCounts(meta.counts, countsOf(recut))) {
+    return finding('MISSING_COMPONENT', `record counts of epoch ${epoch} disagree with its chunks`);
+  }
+  const violations = validateSnapshot({ worldId: stored.worldId, expectedEpoch: epoch, source: StateSource.AUTHORITATIVE_RUNTIME, snapshot });
+  if (violations.length > 0) return { code: violations[0].code, message: `epoch ${epoch} breaks ${violations.length} structural rule(s)`, violations };
+  return undefined;
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+function sameCounts(stored: RecordCounts | undefined, recounted: RecordCounts): boolean {
+  return (
+    stored !== undefined &&
+    stored.players === recounted.players &&
+    stored.zones === recounted.zones &&
+    stored.npcs === recounted.npcs &&
+    stored.items === recounted.items &&
+    stored.quests === recounted.quests
+  );
 }
 
 /**
  * Decodes a stored epoch into the snapshot it restores to (every section stamped with the
  * epoch and the meta's schema version): for full verification and the validation CLI, never on
- * the restore path.
+ * the restore path. Throws when a chunk does not decode; call it on an epoch whose bytes
+ * `verifyStoredEpoch` has checked.
  */
 export function decodeStoredSnapshot(stored: StoredEpochView): WorldSnapshot {
   const { meta } = stored;
