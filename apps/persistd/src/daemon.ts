@@ -1,61 +1,138 @@
 import type * as grpc from '@grpc/grpc-js';
-import { RedisStore } from '@persistd/store-redis';
-import pino, { type Logger } from 'pino';
-import { assertListenAllowed } from './config/listen-address';
-import type { Settings } from './config/settings';
+import { describeDurability, inspectDurability, redactRedisUrl, RedisStore, type DurabilityReport, type RedisConnectionConfig } from '@persistd/store-redis';
+import type { Logger } from 'pino';
+import { authorityFromSettings, watchHandshakeFailures, type Authority, type Transport } from './auth';
+import { assertListenAllowed, isLoopback, parseListen } from './config/listen-address';
+import { ConfigError, type Settings } from './config/settings';
+import { createLogger } from './logger';
+import { InflightBudget } from './limits/inflight-budget';
+import { ServingState } from './lifecycle/serving-state';
+import { stopServer, within } from './lifecycle/graceful-stop';
+import { InflightCalls } from './rpc/inflight-calls';
 import { WorldQueue } from './rpc/world-queue';
 import { bind, createGrpcServer } from './server';
 
-/** A running daemon: its bound port and a way to stop it. */
+export { createLogger } from './logger';
+
+/** A running daemon: its bound port, its parts (for health, metrics and tests) and a way to stop it. */
 export interface Daemon {
   port: number;
   address: string;
   server: grpc.Server;
   store: RedisStore;
-  stop(): Promise<void>;
+  authority: Authority;
+  transport: Transport;
+  /** Flips at shutdown; register health's NOT_SERVING here (`serving.onShutdown`). */
+  serving: ServingState;
+  /** Handlers running now. */
+  calls: InflightCalls;
+  budget: InflightBudget;
+  /** What the durability guard found at start. */
+  durability: DurabilityReport;
+  /**
+   * Graceful stop (SIGTERM): shutdown hooks run (health NOT_SERVING), the port stops taking calls,
+   * calls in flight get `graceMs` (default PERSISTD_SHUTDOWN_GRACE) to finish, then are cancelled;
+   * handlers still running (a commit outlives a cancelled call) get as long again; then the store
+   * closes. Idempotent.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
-/** The logger of the daemon: JSON lines, or readable lines for development. */
-export function createLogger(settings: Pick<Settings, 'logLevel' | 'logFormat'>): Logger {
-  return pino({
-    level: settings.logLevel,
-    base: { service: 'persistd' },
-    ...(settings.logFormat === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: false } } } : {}),
-  });
+/** Extension points for services other issues add (health, reflection). */
+export interface DaemonHooks {
+  /** Called with the server before it binds: add services here and use `serving.onShutdown`. */
+  beforeBind?(server: grpc.Server, serving: ServingState): void;
 }
 
 /**
- * Starts persistd: connects the store, binds the gRPC server and serves. Used by `main` and by
- * tests, which bind 127.0.0.1:0 and read the port back.
+ * Starts persistd: reads and checks the authority settings, refuses an open non-loopback address,
+ * runs the durability guard, connects the store, binds the gRPC server and serves. Every reason
+ * not to start is a ConfigError that says why. Used by `main` and by tests, which bind
+ * 127.0.0.1:0 and read the port back.
  */
-export async function startDaemon(settings: Settings, logger: Logger = createLogger(settings)): Promise<Daemon> {
-  assertListenAllowed(settings.listen, false);
+export async function startDaemon(settings: Settings, logger: Logger = createLogger(settings), hooks: DaemonHooks = {}): Promise<Daemon> {
+  const { authority, credentials, transport } = authorityFromSettings(settings, logger);
+  assertListenAllowed(settings.listen, authority.authenticatesCallers);
+
+  const redis: RedisConnectionConfig = { url: settings.redisUrl, username: settings.redisUsername, password: settings.redisPassword, tls: settings.redisTls };
+  const redisShown = redactRedisUrl(settings.redisUrl);
+  const durability = await durabilityGuard(settings, redis, redisShown, logger);
+
   const store = new RedisStore({
-    redis: { url: settings.redisUrl, username: settings.redisUsername, password: settings.redisPassword },
+    redis,
     settings: { prefix: settings.keyPrefix, retention: settings.retention, requestTtlSeconds: settings.requestTtl, stageTtlSeconds: settings.stageTtl },
+    replicaAck: waitsForReplicas(settings, durability) ? { replicas: 1, timeoutMs: settings.replicaAckTimeout } : undefined,
   });
+  const serving = new ServingState();
+  const calls = new InflightCalls();
+  const budget = new InflightBudget(settings.maxInflightBytes);
   const server = createGrpcServer(
-    { store, verifyMode: settings.restoreVerify, queue: new WorldQueue(), logger, principalOf: () => 'anonymous' },
+    {
+      store,
+      verifyMode: settings.restoreVerify,
+      queue: new WorldQueue(),
+      logger,
+      authority,
+      budget,
+      calls,
+      limits: { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries },
+    },
     { maxMessageBytes: settings.maxMessageBytes },
   );
+  if (transport === 'mutual-tls' && !watchHandshakeFailures(server, (peer, err) => authority.countHandshakeFailure(peer, err))) {
+    logger.warn('this grpc-js cannot report refused TLS handshakes; they are not counted');
+  }
+  hooks.beforeBind?.(server, serving);
+
   let port: number;
   try {
-    port = await bind(server, settings.listen);
+    port = await bind(server, settings.listen, credentials);
   } catch (e) {
     await store.close();
     throw e;
   }
-  const host = settings.listen.slice(0, settings.listen.lastIndexOf(':'));
-  const address = `${host}:${port}`;
-  logger.info({ address, keyPrefix: settings.keyPrefix, retention: settings.retention, restoreVerify: settings.restoreVerify }, 'persistd listening (loopback only: no TLS or tokens configured)');
-  return {
-    port,
-    address,
-    server,
-    store,
-    async stop() {
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  const { host } = parseListen(settings.listen);
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (transport === 'insecure' && authority.authenticatesCallers && !isLoopback(host)) {
+    logger.warn({ address }, 'bearer tokens travel in clear text: set PERSISTD_TLS_CERT and PERSISTD_TLS_KEY');
+  }
+  logger.info(
+    { address, transport, redis: redisShown, keyPrefix: settings.keyPrefix, retention: settings.retention, restoreVerify: settings.restoreVerify, durability: settings.durability },
+    `persistd listening on ${address} (${transport === 'insecure' && !authority.authenticatesCallers ? 'loopback only: no TLS or tokens configured' : `${transport}; ${authority.describe()}`})`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (options: { graceMs?: number } = {}) =>
+    (stopping ??= (async () => {
+      const graceMs = options.graceMs ?? settings.shutdownGrace * 1000;
+      await serving.beginShutdown(logger);
+      logger.info({ inflight: calls.count, graceMs }, 'not serving: finishing calls in flight');
+      if (!(await stopServer(server, graceMs))) logger.warn({ inflight: calls.count }, 'shutdown grace over: calls still in flight were cancelled');
+      if (!(await within(calls.idle(), Math.max(graceMs, 1000)))) logger.error({ inflight: calls.count }, 'handlers still running at close; their commits end on their own');
       await store.close();
-    },
-  };
+      logger.info('stopped');
+    })());
+  return { port, address, server, store, authority, transport, serving, calls, budget, durability, stop };
+}
+
+/**
+ * DESIGN §5 "Durability": state plainly, in one line, whether an acknowledged save can be lost.
+ * Refuses to start when Redis refuses the credentials (in any mode), and in strict mode whenever
+ * anything can lose an ack — an unreadable CONFIG and an unreachable Redis included.
+ */
+async function durabilityGuard(settings: Settings, redis: RedisConnectionConfig, redisShown: string, logger: Logger): Promise<DurabilityReport> {
+  const report = await inspectDurability(redis);
+  logger[report.safe ? 'info' : 'warn']({ redis: redisShown, mode: settings.durability, risks: report.risks }, describeDurability(report));
+  if (report.credentialsRefused) {
+    throw new ConfigError(`Redis at ${redisShown} refused the credentials (${report.failure?.metadata?.redis_error ?? 'auth'}): check PERSISTD_REDIS_USERNAME and PERSISTD_REDIS_PASSWORD`);
+  }
+  if (settings.durability === 'strict' && !report.safe) {
+    throw new ConfigError(`PERSISTD_DURABILITY=strict: refusing to start, an acknowledged save could be lost: ${report.risks.join('; ')}`);
+  }
+  return report;
+}
+
+/** Strict mode against a master with replicas: every answer waits for `WAIT 1`. */
+function waitsForReplicas(settings: Settings, report: DurabilityReport): boolean {
+  return settings.durability === 'strict' && report.replication.readable && report.replication.connectedReplicas > 0;
 }

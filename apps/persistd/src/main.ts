@@ -1,7 +1,11 @@
 import { ConfigError, loadSettings } from './config/settings';
-import { createLogger, startDaemon } from './daemon';
+import { createLogger, startDaemon, type Daemon } from './daemon';
 
-/** persistd's entry point: settings from flags and environment, then serve until a signal. */
+/**
+ * persistd's entry point: settings from flags and environment, then serve until SIGTERM/SIGINT,
+ * which stop gracefully (daemon.stop). A second signal exits at once. A setting that forbids
+ * starting exits 2 with its reason on stderr (and in the log); any other start failure exits 1.
+ */
 async function main(): Promise<void> {
   let settings;
   try {
@@ -14,22 +18,36 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(settings);
-  let daemon;
+  let daemon: Daemon;
   try {
     daemon = await startDaemon(settings, logger);
   } catch (e) {
-    logger.fatal({ err: e }, `persistd cannot start: ${(e as Error).message}`);
+    logger.fatal({ err: { message: (e as Error).message } }, `persistd cannot start: ${(e as Error).message}`);
+    if (e instanceof ConfigError) {
+      process.stderr.write(`persistd: ${e.message}\n`);
+      logger.flush?.();
+      process.exit(2);
+    }
     process.exit(1);
   }
-  const stop = (signal: string) => {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
     logger.info({ signal }, 'shutting down');
     daemon.stop().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 void main();

@@ -1,18 +1,22 @@
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { addService, PersistenceService } from '@persistd/contract';
+import { addService, GetWorldStatusRequestSchema, PersistenceService, RestoreRequestSchema, SaveRequestSchema, ValidateRequestSchema } from '@persistd/contract';
 import type { RpcContext } from './rpc/context';
 import { getWorldStatus } from './rpc/get-world-status';
+import { intake, type Admitted } from './rpc/intake';
 import { toServerError } from './rpc/refusal';
 import { restore } from './rpc/restore';
 import { save } from './rpc/save';
 import { validate } from './rpc/validate';
 
 /**
- * Wires the thin RPC handlers to grpc-js. Every handler's failure goes through toServerError,
- * the one place a refusal becomes a status.
+ * Wires the thin RPC handlers to grpc-js. Every request passes intake first (authority, in-flight
+ * budget, decode, limits); every failure goes through toServerError, the one place a refusal
+ * becomes a status; every handler is tracked until it settles, so shutdown can wait for it.
  */
 export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: number }): grpc.Server {
   const server = new grpc.Server({
+    // Past this grpc-js itself answers RESOURCE_EXHAUSTED, without details (DESIGN §3).
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': -1,
   });
@@ -25,20 +29,20 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
   };
 
   const unary =
-    <T>(method: string, handler: (ctx: RpcContext, call: grpc.ServerUnaryCall<Buffer, unknown>) => Promise<T>) =>
+    <D extends DescMessage, T>(method: string, desc: D, handler: (call: grpc.ServerUnaryCall<Buffer, unknown>, admitted: Admitted<MessageShape<D>>) => Promise<T>) =>
     (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<T>) => {
-      handler(ctx, call).then(
+      ctx.calls.track(intake(ctx, call, desc, (admitted) => handler(call, admitted))).then(
         (res) => callback(null, res),
         (err) => callback(fail(method, err)),
       );
     };
 
   addService(server, PersistenceService, {
-    save: unary('Save', save),
-    validate: unary('Validate', validate),
-    getWorldStatus: unary('GetWorldStatus', getWorldStatus),
+    save: unary('Save', SaveRequestSchema, (call, a) => save(ctx, call, a)),
+    validate: unary('Validate', ValidateRequestSchema, (_call, a) => validate(ctx, a)),
+    getWorldStatus: unary('GetWorldStatus', GetWorldStatusRequestSchema, (_call, a) => getWorldStatus(ctx, a)),
     restore: (call) => {
-      restore(ctx, call).then(
+      ctx.calls.track(intake(ctx, call, RestoreRequestSchema, (a) => restore(ctx, call, a))).then(
         () => call.end(),
         (err) => call.emit('error', fail('Restore', err)),
       );

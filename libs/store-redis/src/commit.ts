@@ -14,7 +14,7 @@
  *
  * Steps of one attempt, on a connection leased to it alone (commit-pool.ts):
  *   0. Pre-check, unwatched: GET epoch, GET req. A replay, a reused id or a stale expected epoch is
- *      answered before any chunk byte is shipped.
+ *      answered before any chunk byte is shipped; so is a deadline already passed.
  *   1. Stage: SET chunk NX EX stageTtl, pipelined in bounded batches. An existing chunk is untouched.
  *   2. WATCH epoch + every chunk key; EXISTS the chunks; GET epoch, GET req; MGET the metas of
  *      metaWindow (one round trip). A chunk gone (expired, deleted) → UNWATCH, new attempt from 1.
@@ -29,6 +29,12 @@
  *   5. Failures: before EXEC is written → STORE_UNAVAILABLE (nothing committed; staged chunks expire
  *      on their own); after → COMMIT_OUTCOME_UNKNOWN (retry with the same request id resolves it).
  *      The connection is discarded after any failure.
+ *   6. Replica acknowledgement (strict durability with replicas, `ReplicaAck`): `committed` and
+ *      `replayed` are answered only after `WAIT <replicas> <timeout>` on the same connection counts
+ *      enough replicas. WAIT covers the writes of its own connection, so a replay first rewrites
+ *      the request record as it is (`SET req <same value> KEEPTTL XX`): a write after the original
+ *      commit in the replication stream, whose acknowledgement covers it. Too few replicas in
+ *      time → COMMIT_OUTCOME_UNKNOWN (applied on the master, not yet safe; a retry replays).
  *
  * The EXEC holds small commands only (no chunk bytes), so it never stalls Redis for other worlds.
  */
@@ -89,6 +95,15 @@ export interface CommitInput {
   onWatched?: (info: WatchedInfo) => Promise<void> | void;
 }
 
+/**
+ * Strict durability with replicas: answer a commit or replay only once `replicas` replicas
+ * acknowledged it, waiting at most `timeoutMs` (DESIGN §5, step 6 above).
+ */
+export interface ReplicaAck {
+  replicas: number;
+  timeoutMs: number;
+}
+
 /** Every outcome of a commit that Redis answered. Failures are thrown as StoreError. */
 export type CommitResult =
   | { kind: 'committed'; epoch: bigint; digest: string }
@@ -114,7 +129,7 @@ interface Progress {
 }
 
 /** Commits `input` as epoch expectedEpoch+1 (see the header for steps and outcomes). */
-export async function commitEpoch(pool: CommitPool, settings: StoreSettings, input: CommitInput): Promise<CommitResult> {
+export async function commitEpoch(pool: CommitPool, settings: StoreSettings, input: CommitInput, replicaAck?: ReplicaAck): Promise<CommitResult> {
   const plan = preparePlan(settings, input);
   if (deadlinePassed(input)) return { kind: 'deadline-exceeded' };
   for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
@@ -123,6 +138,10 @@ export async function commitEpoch(pool: CommitPool, settings: StoreSettings, inp
     let outcome: AttemptOutcome;
     try {
       outcome = await attemptCommit(lease.conn, plan, input, attempt, progress);
+      if (replicaAck && (outcome.kind === 'committed' || outcome.kind === 'replayed')) {
+        progress.phase = 'after-exec';
+        await awaitReplicas(lease.conn, plan, input, outcome, replicaAck);
+      }
     } catch (e) {
       lease.release(false);
       rethrowAsStoreError(e, progress.phase);
@@ -168,6 +187,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   const [pointerRaw, reqRaw] = await run(conn.pipeline().get(keys.epoch).get(reqKey));
   const early = judge(input, parseEpochPointer(pointerRaw as string | null, keys.epoch), readRecord(reqRaw, reqKey));
   if (early) return finish(progress, early);
+  if (deadlinePassed(input)) return finish(progress, { kind: 'deadline-exceeded' });
 
   // 1. Stage.
   for (const batch of batchesOf(plan.chunks, (c) => c.bytes.byteLength, BATCH_LIMITS.maxKeys, BATCH_LIMITS.maxBytes)) {
@@ -249,6 +269,22 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
     });
   }
   return finish(progress, { kind: 'committed', epoch: plan.newEpoch, digest: sealed.digest });
+}
+
+/** Step 6: WAIT for replicas on the connection that wrote (see the header). */
+async function awaitReplicas(conn: Redis, plan: Plan, input: CommitInput, outcome: { kind: 'committed' | 'replayed'; epoch: bigint; digest: string }, ack: ReplicaAck): Promise<void> {
+  if (outcome.kind === 'replayed') {
+    const record = encodeRequestRecord({ epoch: outcome.epoch, contentDigest: input.contentDigest, digest: outcome.digest });
+    await conn.call('SET', plan.reqKey, record, 'KEEPTTL', 'XX');
+  }
+  const acked = Number(await conn.call('WAIT', String(ack.replicas), String(ack.timeoutMs)));
+  if (acked < ack.replicas) {
+    throw new StoreError(
+      'COMMIT_OUTCOME_UNKNOWN',
+      `epoch ${outcome.epoch} of ${input.worldId} is on the master, but ${acked} of ${ack.replicas} replicas acknowledged it within ${ack.timeoutMs} ms; retry with the same request id`,
+      { metadata: { failure: 'replica-ack-timeout' } },
+    );
+  }
 }
 
 /**

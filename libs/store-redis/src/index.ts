@@ -17,7 +17,10 @@ export {
   type CommitResult,
   type AttemptInfo,
   type WatchedInfo,
+  type ReplicaAck,
 } from './commit';
+export { inspectDurability, describeDurability, type DurabilityReport } from './durability';
+export { redactRedisUrl } from './redact';
 export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext } from './read';
 export { type RequestRecord } from './request-record';
 export { LEFTOVER_WINDOW } from './retention';

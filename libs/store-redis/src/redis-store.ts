@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { commitEpoch, type CommitInput, type CommitResult } from './commit';
+import { commitEpoch, type CommitInput, type CommitResult, type ReplicaAck } from './commit';
 import type { StoreSettings } from './settings';
 import { CommitPool, type CommitPoolOptions } from './commit-pool';
 import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
@@ -13,6 +13,8 @@ export interface RedisStoreOptions {
   settings: StoreSettings;
   /** Commit connection pool sizes. */
   pool?: CommitPoolOptions;
+  /** Strict durability with replicas: WAIT for them before a commit or replay is answered (commit.ts step 6). */
+  replicaAck?: ReplicaAck;
 }
 
 const PREFIX = /^[A-Za-z0-9._-]{1,32}$/;
@@ -37,10 +39,17 @@ export class RedisStore {
   private readonly read: Redis;
   private readonly pool: CommitPool;
   private readonly ctx: ReadContext;
+  private readonly replicaAck?: ReplicaAck;
   readonly settings: Readonly<StoreSettings>;
 
   constructor(options: RedisStoreOptions) {
     checkSettings(options.settings);
+    if (options.replicaAck) {
+      const { replicas, timeoutMs } = options.replicaAck;
+      const commandTimeout = options.redis.commandTimeoutMs ?? CONNECTION_DEFAULTS.commandTimeoutMs;
+      if (!(replicas >= 1) || !(timeoutMs >= 1) || timeoutMs >= commandTimeout) throw new RangeError(`store-redis: replicaAck needs replicas ≥ 1 and 1 ≤ timeoutMs < ${commandTimeout}`);
+      this.replicaAck = { replicas, timeoutMs };
+    }
     this.settings = Object.freeze({ ...options.settings });
     this.read = createReadConnection(options.redis);
     this.pool = new CommitPool(options.redis, options.pool);
@@ -53,7 +62,7 @@ export class RedisStore {
 
   /** Commits a new epoch (see commit.ts for steps and outcomes). */
   commit(input: CommitInput): Promise<CommitResult> {
-    return commitEpoch(this.pool, this.settings, input);
+    return commitEpoch(this.pool, this.settings, input, this.replicaAck);
   }
 
   /** The committed epoch of a world; 0n if never saved. */

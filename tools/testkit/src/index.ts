@@ -2,3 +2,5 @@
 export * from './world-generator';
 export * from './redis';
 export * from './fault-proxy';
+export * from './redis-server';
+export * from './certificates';

@@ -18,14 +18,16 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * Without TLS or tokens anyone who reaches the port may save, so the daemon listens on loopback
- * only (DESIGN §3); any other address refuses to start, saying why.
+ * Without credentials that prove who calls — client certificates (mutual TLS) or bearer tokens —
+ * anyone who reaches the port may save, so the daemon listens on loopback only (DESIGN §3); any
+ * other address refuses to start, saying why. Server-only TLS encrypts but authenticates no one,
+ * so it does not count.
  */
-export function assertListenAllowed(listen: string, hasCredentials: boolean): void {
+export function assertListenAllowed(listen: string, authenticatesCallers: boolean): void {
   const { host } = parseListen(listen);
-  if (!hasCredentials && !isLoopback(host)) {
+  if (!authenticatesCallers && !isLoopback(host)) {
     throw new ConfigError(
-      `refusing to listen on ${listen}: without TLS (PERSISTD_TLS_CERT/KEY) or tokens (PERSISTD_TOKENS_FILE) anyone who reaches this address could write world state; listen on 127.0.0.1 or configure credentials`,
+      `refusing to listen on ${listen}: without TLS client certificates (PERSISTD_TLS_CLIENT_CA with PERSISTD_ALLOWED_PRINCIPALS) or tokens (PERSISTD_TOKENS_FILE) anyone who reaches this address could write world state; listen on 127.0.0.1 or configure credentials`,
     );
   }
 }

@@ -7,6 +7,33 @@ describe('settings', () => {
     expect(s).toMatchObject({ listen: '127.0.0.1:50051', redisUrl: 'redis://127.0.0.1:6379', keyPrefix: 'caelmor', retention: 3, maxMessageBytes: 67108864, restoreVerify: 'digest', requestTtl: 86400, stageTtl: 600 });
   });
 
+  it('takes the documented defaults of authority, limits, durability and shutdown', () => {
+    expect(loadSettings([], {})).toMatchObject({
+      tlsCert: undefined,
+      tlsKey: undefined,
+      tlsClientCa: undefined,
+      allowedPrincipals: undefined,
+      tokensFile: undefined,
+      maxInflightBytes: 268435456,
+      maxRecordsPerSection: 250000,
+      maxStringBytes: 4096,
+      maxMapEntries: 1024,
+      redisTls: false,
+      durability: 'warn',
+      replicaAckTimeout: 2000,
+      shutdownGrace: 10,
+    });
+  });
+
+  it('reads PERSISTD_REDIS_TLS as true/false only, and PERSISTD_DURABILITY as warn/strict only', () => {
+    expect(loadSettings([], { PERSISTD_REDIS_TLS: 'true' }).redisTls).toBe(true);
+    expect(loadSettings(['--redis-tls', 'false'], { PERSISTD_REDIS_TLS: 'true' }).redisTls).toBe(false);
+    expect(() => loadSettings([], { PERSISTD_REDIS_TLS: 'yes' })).toThrow(/PERSISTD_REDIS_TLS must be true or false/);
+    expect(loadSettings([], { PERSISTD_DURABILITY: 'strict' }).durability).toBe('strict');
+    expect(() => loadSettings([], { PERSISTD_DURABILITY: 'paranoid' })).toThrow(/warn, strict/);
+    expect(() => loadSettings([], { PERSISTD_REPLICA_ACK_TIMEOUT: '10000' })).toThrow(/from 1 to 9000/);
+  });
+
   it('lets a flag win over its variable, in both flag forms', () => {
     expect(loadSettings(['--retention', '5'], { PERSISTD_RETENTION: '4' }).retention).toBe(5);
     expect(loadSettings(['--key-prefix=abc'], { PERSISTD_KEY_PREFIX: 'xyz' }).keyPrefix).toBe('abc');
@@ -41,6 +68,7 @@ describe('listen address', () => {
 
   it('refuses a non-loopback address without credentials, saying why', () => {
     expect(() => assertListenAllowed('0.0.0.0:50051', false)).toThrow(/refusing to listen on 0.0.0.0:50051: without TLS .* or tokens/);
+    expect(() => assertListenAllowed('[::]:50051', false)).toThrow(/refusing to listen/);
     expect(() => assertListenAllowed('0.0.0.0:50051', true)).not.toThrow();
     expect(() => assertListenAllowed('127.0.0.1:0', false)).not.toThrow();
   });

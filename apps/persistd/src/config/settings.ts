@@ -41,17 +41,36 @@ const pattern =
 
 const def = <T>(d: SettingDef<T>) => d;
 
+const bool = (raw: string | undefined, name: string): boolean => {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+};
+
 export const SETTINGS = {
-  listen: def({ env: 'PERSISTD_LISTEN', default: '127.0.0.1:50051', doc: 'gRPC address (host:port); loopback only unless TLS or tokens are configured', parse: text }),
-  redisUrl: def({ env: 'PERSISTD_REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'single Redis', secret: true, parse: text }),
+  listen: def({ env: 'PERSISTD_LISTEN', default: '127.0.0.1:50051', doc: 'gRPC address (host:port); loopback only unless mutual TLS or tokens are configured', parse: text }),
+  redisUrl: def({ env: 'PERSISTD_REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'single Redis (`rediss://` for TLS); logged with its password redacted', secret: true, parse: text }),
   keyPrefix: def({ env: 'PERSISTD_KEY_PREFIX', default: 'caelmor', doc: 'first part of every key; `^[A-Za-z0-9._-]{1,32}$`', parse: pattern(/^[A-Za-z0-9._-]{1,32}$/) }),
   retention: def({ env: 'PERSISTD_RETENTION', default: '3', doc: 'committed epochs kept per world', parse: integer(1, 1000) }),
-  maxMessageBytes: def({ env: 'PERSISTD_MAX_MESSAGE_BYTES', default: '67108864', doc: "largest request accepted (a large world's save exceeds grpc-js's 4 MiB default)", parse: integer(1024, 2 ** 31 - 1) }),
+  maxMessageBytes: def({ env: 'PERSISTD_MAX_MESSAGE_BYTES', default: '67108864', doc: "largest request accepted (a large world's save exceeds grpc-js's 4 MiB default); past it grpc-js answers `RESOURCE_EXHAUSTED` itself", parse: integer(1024, 2 ** 31 - 1) }),
+  tlsCert: def({ env: 'PERSISTD_TLS_CERT', default: undefined, doc: 'server certificate chain (PEM file); with `PERSISTD_TLS_KEY` the daemon serves TLS only', parse: optional }),
+  tlsKey: def({ env: 'PERSISTD_TLS_KEY', default: undefined, doc: 'server private key (PEM file)', parse: optional }),
+  tlsClientCa: def({ env: 'PERSISTD_TLS_CLIENT_CA', default: undefined, doc: 'CA for client certificates (PEM file); set = mutual TLS required, and `PERSISTD_ALLOWED_PRINCIPALS` must be set', parse: optional }),
+  allowedPrincipals: def({ env: 'PERSISTD_ALLOWED_PRINCIPALS', default: undefined, doc: "comma list of `principal` or `principal=world-glob` (SAN URI, SAN DNS or CN, or a token's principal; `*` and `?` in globs)", parse: optional }),
+  tokensFile: def({ env: 'PERSISTD_TOKENS_FILE', default: undefined, doc: 'file of bearer tokens, one `principal:token` a line (split on the last `:`; `#` comments); callers send `authorization: Bearer <token>`; never logged', parse: optional }),
   restoreVerify: def({ env: 'PERSISTD_RESTORE_VERIFY', default: 'digest', doc: '`digest` (meta, chunk ids, SHA-256) or `full` (also every structural rule)', parse: oneOf('digest', 'full') }),
   requestTtl: def({ env: 'PERSISTD_REQUEST_TTL', default: '86400', doc: 'seconds a committed request id is remembered', parse: integer(1) }),
   stageTtl: def({ env: 'PERSISTD_STAGE_TTL', default: '600', doc: 'seconds a staged chunk lives before its commit', parse: integer(1) }),
+  maxInflightBytes: def({ env: 'PERSISTD_MAX_INFLIGHT_BYTES', default: '268435456', doc: 'request bytes being processed at once, across all calls; past it `RESOURCE_EXHAUSTED` (`LIMIT_EXCEEDED`, limit `max_inflight_bytes`)', parse: integer(1024) }),
+  maxRecordsPerSection: def({ env: 'PERSISTD_MAX_RECORDS_PER_SECTION', default: '250000', doc: 'records in one section (any repeated field); past it `LIMIT_EXCEEDED`, limit `max_records_per_section`', parse: integer(1) }),
+  maxStringBytes: def({ env: 'PERSISTD_MAX_STRING_BYTES', default: '4096', doc: 'UTF-8 bytes of any one string or map key (ids are held to 128 characters by the field rules); limit `max_string_bytes`', parse: integer(128) }),
+  maxMapEntries: def({ env: 'PERSISTD_MAX_MAP_ENTRIES', default: '1024', doc: 'entries of any one map (attributes, flags, objectives); limit `max_map_entries`', parse: integer(1) }),
   redisUsername: def({ env: 'PERSISTD_REDIS_USERNAME', default: undefined, doc: 'Redis ACL user; never logged', secret: true, parse: optional }),
   redisPassword: def({ env: 'PERSISTD_REDIS_PASSWORD', default: undefined, doc: 'Redis password; never logged', secret: true, parse: optional }),
+  redisTls: def({ env: 'PERSISTD_REDIS_TLS', default: undefined, doc: '`true`: TLS to Redis even for a `redis://` URL (extra CAs via `NODE_EXTRA_CA_CERTS`)', parse: bool }),
+  durability: def({ env: 'PERSISTD_DURABILITY', default: 'warn', doc: '`warn` or `strict` (refuse to start unless AOF `always` and `noeviction` are readable and set; with replicas, `WAIT 1` before answering a save)', parse: oneOf('warn', 'strict') }),
+  replicaAckTimeout: def({ env: 'PERSISTD_REPLICA_ACK_TIMEOUT', default: '2000', doc: 'milliseconds a strict-mode save waits for a replica (`WAIT 1`); none: `COMMIT_OUTCOME_UNKNOWN`', parse: integer(1, 9000) }),
+  shutdownGrace: def({ env: 'PERSISTD_SHUTDOWN_GRACE', default: '10', doc: 'seconds calls in flight get to finish after SIGTERM before they are cancelled', parse: integer(0, 3600) }),
   logLevel: def({ env: 'PERSISTD_LOG_LEVEL', default: 'info', doc: 'pino level', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') }),
   logFormat: def({ env: 'PERSISTD_LOG_FORMAT', default: 'json', doc: '`json` or `pretty`', parse: oneOf('json', 'pretty') }),
 } as const;

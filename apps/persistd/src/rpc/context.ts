@@ -1,14 +1,24 @@
 import type { RedisStore } from '@persistd/store-redis';
 import type { VerifyMode } from '@persistd/validation';
 import type { Logger } from 'pino';
+import type { Authority } from '../auth/authority';
+import type { InflightBudget } from '../limits/inflight-budget';
+import type { InputLimits } from '../limits/input-limits';
+import type { InflightCalls } from './inflight-calls';
 import type { WorldQueue } from './world-queue';
 
-/** What every handler needs: the store, the settings that shape answers, and a logger. */
+/** What every handler needs: the store, the settings that shape answers, authority, bounds and a logger. */
 export interface RpcContext {
   store: RedisStore;
   verifyMode: VerifyMode;
   queue: WorldQueue;
   logger: Logger;
-  /** Who is calling, for the meta; authority checks come before any decode. */
-  principalOf(metadata: unknown): string;
+  /** Who may call; runs first on every request (intake.ts). */
+  authority: Authority;
+  /** PERSISTD_MAX_INFLIGHT_BYTES across all calls. */
+  budget: InflightBudget;
+  /** Bounds on a decoded request. */
+  limits: InputLimits;
+  /** Handlers running now (graceful shutdown waits for them). */
+  calls: InflightCalls;
 }

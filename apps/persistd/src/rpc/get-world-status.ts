@@ -1,14 +1,11 @@
 import { create } from '@bufbuild/protobuf';
-import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, type GetWorldStatusResponse } from '@persistd/contract';
+import { GetWorldStatusResponseSchema, type GetWorldStatusRequest, type GetWorldStatusResponse } from '@persistd/contract';
 import type { RpcContext } from './context';
-import { decodeRequest } from './decode-request';
+import type { Admitted } from './intake';
 import { requireWorldId } from './world-id';
 
 /** GetWorldStatus: committed epoch, retained epochs (ascending) and the committed digests. */
-export async function getWorldStatus(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>): Promise<GetWorldStatusResponse> {
-  ctx.principalOf(call.metadata);
-  const req = decodeRequest(GetWorldStatusRequestSchema, call.request);
+export async function getWorldStatus(ctx: RpcContext, { req }: Admitted<GetWorldStatusRequest>): Promise<GetWorldStatusResponse> {
   requireWorldId(req.worldId);
   const committed = await ctx.store.readCommittedEpoch(req.worldId);
   if (committed === 0n) return create(GetWorldStatusResponseSchema, { worldId: req.worldId });

@@ -1,11 +1,11 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { ActivationEligibilitySchema, ActivationState, RestorePhase, RestoreRequestSchema, type RestoreResponse } from '@persistd/contract';
+import { ActivationEligibilitySchema, ActivationState, RestorePhase, type RestoreRequest, type RestoreResponse } from '@persistd/contract';
 import { OWNER_SYSTEMS } from '@persistd/ownership';
 import { RestoreSequence } from '@persistd/restore-sequence';
 import { frameActivationMessage, frameSectionMessage, verifyStoredEpoch } from '@persistd/validation';
 import type { RpcContext } from './context';
-import { decodeRequest } from './decode-request';
+import type { Admitted } from './intake';
 import { Refusal } from './refusal';
 import { requireWorldId } from './world-id';
 
@@ -14,9 +14,7 @@ import { requireWorldId } from './world-id';
  * chunks framed as section messages without decoding a record, activation last with every system
  * INACTIVE (DESIGN §1, §5). A refusal therefore always comes before the first message.
  */
-export async function restore(ctx: RpcContext, call: ServerWritableStream<Buffer, Uint8Array>): Promise<void> {
-  ctx.principalOf(call.metadata);
-  const req = decodeRequest(RestoreRequestSchema, call.request);
+export async function restore(ctx: RpcContext, call: ServerWritableStream<Buffer, Uint8Array>, { req }: Admitted<RestoreRequest>): Promise<void> {
   requireWorldId(req.worldId);
   const stored = await ctx.store.readEpoch(req.worldId, req.epoch);
   const finding = verifyStoredEpoch(stored, ctx.verifyMode);

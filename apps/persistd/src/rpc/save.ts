@@ -1,19 +1,19 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { SaveRequestSchema, SaveResponseSchema, type SaveResponse } from '@persistd/contract';
+import { SaveResponseSchema, type SaveRequest, type SaveResponse } from '@persistd/contract';
 import { prepareEpoch, sealEpochMeta, validateSnapshot } from '@persistd/validation';
 import type { RpcContext } from './context';
-import { decodeRequest } from './decode-request';
+import type { Admitted } from './intake';
 import { DeadlinePassed, Refusal } from './refusal';
 import { deadlineOf } from './deadline';
 
 /**
- * Save: validate, then commit as epoch N+1 or nothing (DESIGN §4 precedence: malformed →
- * violations → REQUEST_ID_REUSED → EPOCH_CONFLICT; the last two come from the commit itself).
+ * Save: validate, then commit as epoch N+1 or nothing (DESIGN §4 precedence: authority, malformed
+ * and limits (intake.ts) → violations → REQUEST_ID_REUSED → EPOCH_CONFLICT; the last two come
+ * from the commit itself). The principal intake admitted is recorded in the EpochMeta.
  */
-export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>): Promise<SaveResponse> {
-  const principal = ctx.principalOf(call.metadata);
-  const req = decodeRequest(SaveRequestSchema, call.request);
+export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req }: Admitted<SaveRequest>): Promise<SaveResponse> {
+  ctx.logger.debug({ worldId: req.worldId, requestId: req.requestId, expectedEpoch: String(req.expectedEpoch), principal }, 'save admitted');
   const violations = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot, requestId: req.requestId });
   if (violations.length > 0) throw Refusal.ofViolations(violations);
 

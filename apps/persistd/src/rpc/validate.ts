@@ -1,17 +1,14 @@
 import { create } from '@bufbuild/protobuf';
-import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { OwnerSystem, ValidateRequestSchema, ValidateResponseSchema, ViolationSchema, type ValidateResponse } from '@persistd/contract';
+import { OwnerSystem, ValidateResponseSchema, ViolationSchema, type ValidateRequest, type ValidateResponse } from '@persistd/contract';
 import { sortViolations, validateSnapshot, type RuleViolation } from '@persistd/validation';
 import type { RpcContext } from './context';
-import { decodeRequest } from './decode-request';
+import type { Admitted } from './intake';
 
 /**
  * Validate: every Save check, nothing committed. A stale expected_epoch is reported as an
  * EPOCH_CONFLICT violation in the list, not as a status (DESIGN §3).
  */
-export async function validate(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>): Promise<ValidateResponse> {
-  ctx.principalOf(call.metadata);
-  const req = decodeRequest(ValidateRequestSchema, call.request);
+export async function validate(ctx: RpcContext, { req }: Admitted<ValidateRequest>): Promise<ValidateResponse> {
   const violations: RuleViolation[] = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot });
   if (!violations.some((v) => v.path === 'world_id')) {
     const committed = await ctx.store.readCommittedEpoch(req.worldId);

@@ -1,8 +1,8 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { createClient, fromServiceError, PersistenceService, StateSource, type RichError, type TypedClient, type WorldSnapshot } from '@persistd/contract';
+import { createClient, fromServiceError, PersistenceService, StateSource, type ClientOptions, type RichError, type TypedClient, type WorldSnapshot } from '@persistd/contract';
 import { deletePrefix, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import type Redis from 'ioredis';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadSettings, type Settings } from '../config/settings';
 import { startDaemon, type Daemon } from '../daemon';
 
@@ -16,12 +16,23 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
-/** Starts an in-process daemon for a test; `env` overrides settings by variable name. */
-export async function startTestDaemon(env: Record<string, string> = {}): Promise<TestDaemon> {
-  const prefix = uniquePrefix('pd');
-  const settings = loadSettings([], { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: prefix, ...env });
-  const daemon = await startDaemon(settings, pino({ level: 'silent' }));
-  const client = createClient(PersistenceService, daemon.address);
+/** Options of a test daemon beyond its settings. */
+export interface TestDaemonOptions {
+  /** Credentials and channel options of `client` (TLS tests). */
+  client?: ClientOptions;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+/**
+ * Starts an in-process daemon for a test; `env` overrides settings by variable name (a
+ * PERSISTD_KEY_PREFIX given there is used, and cleaned up, instead of a fresh one).
+ */
+export async function startTestDaemon(env: Record<string, string> = {}, options: TestDaemonOptions = {}): Promise<TestDaemon> {
+  const prefix = env.PERSISTD_KEY_PREFIX ?? uniquePrefix('pd');
+  const settings = loadSettings([], { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, ...env, PERSISTD_KEY_PREFIX: prefix });
+  const daemon = await startDaemon(settings, options.logger ?? pino({ level: 'silent' }));
+  const client = createClient(PersistenceService, daemon.address, options.client);
   const redis = testRedis();
   return {
     daemon,

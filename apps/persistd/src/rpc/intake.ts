@@ -1,0 +1,46 @@
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import type { CallCredentials } from '../auth/authority';
+import { enforceInputLimits } from '../limits/input-limits';
+import type { RpcContext } from './context';
+import { decodeRequest } from './decode-request';
+import { Refusal } from './refusal';
+
+/** A request past intake: who sent it, and the decoded message. */
+export interface Admitted<M> {
+  principal: string;
+  req: M;
+}
+
+/**
+ * Every PersistenceService request passes here before its handler, in DESIGN §4's order:
+ *
+ *   1. authority (UNAUTHENTICATED, CLIENT_AUTHORED) — on the raw bytes, before any decode;
+ *   2. the in-flight byte budget (RESOURCE_EXHAUSTED/LIMIT_EXCEEDED) — before the decode it
+ *      exists to bound;
+ *   3. decode (MALFORMED_REQUEST);
+ *   4. the input limits (LIMIT_EXCEEDED);
+ *
+ * then the handler, which runs the snapshot rules and the rest. The budget is held until the
+ * handler's promise settles.
+ */
+export async function intake<D extends DescMessage, T>(
+  ctx: RpcContext,
+  call: CallCredentials & { readonly request: Buffer },
+  desc: D,
+  handler: (admitted: Admitted<MessageShape<D>>) => Promise<T>,
+): Promise<T> {
+  const admission = ctx.authority.admit(call, desc, call.request);
+  const release = ctx.budget.acquire(call.request.byteLength);
+  try {
+    const req = decodeRequest(desc, call.request);
+    const worldId = (req as { worldId?: unknown }).worldId;
+    if (admission.checkedWorld !== undefined && worldId !== admission.checkedWorld) {
+      // Cannot happen (the decode reads the same last occurrence the peek did); kept so it never can.
+      throw new Refusal('CLIENT_AUTHORED', `world_id ${JSON.stringify(worldId)} is not the world authority checked`);
+    }
+    enforceInputLimits(desc, req, ctx.limits);
+    return await handler({ principal: admission.principal, req });
+  } finally {
+    release();
+  }
+}

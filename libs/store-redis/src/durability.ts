@@ -1,0 +1,110 @@
+/**
+ * The durability guard (DESIGN §5 "Durability"): can an acknowledged save be lost?
+ *
+ * Read at start, on a short-lived connection of its own:
+ *   CONFIG GET appendonly, appendfsync, maxmemory-policy   (one round trip, pipelined)
+ *   INFO replication                                       (role, connected_slaves)
+ *
+ * An ack survives a Redis crash only with AOF on and fsynced on every write (`appendonly yes`,
+ * `appendfsync always`), and survives memory pressure only under `noeviction`. A CONFIG that
+ * cannot be read (`rename-command CONFIG ""`, an ACL user without +config) proves nothing, so it
+ * counts as a risk too; so does INFO replication refused. Replicas are reported: in strict mode
+ * the daemon then waits for `WAIT 1` before answering a save (commit.ts, `ReplicaAck`).
+ *
+ * Single Redis only for now: with PERSISTD_REDIS_CLUSTER this must run against every master.
+ */
+import { createCommitConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
+import { mapRedisFailure } from './redis-failures';
+import { StoreError } from './store-error';
+
+/** What the guard found. `safe` = nothing can lose an acknowledged save. */
+export interface DurabilityReport {
+  /** False when Redis could not be asked at all; `failure` says why. */
+  reachable: boolean;
+  failure?: StoreError;
+  /** Redis refused the credentials (WRONGPASS, NOAUTH): a configuration error, not an outage. */
+  credentialsRefused: boolean;
+  config: { readable: true; appendonly: string; appendfsync: string; maxmemoryPolicy: string } | { readable: false; error: string };
+  replication: { readable: true; role: string; connectedReplicas: number } | { readable: false; error: string };
+  /** Each way an acknowledged save can be lost, in plain words; empty when safe. */
+  risks: string[];
+  safe: boolean;
+}
+
+const CREDENTIAL_ERRORS = ['WRONGPASS', 'NOAUTH'];
+
+/** Reads the durability settings of the Redis `config` points at. Never throws for Redis failures: they are in the report. */
+export async function inspectDurability(config: RedisConnectionConfig): Promise<DurabilityReport> {
+  const conn = createCommitConnection(config);
+  try {
+    try {
+      await whenReady(conn, config.connectTimeoutMs ?? 2000);
+    } catch (e) {
+      const failure = mapRedisFailure(e, 'before-exec') ?? new StoreError('STORE_UNAVAILABLE', String(e), { cause: e });
+      const redisError = failure.metadata?.redis_error ?? '';
+      const credentialsRefused = CREDENTIAL_ERRORS.includes(redisError) || /WRONGPASS|NOAUTH/.test(failure.message);
+      return {
+        reachable: false,
+        failure,
+        credentialsRefused,
+        config: { readable: false, error: 'Redis not reachable' },
+        replication: { readable: false, error: 'Redis not reachable' },
+        risks: [credentialsRefused ? `Redis refused the credentials (${redisError || 'auth'}), so nothing can be verified` : `Redis cannot be reached (${failure.message}), so nothing can be verified`],
+        safe: false,
+      };
+    }
+    const [cfg, repl] = await Promise.all([readConfig(conn), readReplication(conn)]);
+    const risks = risksOf(cfg, repl);
+    return { reachable: true, credentialsRefused: false, config: cfg, replication: repl, risks, safe: risks.length === 0 };
+  } finally {
+    discard(conn);
+  }
+}
+
+async function readConfig(conn: ReturnType<typeof createCommitConnection>): Promise<DurabilityReport['config']> {
+  try {
+    const values = new Map<string, string>();
+    for (const name of ['appendonly', 'appendfsync', 'maxmemory-policy']) {
+      const pair = (await conn.call('CONFIG', 'GET', name)) as string[];
+      values.set(name, pair[1] ?? '');
+    }
+    return { readable: true, appendonly: values.get('appendonly')!, appendfsync: values.get('appendfsync')!, maxmemoryPolicy: values.get('maxmemory-policy')! };
+  } catch (e) {
+    return { readable: false, error: (e as Error).message };
+  }
+}
+
+async function readReplication(conn: ReturnType<typeof createCommitConnection>): Promise<DurabilityReport['replication']> {
+  try {
+    const info = String(await conn.call('INFO', 'replication'));
+    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+    return { readable: true, role: field('role') ?? 'unknown', connectedReplicas: Number(field('connected_slaves') ?? 0) };
+  } catch (e) {
+    return { readable: false, error: (e as Error).message };
+  }
+}
+
+function risksOf(cfg: DurabilityReport['config'], repl: DurabilityReport['replication']): string[] {
+  const risks: string[] = [];
+  if (!cfg.readable) {
+    risks.push(`CONFIG GET is refused (${cfg.error}), so appendonly, appendfsync and maxmemory-policy cannot be verified`);
+  } else {
+    if (cfg.appendonly !== 'yes') risks.push(`appendonly is ${cfg.appendonly}: a Redis crash loses every save since the last RDB snapshot`);
+    else if (cfg.appendfsync !== 'always') risks.push(`appendfsync is ${cfg.appendfsync}: a Redis crash can lose acknowledged saves not yet fsynced`);
+    if (cfg.maxmemoryPolicy !== 'noeviction') risks.push(`maxmemory-policy is ${cfg.maxmemoryPolicy}: under memory pressure Redis may evict committed epochs`);
+  }
+  if (!repl.readable) risks.push(`INFO replication is refused (${repl.error}), so replicas cannot be known`);
+  else if (repl.role !== 'master') risks.push(`Redis is a ${repl.role}, not a master: saves will be refused`);
+  return risks;
+}
+
+/** The report as one plain line for the start-up log. */
+export function describeDurability(r: DurabilityReport): string {
+  const parts: string[] = [];
+  if (r.config.readable) parts.push(`appendonly=${r.config.appendonly} appendfsync=${r.config.appendfsync} maxmemory-policy=${r.config.maxmemoryPolicy}`);
+  if (r.replication.readable) parts.push(`role=${r.replication.role} replicas=${r.replication.connectedReplicas}`);
+  const facts = parts.length > 0 ? `${parts.join(' ')}: ` : '';
+  return r.safe
+    ? `durability: ${facts}an acknowledged save survives a Redis crash and is never evicted`
+    : `durability: ${facts}an acknowledged save CAN BE LOST — ${r.risks.join('; ')}`;
+}
