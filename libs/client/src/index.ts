@@ -1,10 +1,36 @@
 /**
- * The TypeScript SDK of persistd for game servers: typed save, validate, status and restore,
- * a RestoreDriver that applies restores in phase order only, and one error type per boundary.
+ * The TypeScript SDK of persistd for game servers: typed save, validate, status and restore
+ * with deadlines, automatic request ids and bounded retries of unknown outcomes; a one-pass
+ * snapshot capture; a RestoreDriver that applies restores in phase order only; and one error
+ * type per boundary.
  */
-export { PersistdClient, type CallOptions, type PersistdClientOptions, type RestoreOptions, type SaveInit, type ValidateInit } from './persistd-client';
-export { PersistdError, isPersistdError, toPersistdError, type PersistdErrorInit, type PersistdReason } from './persistd-error';
+export {
+  PersistdClient,
+  type CallOptions,
+  type PersistdClientOptions,
+  type RestoreOptions,
+  type SaveInit,
+  type ValidateInit,
+} from './persistd-client';
+export {
+  PersistdError,
+  EpochConflictError,
+  isPersistdError,
+  isEpochConflictError,
+  toPersistdError,
+  parseViolation,
+  type ParsedViolation,
+  type PersistdErrorInit,
+  type PersistdReason,
+} from './persistd-error';
+export { DEFAULT_RETRY_POLICY, backoffMs, isRetryable, resolveRetryPolicy, type RetryOption, type RetryPolicy } from './retry-policy';
+export { captureSnapshot, SNAPSHOT_SCHEMA_VERSION, type RecordInit, type RecordProvider, type SnapshotOwners } from './capture-snapshot';
 export { RestoreDriver, type RestoreDriverOptions } from './restore-driver';
 export type { RestoreHandlers, SectionContext } from './restore-handlers';
 export { RestoreRefusedError, isRestoreRefusedError, RESTORE_REFUSALS, type RestoreRefusal } from './restore-refusal';
 export { RestoredWorld, type RestoredCounts, type RestoredWorldInit } from './restored-world';
+/**
+ * The contract's messages, enums, codes and status helpers, so a game server needs this one
+ * package (`StateSource`, `WorldSnapshot`, `PlayerRecordSchema`, ...).
+ */
+export * from '@persistd/contract';

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import {
   createClient,
   PersistenceService,
+  rawUnaryCall,
+  SaveRequestSchema,
+  SaveResponseSchema,
   type GetWorldStatusResponse,
   type RestoreResponse,
-  type SaveRequestSchema,
   type SaveResponse,
   type TypedClient,
   type ValidateRequestSchema,
@@ -14,8 +16,12 @@ import {
 } from '@persistd/contract';
 import { toPersistdError } from './persistd-error';
 import { RestoreDriver } from './restore-driver';
+import { backoffMs, isRetryable, resolveRetryPolicy, withRetries, type RetryOption, type RetryPolicy } from './retry-policy';
 import type { RestoreHandlers } from './restore-handlers';
 import type { RestoredWorld } from './restored-world';
+
+/** The Save method's path (from the descriptor, never written out). */
+const SAVE_PATH = `/${PersistenceService.typeName}/${PersistenceService.method.save.name}`;
 
 /** How to reach the daemon. */
 export interface PersistdClientOptions {
@@ -24,14 +30,23 @@ export interface PersistdClientOptions {
   channelOptions?: grpc.ChannelOptions;
   /** Sent as `authorization: Bearer <token>` on every call (deployments with PERSISTD_TOKENS_FILE). */
   token?: string;
+  /** Deadline of each attempt when a call gives none, in ms; unset: no deadline. */
+  defaultDeadlineMs?: number;
+  /** Retries of unknown outcomes for every call (DEFAULT_RETRY_POLICY when absent); `false`: none. */
+  retry?: RetryOption;
 }
 
 /** Per-call options. */
 export interface CallOptions {
-  /** Milliseconds from now until the call is abandoned (DEADLINE_EXCEEDED, outcome unknown). */
+  /**
+   * Milliseconds from the start of EACH attempt until it is abandoned (DEADLINE_EXCEEDED, an
+   * unknown outcome, so retried). A call takes at most `maxAttempts × deadlineMs` plus the pauses.
+   */
   deadlineMs?: number;
   /** Extra request metadata, merged over the client's own. */
   metadata?: grpc.Metadata;
+  /** Retries of this call, over the client's policy; `false`: one attempt only. */
+  retry?: RetryOption;
 }
 
 /** Options of a restore: which epoch (0 or absent: the latest committed), plus call options. */
@@ -46,45 +61,55 @@ export type ValidateInit = MessageInitShape<typeof ValidateRequestSchema>;
 
 /**
  * The game server's handle on persistd. Every refusal surfaces as a PersistdError (status,
- * §4 reason, metadata, violations, `outcomeUnknown`); restores go through the RestoreDriver so
- * nothing out of order reaches the game. No retries here: a save whose outcome is unknown is
- * retried by the caller with the error's `requestId`.
+ * §4 reason, metadata, violations, `outcomeUnknown`; EPOCH_CONFLICT as EpochConflictError);
+ * restores go through the RestoreDriver so nothing out of order reaches the game.
+ *
+ * Unknown outcomes (DESIGN §3) are retried with bounded attempts and backoff (RetryPolicy): a
+ * save always with the same request id, so it commits once or answers `replayed`. A refusal
+ * with an ErrorInfo is an answer and is never retried. When the attempts run out the last
+ * error is thrown, still `outcomeUnknown`, with the `requestId` to retry with later.
  */
 export class PersistdClient {
   readonly #client: TypedClient<typeof PersistenceService>;
   readonly #token: string | undefined;
+  readonly #retry: RetryOption | undefined;
+  readonly #defaultDeadlineMs: number | undefined;
+  #closed = false;
 
   constructor(address: string, options: PersistdClientOptions = {}) {
+    this.#retry = options.retry;
+    resolveRetryPolicy(this.#retry); // a bad policy fails here, not at the first failure
+    this.#defaultDeadlineMs = options.defaultDeadlineMs;
     this.#client = createClient(PersistenceService, address, { credentials: options.credentials, channelOptions: options.channelOptions });
     this.#token = options.token;
   }
 
-  /** Commits a world snapshot as the next epoch. A missing request id becomes a random UUID. */
-  async save(request: SaveInit, options: CallOptions = {}): Promise<SaveResponse> {
+  /**
+   * Commits a world snapshot as the next epoch. A missing request id becomes a random UUID. The
+   * request is encoded once, when save() is called: every retry sends the same bytes (same
+   * request id, same snapshot), and later changes to the snapshot object reach neither.
+   */
+  save(request: SaveInit, options: CallOptions = {}): Promise<SaveResponse> {
     const requestId = request.requestId || randomUUID();
-    try {
-      return await this.#client.save({ ...request, requestId }, this.#callOptions(options), this.#metadata(options));
-    } catch (e) {
-      throw toPersistdError(e, { requestId }) ?? e;
-    }
+    const bytes = toBinary(SaveRequestSchema, create(SaveRequestSchema, { ...request, requestId }));
+    return this.#unary(options, { requestId }, async () =>
+      fromBinary(SaveResponseSchema, await rawUnaryCall(this.#client.grpc, SAVE_PATH, bytes, this.#callOptions(options), this.#metadata(options))),
+    );
   }
 
   /** Runs every save check without committing; violations come back in the response. */
-  async validate(request: ValidateInit, options: CallOptions = {}): Promise<ValidateResponse> {
-    try {
-      return await this.#client.validate(request, this.#callOptions(options), this.#metadata(options));
-    } catch (e) {
-      throw toPersistdError(e) ?? e;
-    }
+  validate(request: ValidateInit, options: CallOptions = {}): Promise<ValidateResponse> {
+    return this.#unary(options, {}, () => this.#client.validate(request, this.#callOptions(options), this.#metadata(options)));
   }
 
   /** The committed epoch (0: never saved), the retained epochs and the digests of a world. */
-  async getWorldStatus(worldId: string, options: CallOptions = {}): Promise<GetWorldStatusResponse> {
-    try {
-      return await this.#client.getWorldStatus({ worldId }, this.#callOptions(options), this.#metadata(options));
-    } catch (e) {
-      throw toPersistdError(e) ?? e;
-    }
+  getWorldStatus(worldId: string, options: CallOptions = {}): Promise<GetWorldStatusResponse> {
+    return this.#unary(options, {}, () => this.#client.getWorldStatus({ worldId }, this.#callOptions(options), this.#metadata(options)));
+  }
+
+  /** The retry policy a call with these options runs under. */
+  retryPolicy(options: CallOptions = {}): RetryPolicy {
+    return resolveRetryPolicy(this.#retry, options.retry);
   }
 
   /**
@@ -101,26 +126,55 @@ export class PersistdClient {
    * errors become PersistdError, and leaving the loop early cancels the call.
    */
   async *restoreStream(worldId: string, options: RestoreOptions = {}): AsyncGenerator<RestoreResponse, void, undefined> {
-    const call = this.#client.restore({ worldId, epoch: options.epoch ?? 0n }, this.#callOptions(options), this.#metadata(options));
-    let ended = false;
-    try {
-      for await (const message of call) yield message;
-      ended = true;
-    } catch (e) {
-      ended = true;
-      throw toPersistdError(e) ?? e;
-    } finally {
-      if (!ended) cancelQuietly(call);
+    // Retried only while nothing has arrived: once a message was handed out, a second stream
+    // would hand it out again, so a later failure is thrown as it is.
+    const policy = this.retryPolicy(options);
+    for (let attempt = 1; ; attempt++) {
+      const call = this.#client.restore({ worldId, epoch: options.epoch ?? 0n }, this.#callOptions(options), this.#metadata(options));
+      let ended = false;
+      let received = 0;
+      try {
+        for await (const message of call) {
+          received++;
+          yield message;
+        }
+        ended = true;
+        return;
+      } catch (e) {
+        ended = true;
+        const error = toPersistdError(e, { attempts: attempt }) ?? e;
+        if (received > 0 || attempt >= policy.maxAttempts || !isRetryable(error) || this.#closed) throw error;
+      } finally {
+        if (!ended) cancelQuietly(call);
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(policy, attempt)));
     }
   }
 
-  /** Closes the channel; calls in flight fail with CANCELLED. */
+  /** Closes the channel; calls in flight fail with CANCELLED and are not retried. */
   close(): void {
+    this.#closed = true;
     this.#client.close();
   }
 
+  /** One unary call under the retry policy; each attempt's failure becomes a PersistdError. */
+  #unary<T>(options: CallOptions, context: { requestId?: string }, call: () => Promise<T>): Promise<T> {
+    return withRetries(
+      this.retryPolicy(options),
+      async (attempts) => {
+        try {
+          return await call();
+        } catch (e) {
+          throw toPersistdError(e, { ...context, attempts }) ?? e;
+        }
+      },
+      () => this.#closed,
+    );
+  }
+
   #callOptions(options: CallOptions): grpc.CallOptions {
-    return options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
+    const ms = options.deadlineMs ?? this.#defaultDeadlineMs;
+    return ms === undefined ? {} : { deadline: Date.now() + ms };
   }
 
   #metadata(options: CallOptions): grpc.Metadata {

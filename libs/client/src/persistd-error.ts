@@ -19,6 +19,23 @@ export interface PersistdErrorInit {
   violations?: FieldViolation[];
   outcomeUnknown: boolean;
   requestId?: string;
+  /** Attempts made before this failure was given up on (1 when the call was not retried). */
+  attempts?: number;
+}
+
+/** A BadRequest field violation split into its parts: `description` is `CODE: message`. */
+export interface ParsedViolation {
+  /** Record path, e.g. `items[i0001].location.inventory.player_id`. */
+  path: string;
+  /** A DESIGN §4 code, e.g. `DANGLING_REFERENCE`. */
+  code: PersistdReason;
+  message: string;
+}
+
+/** Splits a violation's `CODE: message` description; a description without a code keeps it whole. */
+export function parseViolation(v: FieldViolation): ParsedViolation {
+  const m = /^([A-Z][A-Z0-9_]*): ([\s\S]*)$/.exec(v.description);
+  return m ? { path: v.field, code: m[1], message: m[2] } : { path: v.field, code: '', message: v.description };
 }
 
 /**
@@ -31,7 +48,7 @@ export interface PersistdErrorInit {
  * the daemon answers the original commit (`replayed`) or commits once.
  */
 export class PersistdError extends Error {
-  override readonly name = 'PersistdError';
+  override readonly name: string = 'PersistdError';
   readonly code: GrpcStatus;
   readonly reason: PersistdReason | undefined;
   readonly metadata: Readonly<Record<string, string>>;
@@ -39,6 +56,8 @@ export class PersistdError extends Error {
   readonly outcomeUnknown: boolean;
   /** The request id the save was sent with (generated when the caller gave none). */
   readonly requestId: string | undefined;
+  /** Attempts made: more than 1 when the SDK retried an unknown outcome before giving up. */
+  readonly attempts: number;
 
   constructor(init: PersistdErrorInit, options?: { cause?: unknown }) {
     super(`${init.reason ?? GrpcStatus[init.code] ?? init.code}: ${init.message}`, options);
@@ -48,7 +67,41 @@ export class PersistdError extends Error {
     this.violations = Object.freeze([...(init.violations ?? [])]);
     this.outcomeUnknown = init.outcomeUnknown;
     this.requestId = init.requestId;
+    this.attempts = init.attempts ?? 1;
   }
+
+  /** The violations split into path, code and message, in the daemon's (canonical) order. */
+  get parsedViolations(): ParsedViolation[] {
+    return this.violations.map(parseViolation);
+  }
+}
+
+/**
+ * `EPOCH_CONFLICT` (`ABORTED`): the save's `expected_epoch` is not the committed epoch — another
+ * save won, or this server's state descends from an older epoch. Nothing was committed. Never
+ * retried by the SDK: the game server must re-read (or stop, if another server owns the world).
+ */
+export class EpochConflictError extends PersistdError {
+  override readonly name = 'EpochConflictError';
+  /** The committed epoch the daemon reported, when it did (ErrorInfo `committed_epoch`). */
+  readonly committedEpoch: bigint | undefined;
+  /** The epoch the save expected (ErrorInfo `expected_epoch`). */
+  readonly expectedEpoch: bigint | undefined;
+
+  constructor(init: PersistdErrorInit, options?: { cause?: unknown }) {
+    super(init, options);
+    this.committedEpoch = epochOf(this.metadata.committed_epoch);
+    this.expectedEpoch = epochOf(this.metadata.expected_epoch);
+  }
+}
+
+/** Type guard for EpochConflictError. */
+export function isEpochConflictError(e: unknown): e is EpochConflictError {
+  return e instanceof EpochConflictError;
+}
+
+function epochOf(text: string | undefined): bigint | undefined {
+  return text !== undefined && /^\d{1,20}$/.test(text) ? BigInt(text) : undefined;
 }
 
 /** Type guard for PersistdError. */
@@ -64,15 +117,20 @@ function isServiceError(e: unknown): e is ServiceError {
  * The one place a grpc-js failure becomes a PersistdError; undefined for anything that is not
  * a gRPC status (a handler's own error, a programming error), which callers rethrow as it is.
  * COMMIT_OUTCOME_UNKNOWN is flagged `outcomeUnknown` too: the daemon itself says so.
+ * EPOCH_CONFLICT becomes its own subclass, EpochConflictError, with the epochs parsed.
  */
-export function toPersistdError(e: unknown, context: { requestId?: string } = {}): PersistdError | undefined {
+export function toPersistdError(e: unknown, context: { requestId?: string; attempts?: number } = {}): PersistdError | undefined {
   if (e instanceof PersistdError) return e;
   if (!isServiceError(e)) return undefined;
   const rich = fromServiceError(e);
   if (!rich) {
-    return new PersistdError({ code: e.code, message: e.details, outcomeUnknown: UNKNOWN_OUTCOME_STATUSES.has(e.code), requestId: context.requestId }, { cause: e });
+    return new PersistdError(
+      { code: e.code, message: e.details, outcomeUnknown: UNKNOWN_OUTCOME_STATUSES.has(e.code), requestId: context.requestId, attempts: context.attempts },
+      { cause: e },
+    );
   }
-  return new PersistdError(
+  const ErrorType = rich.reason === 'EPOCH_CONFLICT' ? EpochConflictError : PersistdError;
+  return new ErrorType(
     {
       code: rich.code,
       message: rich.message,
@@ -81,6 +139,7 @@ export function toPersistdError(e: unknown, context: { requestId?: string } = {}
       violations: rich.violations,
       outcomeUnknown: rich.reason === 'COMMIT_OUTCOME_UNKNOWN',
       requestId: context.requestId,
+      attempts: context.attempts,
     },
     { cause: e },
   );
