@@ -1,6 +1,7 @@
-import { clone } from '@bufbuild/protobuf';
+import { clone, create, toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { status } from '@grpc/grpc-js';
-import { rawUnaryCall, StateSource, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
+import { rawUnaryCall, SaveRequestSchema, StateSource, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
 import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
@@ -75,6 +76,18 @@ describe('refusals', () => {
 
   it('RUNTIME_STATE: a runtime-only field is set', async () => {
     await expectRefusedSave((s) => (s.npcs!.npcs[0].aiState = 'chasing'), status.INVALID_ARGUMENT, 'RUNTIME_STATE');
+  });
+
+  it('RUNTIME_STATE: an unknown field on the request envelope itself', async () => {
+    const before = await dumpStore(t.redis, t.prefix);
+    const bytes = new BinaryWriter()
+      .raw(toBinary(SaveRequestSchema, create(SaveRequestSchema, saveRequest(world, next(), 1n))))
+      .tag(1000, WireType.LengthDelimited)
+      .string('not in the schema')
+      .finish();
+    const err = await refusalOf(rawUnaryCall(t.client.grpc, '/caelmor.persist.v1.PersistenceService/Save', bytes));
+    expect({ code: err.code, reason: err.reason, field: err.violations[0]?.field }).toEqual({ code: status.INVALID_ARGUMENT, reason: 'RUNTIME_STATE', field: 'request' });
+    expect(await dumpStore(t.redis, t.prefix)).toEqual(before);
   });
 
   it('INVALID_FIELD: a field breaks the field rules', async () => {

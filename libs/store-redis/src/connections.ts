@@ -41,13 +41,14 @@ function baseOptions(config: RedisConnectionConfig): RedisOptions {
 /**
  * The shared connection for reads. Reads change nothing, so one multiplexed connection serves all
  * of them; it fails fast while Redis is down (no offline queue, one retry per request) and
- * reconnects in the background with a capped backoff.
+ * reconnects in the background with a backoff capped at 500 ms, so restores come back within
+ * half a second of Redis (saves use fresh connections and come back at once).
  */
 export function createReadConnection(config: RedisConnectionConfig): Redis {
   const conn = new Redis(config.url, {
     ...baseOptions(config),
     maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 500),
     connectionName: 'persistd-read',
   });
   // Failures reach callers as rejected commands; without a listener ioredis would print every

@@ -47,6 +47,8 @@ interface Pair {
 export class FaultProxy {
   private server?: Server;
   private readonly pairs = new Set<Pair>();
+  /** Sockets paused while a random delay holds their bytes. */
+  private readonly delayed = new Set<Socket>();
   private rules: (CutRule & { left: number })[] = [];
   private delayMs = 0;
   private stalled = false;
@@ -102,8 +104,10 @@ export class FaultProxy {
         p.client.pause();
         p.target.pause();
       } else {
-        p.client.resume();
-        p.target.resume();
+        // A socket paused for a pending random delay resumes when that delay ends, not here:
+        // resuming it early would let later bytes overtake the delayed ones.
+        if (!this.delayed.has(p.client)) p.client.resume();
+        if (!this.delayed.has(p.target)) p.target.resume();
       }
     }
   }
@@ -162,8 +166,10 @@ export class FaultProxy {
         this.counts.delays++;
         const from = direction === 'up' ? pair.client : pair.target;
         from.pause();
+        this.delayed.add(from);
         setTimeout(() => {
           if (!to.destroyed) to.write(bytes);
+          this.delayed.delete(from);
           if (!this.stalled) from.resume();
         }, Math.floor(rnd() * maxDelayMs));
         return;

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { SaveResponseSchema, type SaveRequest, type SaveResponse } from '@persistd/contract';
+import { SaveRequestSchema, SaveResponseSchema, type SaveRequest, type SaveResponse } from '@persistd/contract';
 import { prepareEpoch, sealEpochMeta, validateSnapshot } from '@persistd/validation';
 import type { RpcContext } from './context';
 import type { Admitted } from './intake';
@@ -14,7 +14,7 @@ import { deadlineOf } from './deadline';
  */
 export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req }: Admitted<SaveRequest>): Promise<SaveResponse> {
   ctx.logger.debug({ worldId: req.worldId, requestId: req.requestId, expectedEpoch: String(req.expectedEpoch), principal }, 'save admitted');
-  const violations = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot, requestId: req.requestId });
+  const violations = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot, requestId: req.requestId, request: { desc: SaveRequestSchema, message: req } });
   if (violations.length > 0) throw Refusal.ofViolations(violations);
 
   return ctx.queue.run(req.worldId, async () => {

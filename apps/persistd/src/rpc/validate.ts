@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { OwnerSystem, ValidateResponseSchema, ViolationSchema, type ValidateRequest, type ValidateResponse } from '@persistd/contract';
+import { OwnerSystem, ValidateRequestSchema, ValidateResponseSchema, ViolationSchema, type ValidateRequest, type ValidateResponse } from '@persistd/contract';
 import { sortViolations, validateSnapshot, type RuleViolation } from '@persistd/validation';
 import type { RpcContext } from './context';
 import type { Admitted } from './intake';
@@ -9,7 +9,7 @@ import type { Admitted } from './intake';
  * EPOCH_CONFLICT violation in the list, not as a status (DESIGN §3).
  */
 export async function validate(ctx: RpcContext, { req }: Admitted<ValidateRequest>): Promise<ValidateResponse> {
-  const violations: RuleViolation[] = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot });
+  const violations: RuleViolation[] = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot, request: { desc: ValidateRequestSchema, message: req } });
   if (!violations.some((v) => v.path === 'world_id')) {
     const committed = await ctx.store.readCommittedEpoch(req.worldId);
     if (committed !== req.expectedEpoch) {

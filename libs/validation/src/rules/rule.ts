@@ -1,3 +1,4 @@
+import type { DescMessage, Message } from '@bufbuild/protobuf';
 import type { OwnerSystem, StateSource, ViolationCode, WorldSnapshot } from '@persistd/contract';
 import type { SnapshotContext } from './snapshot-context';
 
@@ -9,6 +10,11 @@ export interface SnapshotCheckInput {
   snapshot: WorldSnapshot | undefined;
   /** Save only: the idempotency key, checked as a field when given. */
   requestId?: string;
+  /**
+   * The decoded request envelope (SaveRequest, ValidateRequest), when there is one: unknown
+   * fields on it are RUNTIME_STATE like those inside the snapshot (DESIGN §3).
+   */
+  request?: { desc: DescMessage; message: Message };
 }
 
 /** Collects violations; rules never stop at the first. */

@@ -10,7 +10,12 @@ import { findRuntimeState } from './runtime-walk';
  */
 export const runtimeState: SnapshotRule = {
   code: 'RUNTIME_STATE',
-  check({ snapshot, systems }, report) {
+  check({ input, snapshot, systems }, report) {
+    if (input.request) {
+      const { desc, message } = input.request;
+      const snapshotField = new Set(desc.fields.filter((f) => f.name === 'snapshot'));
+      findRuntimeState(desc, message, 'request', (path, message) => report('RUNTIME_STATE', OwnerSystem.UNSPECIFIED, '', path, message), snapshotField);
+    }
     if (!snapshot) return;
     const sectionFields = new Set<DescField>(systems.map((s) => s.compiled.sectionField));
     findRuntimeState(WorldSnapshotSchema, snapshot, 'snapshot', (path, message) => report('RUNTIME_STATE', OwnerSystem.UNSPECIFIED, '', path, message), sectionFields);

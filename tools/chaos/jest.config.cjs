@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.cjs'), displayName: 'chaos', rootDir: __dirname, testTimeout: 120000 };

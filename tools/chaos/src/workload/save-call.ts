@@ -1,0 +1,31 @@
+import { StateSource, type PersistenceService, type TypedClient, type WorldSnapshot } from '@persistd/contract';
+import { acknowledged, outcomeOfError } from '../history/classify';
+import type { HistoryRecorder } from '../history/recorder';
+import type { OpRecord } from '../history/types';
+
+/** One logical save: the same request id, snapshot and expected epoch on every attempt. */
+export interface SaveOp {
+  world: string;
+  requestId: string;
+  expectedEpoch: bigint;
+  snapshot: WorldSnapshot;
+  /** Client-side content digest of `snapshot`. */
+  contentDigest: string;
+}
+
+/** The typed gRPC client the harness saves with (raw statuses, no SDK classification). */
+export type RawClient = TypedClient<typeof PersistenceService>;
+
+/** Makes one Save call and records it in the history, whatever happens. */
+export async function recordedSave(client: RawClient, history: HistoryRecorder, op: SaveOp, deadlineMs: number): Promise<OpRecord> {
+  const done = history.begin({ world: op.world, requestId: op.requestId, expectedEpoch: op.expectedEpoch, contentDigest: op.contentDigest });
+  try {
+    const res = await client.save(
+      { worldId: op.world, expectedEpoch: op.expectedEpoch, requestId: op.requestId, source: StateSource.AUTHORITATIVE_RUNTIME, snapshot: op.snapshot },
+      { deadline: Date.now() + deadlineMs },
+    );
+    return done(acknowledged(res));
+  } catch (e) {
+    return done(outcomeOfError(e));
+  }
+}
