@@ -2,7 +2,7 @@ import { EpochConflictError, PersistdClient } from '@persistd/client';
 import { WorldInactiveError } from './game/activation';
 import type { GameWorld } from './game/world-state';
 import { GameServer } from './game-server';
-import { startDaemonProcess, type DaemonProcess } from './testing/daemon-process';
+import { startDaemonProcess, type DaemonProcess } from '@persistd/testkit';
 
 let daemon: DaemonProcess;
 const clients: PersistdClient[] = [];

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startDaemonProcess, WORKSPACE_ROOT, type DaemonProcess } from './testing/daemon-process';
+import { startDaemonProcess, WORKSPACE_ROOT, type DaemonProcess } from '@persistd/testkit';
 
 /**
  * `npm run example` as a real process against a real daemon process: it saves on a timer and on

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { PersistdClient } from '@persistd/client';
 import { StateSource } from '@persistd/contract';
-import { smallWorld } from '@persistd/testkit';
+import { type DaemonProcess, freePort, smallWorld, startDaemonProcess, WORKSPACE_ROOT } from '@persistd/testkit';
 import { COMMANDS } from './commands';
-import { freePort, startDaemonProcess, WORKSPACE_ROOT, type DaemonProcess } from './testing/daemon-process';
 
 /**
  * The CLI as operators run it: bundled the way the `build:persistctl` script bundles it

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { toBinary } from '@bufbuild/protobuf';
 import { PersistdClient } from '@persistd/client';
 import { EpochMetaSchema, StateSource, type SaveResponse } from '@persistd/contract';
-import { FaultProxy, generateWorld } from '@persistd/testkit';
+import { type DaemonProcess, FaultProxy, generateWorld, startDaemonProcess } from '@persistd/testkit';
 import { CHUNK_ID_BYTES, FRAME, FRAME_HEAD_BYTES, PREAMBLE_BYTES } from './export-file/format';
 import { readExport } from './export-file/read-export';
 import { writeExport } from './export-file/write-export';
 import { NO_PROGRESS } from './progress';
-import { startDaemonProcess, type DaemonProcess } from './testing/daemon-process';
 import { runCliCaptured } from './testing/run-cli';
 
 let daemon: DaemonProcess;

@@ -1,7 +1,6 @@
 import { PersistdClient } from '@persistd/client';
 import { StateSource, type SaveResponse } from '@persistd/contract';
-import { generateWorld } from '@persistd/testkit';
-import { startDaemonProcess, type DaemonProcess } from './testing/daemon-process';
+import { type DaemonProcess, generateWorld, startDaemonProcess } from '@persistd/testkit';
 import { runCliCaptured } from './testing/run-cli';
 
 let daemon: DaemonProcess;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemonProcess, type DaemonProcess } from './testing/daemon-process';
+import { startDaemonProcess, type DaemonProcess } from '@persistd/testkit';
 import { runCliCaptured } from './testing/run-cli';
 
 const TOKEN = 'c0ffee'.repeat(8);

@@ -2,10 +2,9 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { PersistdClient } from '@persistd/client';
 import { EpochMetaSchema, StateSource } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { generateWorld, testRedis } from '@persistd/testkit';
+import { type DaemonProcess, freePort, generateWorld, startDaemonProcess, testRedis } from '@persistd/testkit';
 import { prepareEpoch, sealEpochMeta } from '@persistd/validation';
 import type Redis from 'ioredis';
-import { freePort, startDaemonProcess, type DaemonProcess } from './testing/daemon-process';
 import { runCliCaptured } from './testing/run-cli';
 
 let daemon: DaemonProcess;

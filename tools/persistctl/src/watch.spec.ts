@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { freePort } from './testing/daemon-process';
+import { freePort } from '@persistd/testkit';
 import { runCliCaptured } from './testing/run-cli';
 
 /**

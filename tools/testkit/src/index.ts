@@ -4,3 +4,4 @@ export * from './redis';
 export * from './fault-proxy';
 export * from './redis-server';
 export * from './certificates';
+export * from './persistd-process';

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { isPersistdError, PersistdClient } from '@persistd/client';
-import { deletePrefix, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
+import type { ServiceError } from '@grpc/grpc-js';
+import { createClient, fromServiceError, PersistenceService } from '@persistd/contract';
+import { deletePrefix, TEST_REDIS_URL, testRedis, uniquePrefix } from './redis';
+import { freePort } from './redis-server';
 
 /** The workspace root, where the daemon's sources are. */
-export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
+export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
 /** A persistd process for a test: its own port, its own key prefix on the shared Redis. */
 export interface DaemonProcess {
@@ -18,28 +19,18 @@ export interface DaemonProcess {
   stop(): Promise<void>;
 }
 
-/** A port nothing listens on right now (bound and released; the daemon binds it next). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', () => ok()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * @internal test support (the same helper as tools/persistctl's: apps may not import a tool or
- * another app, so it lives here too until testkit carries it). Starts
- * `apps/persistd/src/main.ts` as a real process and waits, bounded, until it answers GetWorldStatus (an
- * answer or a refusal with an ErrorInfo).
+ * Starts `apps/persistd/src/main.ts` as a real process (no project may import the app: module
+ * boundaries; a process needs no import) and waits, bounded, until it answers GetWorldStatus
+ * (an answer or a refusal with an ErrorInfo).
  * `env` overrides the daemon's variables; metrics are off so parallel daemons do not collide.
  */
-export async function startDaemonProcess(env: Record<string, string> = {}): Promise<DaemonProcess> {
+export async function startDaemonProcess(env: Record<string, string> = {}, label = 'dp'): Promise<DaemonProcess> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const prefix = env.PERSISTD_KEY_PREFIX ?? uniquePrefix('egs');
+  const prefix = env.PERSISTD_KEY_PREFIX ?? uniquePrefix(label);
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/persistd/src/main.ts'], {
     cwd: WORKSPACE_ROOT,
     env: {
@@ -73,15 +64,15 @@ export async function startDaemonProcess(env: Record<string, string> = {}): Prom
     }
   };
 
-  const probe = new PersistdClient(address, { retry: false });
+  const probe = createClient(PersistenceService, address);
   try {
     for (let attempt = 1; ; attempt++) {
       if (child.exitCode !== null) throw new Error(`persistd exited with ${child.exitCode} before serving:\n${output}`);
       try {
-        await probe.getWorldStatus('readiness-probe', { deadlineMs: 1000 });
+        await probe.getWorldStatus({ worldId: 'readiness-probe' }, { deadline: Date.now() + 1000 });
         break;
       } catch (e) {
-        if (isPersistdError(e) && e.reason !== undefined) break; // a refusal (UNAUTHENTICATED): it serves
+        if (fromServiceError(e as ServiceError)) break; // a refusal (UNAUTHENTICATED): it serves
         if (attempt >= 120) throw new Error(`persistd did not serve on ${address}: ${(e as Error).message}\n${output}`);
         await sleep(250);
       }
