@@ -13,3 +13,4 @@ export * from './stored-form/digests';
 export * from './stored-form/framing';
 export * from './stored-form/prepare-epoch';
 export * from './stored-form/verify-stored';
+export * from './wire';

@@ -1,0 +1,268 @@
+import { isUtf8 } from 'node:buffer';
+import { Enc, type FieldPlan, type MessagePlan } from './field-plan';
+import type { WireReader } from './wire-reader';
+
+/**
+ * The strict scanner: reads one record's bytes by its field table and says whether they are
+ * already exactly what the typed path would store (DESIGN §5: `toBinary` of the decoded record
+ * after canonicalizeInPlace), filling the record's light view on the way. It answers "canonical"
+ * only when sure; anything else — a field out of order or twice, a written default, a
+ * non-minimal varint, -0, map keys out of order, an unknown or runtime-only field, text that
+ * is not plain valid UTF-8, bytes that do not parse — sends the record to the typed path, which
+ * decides with the library's own decoder. Being wrong in that direction costs time, never bytes.
+ * @internal
+ */
+
+type Bag = Record<string, unknown>;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Buffer's own latin1 slicer (what `toString('latin1', s, e)` calls, minus its argument checks). */
+type Latin1 = { latin1Slice(start: number, end: number): string };
+
+/** Bit set of the record's top-level fields present, by field index (set by scanRecord). */
+let present = 0;
+
+/**
+ * How large the last record scanRecord accepted is where input limits look (UTF-8 bytes of its
+ * longest string or map key, most entries of one map, most elements of one list): for
+ * wire-extent.ts. Mutated by every scan; read it right after.
+ */
+export const scanExtent = { text: 0, entries: 0, list: 0 };
+
+/** The fields of the last record scanRecord accepted, as bits by index in the descriptor's field list. */
+export function lastPresentMask(): number {
+  return present;
+}
+
+/** A varint that ended at `end` (exclusive) after starting at `start` is minimally encoded. */
+function minimal(buf: Uint8Array, start: number, end: number): boolean {
+  return end - start === 1 || buf[end - 1] !== 0;
+}
+
+/** Reads a length or tag varint (≤ 32 bits, minimal); -1 when it is not. */
+function lengthOf(r: WireReader, end: number): number {
+  const start = r.pos;
+  const first = r.data[start];
+  if (first < 0x80 && start < end) {
+    // One byte, the common case (tags of fields 1-15, lengths under 128): minimal by construction.
+    r.pos = start + 1;
+    return first;
+  }
+  const n = r.uint32();
+  const used = r.pos - start;
+  if (r.pos > end || used > 5 || (used === 5 && r.data[r.pos - 1] > 0x0f) || !minimal(r.data, start, r.pos)) return -1;
+  return n;
+}
+
+/**
+ * Text: valid UTF-8 (the typed path refuses anything else), not starting with a byte-order mark
+ * (the typed path's decoder drops it, so the stored bytes would differ). Undefined when not so.
+ */
+function text(buf: Uint8Array, start: number, end: number, decode: boolean): string | undefined {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (buf[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return decode ? (buf as unknown as Latin1).latin1Slice(start, end) : '';
+  const bytes = buf.subarray(start, end);
+  if (!isUtf8(bytes) || (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)) return undefined;
+  return decode ? strictUtf8.decode(bytes) : '';
+}
+
+/** A map key as protobuf-es stores it in a plain object: not array-index-like (those iterate first), not `__proto__` (dropped). */
+function plainKey(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return !(c >= 0x30 && c <= 0x39) && key !== '__proto__';
+}
+
+const NOT = Symbol('not-canonical');
+type Value = unknown | typeof NOT;
+
+/**
+ * Reads one value of encoding `enc` at r.pos, canonical for a field of this presence. Returns
+ * the value (when `keep`), undefined for an unkept value, or NOT. `implicit`: a zero value is
+ * never written; otherwise (oneof members, map entries) it is.
+ */
+function value(r: WireReader, end: number, enc: Enc, implicit: boolean, keep: boolean, plan: FieldPlan | undefined, message: MessagePlan | undefined): Value {
+  const buf = r.data;
+  const start = r.pos;
+  switch (enc) {
+    case Enc.UINT32: {
+      const first = buf[start];
+      if (first < 0x80 && start < end) {
+        r.pos = start + 1;
+        return implicit && first === 0 ? NOT : first;
+      }
+      const v = r.uint32();
+      const used = r.pos - start;
+      if (r.pos > end || used > 5 || (used === 5 && buf[r.pos - 1] > 0x0f) || !minimal(buf, start, r.pos) || (implicit && v === 0)) return NOT;
+      return v;
+    }
+    case Enc.INT32: {
+      const v = r.uint32();
+      const used = r.pos - start;
+      // Non-negative only: a negative int32 is written sign-extended to 10 bytes.
+      if (r.pos > end || used > 5 || (used === 5 && buf[r.pos - 1] > 0x07) || !minimal(buf, start, r.pos) || (implicit && v === 0)) return NOT;
+      if (plan?.closedEnum && !plan.closedEnum.has(v)) return NOT;
+      return v;
+    }
+    case Enc.INT64:
+    case Enc.UINT64: {
+      let used = 0;
+      let b = 0;
+      do {
+        if (start + used >= end || used === 10) return NOT;
+        b = buf[start + used++];
+      } while (b & 0x80);
+      if ((used > 1 && b === 0) || (used === 10 && b !== 1) || (implicit && used === 1 && b === 0)) return NOT;
+      if (!keep) {
+        r.pos = start + used;
+        return undefined;
+      }
+      return enc === Enc.INT64 ? r.int64() : r.uint64();
+    }
+    case Enc.BOOL: {
+      if (start >= end) return NOT;
+      const b = buf[start];
+      r.pos = start + 1;
+      if (b === 1 || (b === 0 && !implicit)) return b === 1;
+      return NOT;
+    }
+    case Enc.DOUBLE: {
+      if (start + 8 > end) return NOT;
+      const v = r.double();
+      if (v === 0 && (implicit || Object.is(v, -0))) return NOT;
+      if (v !== v && !(buf[start + 6] === 0xf8 && buf[start + 7] === 0x7f && buf[start] === 0 && buf[start + 1] === 0 && buf[start + 2] === 0 && buf[start + 3] === 0 && buf[start + 4] === 0 && buf[start + 5] === 0)) return NOT;
+      return v;
+    }
+    case Enc.FLOAT: {
+      if (start + 4 > end) return NOT;
+      const v = r.float();
+      if (v === 0 && (implicit || Object.is(v, -0))) return NOT;
+      if (v !== v && !(buf[start] === 0 && buf[start + 1] === 0 && buf[start + 2] === 0xc0 && buf[start + 3] === 0x7f)) return NOT;
+      return v;
+    }
+    case Enc.STRING: {
+      const n = lengthOf(r, end);
+      if (n < 0 || (implicit && n === 0) || r.pos + n > end) return NOT;
+      if (n > scanExtent.text) scanExtent.text = n;
+      const s = text(buf, r.pos, r.pos + n, keep);
+      r.pos += n;
+      return s === undefined ? NOT : keep ? s : undefined;
+    }
+    case Enc.BYTES: {
+      const n = lengthOf(r, end);
+      if (n < 0 || (implicit && n === 0) || r.pos + n > end) return NOT;
+      r.pos += n;
+      return keep ? buf.subarray(r.pos - n, r.pos) : undefined;
+    }
+    case Enc.MESSAGE: {
+      const n = lengthOf(r, end);
+      if (n < 0 || r.pos + n > end) return NOT;
+      const view = keep && message!.template ? { ...message!.template } : undefined;
+      return scanMessage(r, r.pos + n, message!, view) ? view : NOT;
+    }
+    default:
+      return NOT;
+  }
+}
+
+/** One map entry: exactly key (field 1) then value (field 2), both written, as toBinary writes them. */
+function mapEntry(r: WireReader, end: number, f: FieldPlan, into: Bag | undefined, prevKey: string | undefined): string | typeof NOT {
+  const n = lengthOf(r, end);
+  if (n < 0 || r.pos + n > end) return NOT;
+  const entryEnd = r.pos + n;
+  if (f.mapKey !== Enc.STRING || r.data[r.pos] !== ((1 << 3) | 2)) return NOT;
+  r.pos++;
+  const key = value(r, entryEnd, Enc.STRING, false, true, undefined, undefined);
+  if (key === NOT || typeof key !== 'string' || !plainKey(key) || (prevKey !== undefined && !(prevKey < key))) return NOT;
+  if (r.pos >= entryEnd || r.data[r.pos] !== ((2 << 3) | f.mapValueWireType)) return NOT;
+  r.pos++;
+  const v = value(r, entryEnd, f.mapValue, false, into !== undefined, undefined, f.message);
+  if (v === NOT || r.pos !== entryEnd) return NOT;
+  if (into) into[key] = v;
+  return key;
+}
+
+/**
+ * Scans [r.pos, end) as one message of `plan`, filling `view` (when given). False when the bytes
+ * are not canonical or do not parse; r.pos is then meaningless.
+ */
+function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | undefined, top = false): boolean {
+  let last = 0;
+  let oneofs = 0;
+  let prevKey: string | undefined;
+  let map: Bag | undefined;
+  let list: unknown[] | undefined;
+  let count = 0;
+  let mask = 0;
+  while (r.pos < end) {
+    const tag = lengthOf(r, end);
+    if (tag < 0) return false;
+    const no = tag >>> 3;
+    const f = plan.byNumber[no];
+    if (f === undefined || (tag & 7) !== f.wireType || f.runtimeOnly || no < last) return false;
+    const again = no === last;
+    if (again && !f.repeats) return false;
+    last = no;
+    mask |= f.presentBit;
+    if (f.oneofBit !== 0) {
+      if (oneofs & f.oneofBit) return false;
+      oneofs |= f.oneofBit;
+    }
+    const keep = view !== undefined && f.keep;
+    if (f.enc === Enc.MAP) {
+      if (!again) {
+        prevKey = undefined;
+        count = 0;
+        map = keep ? {} : undefined;
+        if (map) view![f.prop] = map;
+      }
+      const key = mapEntry(r, end, f, map, prevKey);
+      if (key === NOT) return false;
+      prevKey = key;
+      if (++count > scanExtent.entries) scanExtent.entries = count;
+      continue;
+    }
+    if (f.enc === Enc.MESSAGE_LIST) {
+      if (!again) {
+        count = 0;
+        list = keep ? [] : undefined;
+        if (list) view![f.prop] = list;
+      }
+      const item = value(r, end, Enc.MESSAGE, false, keep, f, f.message);
+      if (item === NOT) return false;
+      if (list) list.push(item);
+      if (++count > scanExtent.list) scanExtent.list = count;
+      continue;
+    }
+    const v = value(r, end, f.enc, f.implicit, keep, f, f.message);
+    if (v === NOT) return false;
+    if (keep) view![f.prop] = f.caseName === undefined ? v : { case: f.caseName, value: v };
+  }
+  if (r.pos !== end) return false;
+  if (top) present = mask;
+  return true;
+}
+
+/**
+ * Scans one record at [start, end) of the reader's buffer. Returns its light view when the bytes
+ * are canonical (they may then be stored as they are), undefined when the record must go the
+ * typed way (decode, canonicalize, encode) — which also decides whether the bytes parse at all.
+ */
+export function scanRecord(r: WireReader, start: number, end: number, plan: MessagePlan): Bag | undefined {
+  const view = { ...plan.template };
+  r.pos = start;
+  scanExtent.text = 0;
+  scanExtent.entries = 0;
+  scanExtent.list = 0;
+  try {
+    return scanMessage(r, end, plan, view, true) ? view : undefined;
+  } catch {
+    return undefined; // past the buffer's end: the typed decode says how it is malformed
+  }
+}

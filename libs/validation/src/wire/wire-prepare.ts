@@ -1,0 +1,196 @@
+import { toBinary, type DescMessage } from '@bufbuild/protobuf';
+import { WireType } from '@bufbuild/protobuf/wire';
+import { canonicalizeInPlace } from '../canonical-record';
+import { SECTION_LAYOUT, type CanonicalSection } from '../stored-form/canonical';
+import { CHUNK_MAX_BYTES, sha256Hex, type Chunk, type ChunkedSection } from '../stored-form/chunks';
+import { contentDigestOf, countsOf, manifestsOf } from '../stored-form/digests';
+import type { CommitStamp, PreparedEpoch } from '../stored-form/prepare-epoch';
+import { varintSize } from './envelope-walk';
+import type { WireRequest, WireSection } from './read-request';
+
+/**
+ * The stored form of a request read at wire level — byte-identical to prepareEpoch's for the same
+ * bytes decoded typed: canonical records are taken as they came, the others canonicalized and
+ * encoded by the typed path; records ordered by sorting the ids, cut by cutChunks's rule, and
+ * digested by the same stored-form code.
+ */
+
+/** Indexes of a section's records in canonical (id) order; a stable sort, skipped when already in order. */
+function canonicalOrder(ids: readonly string[]): number[] {
+  const order = ids.map((_, i) => i);
+  for (let i = 1; i < ids.length; i++) {
+    // compareIds's order (code units), written inline: this runs n log n times on a large world.
+    if (ids[i - 1] > ids[i]) return order.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : a - b));
+  }
+  return order;
+}
+
+function writeVarint(out: Buffer, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[at++] = n;
+  return at;
+}
+
+/** Copies `length` bytes from `from[start..]`: a plain loop for short runs (most records), where a native copy costs more to call than to run. */
+function copyBytes(from: Uint8Array, start: number, length: number, to: Buffer, at: number): void {
+  if (length > 96) {
+    to.set(from.subarray(start, start + length), at);
+    return;
+  }
+  for (let j = 0; j < length; j++) to[at + j] = from[start + j];
+}
+
+/**
+ * The five sections of a request read at wire level in canonical form, in restore order: the
+ * CanonicalSection canonicalSections makes of the same request decoded typed (same ids, same
+ * bytes), but a canonical record's bytes are a view of the request, not an encoding. Call it on
+ * a request that passed validateWireRequest; typed records are canonicalized in place.
+ */
+export function wireCanonicalSections(read: WireRequest): CanonicalSection[] {
+  return SECTION_LAYOUT.map(({ entry, module, recordField }, k) => {
+    const section = read.sections[k];
+    if (!section.header) throw new Error(`wire: section ${entry.section} is absent`);
+    const order = canonicalOrder(section.ids);
+    return {
+      system: entry.system,
+      recordFieldNo: recordField.number,
+      ids: order.map((i) => section.ids[i]),
+      records: order.map((i) => recordBytes(read, section, module.record, i)),
+    };
+  });
+}
+
+function recordBytes(read: WireRequest, section: WireSection, desc: DescMessage, i: number): Uint8Array {
+  const start = section.starts[i];
+  if (start >= 0) return read.bytes.subarray(start, section.ends[i]);
+  const message = section.views[i];
+  canonicalizeInPlace(desc, message);
+  return toBinary(desc, message as never);
+}
+
+/**
+ * cutChunks's boundaries (greedy, at most `maxBytes`, a larger record alone, an empty section one
+ * empty chunk) over records' entry sizes: each chunk as [from, to) record indexes.
+ */
+function chunkRanges(n: number, entrySize: (k: number) => number, maxBytes: number): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  let from = 0;
+  let size = 0;
+  for (let k = 0; k < n; k++) {
+    const entry = entrySize(k);
+    if (k > from && size + entry > maxBytes) {
+      out.push([from, k, size]);
+      from = k;
+      size = 0;
+    }
+    size += entry;
+  }
+  if (n > from || out.length === 0) out.push([from, n, size]);
+  return out;
+}
+
+const chunkOf = (bytes: Buffer, records: number): Chunk => ({ id: sha256Hex(bytes), bytes, records });
+
+/** Cuts a canonical section into chunks exactly as cutChunks does (same boundaries, bytes, ids), each written into one buffer. */
+export function cutCanonical(section: CanonicalSection, maxBytes = CHUNK_MAX_BYTES): ChunkedSection {
+  const { records } = section;
+  const tag = (section.recordFieldNo << 3) | WireType.LengthDelimited;
+  const entrySize = (k: number) => varintSize(tag) + varintSize(records[k].length) + records[k].length;
+  const chunks = chunkRanges(records.length, entrySize, maxBytes).map(([from, to, size]) => {
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (let k = from; k < to; k++) {
+      at = writeVarint(out, at, tag);
+      at = writeVarint(out, at, records[k].length);
+      copyBytes(records[k], 0, records[k].length, out, at);
+      at += records[k].length;
+    }
+    return chunkOf(out, to - from);
+  });
+  return { system: section.system, chunks, records: records.length };
+}
+
+/**
+ * Section k of a wire read cut as cutCanonical cuts wireCanonicalSections' section k, written
+ * straight from the request's bytes: a run of canonical records that follow each other in the
+ * request, each entry written minimally, is already its chunk bytes and is copied at once (a
+ * sorted, canonical section is one copy per chunk); other records get their entry written.
+ */
+function cutWireSection(read: WireRequest, k: number): ChunkedSection {
+  const { entry, module, recordField } = SECTION_LAYOUT[k];
+  const section = read.sections[k];
+  if (!section.header) throw new Error(`wire: section ${entry.section} is absent`);
+  const order = canonicalOrder(section.ids);
+  const { starts, ends, entries } = section;
+  const src = read.bytes;
+  const tag = (recordField.number << 3) | WireType.LengthDelimited;
+  const tagSize = varintSize(tag);
+  const encoded = new Map<number, Uint8Array>();
+  for (let j = 0; j < order.length; j++) if (starts[order[j]] < 0) encoded.set(j, recordBytes(read, section, module.record, order[j]));
+  const bodyLength = (j: number) => encoded.get(j)?.length ?? ends[order[j]] - starts[order[j]];
+  const entrySize = (j: number) => tagSize + varintSize(bodyLength(j)) + bodyLength(j);
+  const chunks = chunkRanges(order.length, entrySize, CHUNK_MAX_BYTES).map(([from, to, size]) => {
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    let j = from;
+    while (j < to) {
+      const i = order[j];
+      if (entries[i] >= 0) {
+        // A run of entries adjacent in the request: one copy.
+        let end = ends[i];
+        let next = j + 1;
+        while (next < to && entries[order[next]] === end) end = ends[order[next++]];
+        src.copy(out, at, entries[i], end);
+        at += end - entries[i];
+        j = next;
+        continue;
+      }
+      const body = encoded.get(j);
+      const length = bodyLength(j);
+      at = writeVarint(out, at, tag);
+      at = writeVarint(out, at, length);
+      if (body) copyBytes(body, 0, length, out, at);
+      else copyBytes(src, starts[i], length, out, at);
+      at += length;
+      j++;
+    }
+    return chunkOf(out, to - from);
+  });
+  return { system: entry.system, chunks, records: order.length };
+}
+
+/**
+ * Canonicalizes, chunks and digests a request read at wire level that passed validateWireRequest
+ * (all five sections present). Typed records are canonicalized in place.
+ */
+export function prepareWireEpoch(read: WireRequest, stamp: CommitStamp): PreparedEpoch {
+  const sections = SECTION_LAYOUT.map((_, k) => cutWireSection(read, k));
+  const manifests = manifestsOf(sections);
+  const snapshot = read.snapshot!;
+  const contentVersion = snapshot.world?.contentVersion ?? '';
+  const contentDigest = contentDigestOf(contentVersion, manifests);
+  const counts = countsOf(sections);
+  const unique = new Map<string, Chunk>();
+  for (const s of sections) for (const c of s.chunks) unique.set(c.id, c);
+  return {
+    sections,
+    chunks: [...unique.values()],
+    manifests,
+    contentDigest,
+    counts,
+    unsealed: {
+      worldId: stamp.worldId,
+      schemaVersion: snapshot.schemaVersion,
+      contentVersion,
+      contentDigest,
+      sections: manifests,
+      counts,
+      requestId: stamp.requestId,
+      principal: stamp.principal,
+      committedAtMs: stamp.committedAtMs,
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { OwnerSystem, RestoreRequestSchema, SaveRequestSchema } from '@persistd/contract';
+import { smallWorld } from '@persistd/testkit';
+import { cutByIds, newBytes } from './churn/stable-boundaries';
+import { parseArgs } from './cli-args';
+import { countDelimited } from './ghz-files';
+import type { BenchResults } from './report/results';
+import { percentile, summarize } from './report/stats';
+import { chartSvg } from './report/svg-chart';
+import { RequestTemplate, restoreRequest, worldIdOf } from './request-template';
+
+describe('stats', () => {
+  it('takes nearest-rank percentiles and rates per second', () => {
+    const sample = [5, 1, 4, 2, 3, 100, 6, 7, 8, 9];
+    expect(percentile(sample, 50)).toBe(5);
+    expect(percentile(sample, 99)).toBe(100);
+    expect(percentile([], 50)).toBeNaN();
+    const s = summarize([10, 20, 30, 40], 1, 2000, 1_000_000);
+    expect(s).toMatchObject({ ops: 4, errors: 1, opsPerSec: 2, mbPerSec: 2, p50Ms: 20, p99Ms: 40, maxMs: 40 });
+  });
+});
+
+describe('request template', () => {
+  it('rewrites the world id everywhere it occurs, to a request for that world only', () => {
+    const t = RequestTemplate.of(smallWorld('any'));
+    const id = worldIdOf('s', 'M', 8, 17);
+    expect(id).toBe('sM08-000017');
+    const req = fromBinary(SaveRequestSchema, t.copyFor(id));
+    expect([req.worldId, req.requestId, req.snapshot!.world!.worldId]).toEqual([id, `req-${id}`, id]);
+    const buf = t.copyFor(id);
+    t.patch(buf, worldIdOf('r', 'S', 1, 2));
+    expect(fromBinary(SaveRequestSchema, buf).worldId).toBe('rS01-000002');
+    expect(() => t.patch(buf, 'short')).toThrow(/11 characters/);
+  });
+});
+
+describe('ghz request files', () => {
+  it('are count-delimited messages, as ghz reads several from one binary file', () => {
+    const messages = [restoreRequest('gS00-000000'), restoreRequest('gS00-000001')];
+    const r = new BinaryReader(countDelimited(messages));
+    const ids: string[] = [];
+    while (r.pos < r.len) ids.push(fromBinary(RestoreRequestSchema, r.bytes()).worldId);
+    expect(ids).toEqual(['gS00-000000', 'gS00-000001']);
+  });
+});
+
+describe('stable boundaries (the proposal)', () => {
+  const section = (ids: string[]) => ({ system: OwnerSystem.ITEM, recordFieldNo: 3, ids, records: ids.map((id) => new TextEncoder().encode(`${id}:${'x'.repeat(40)}`)) });
+  const ids = Array.from({ length: 4000 }, (_, i) => `i${String(i).padStart(6, '0')}`);
+
+  it('are the same for the same records, and an early insert rewrites only the chunk around it', () => {
+    const before = cutByIds(section(ids), 64);
+    expect(cutByIds(section(ids), 64)).toEqual(before);
+    expect(before.length).toBeGreaterThan(20);
+    const inserted = [ids[0], `${ids[0]}a`, ...ids.slice(1)];
+    const after = cutByIds(section(inserted), 64);
+    const written = newBytes(before, after);
+    expect(written.chunks).toBe(1);
+    expect(written.bytes).toBeLessThan(0.1 * after.reduce((n, c) => n + c.bytes, 0));
+  });
+
+  it('still close a chunk before it passes the byte bound', () => {
+    const chunks = cutByIds(section(ids), 1_000_000, 10_000);
+    for (const c of chunks) expect(c.bytes).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe('command line', () => {
+  it('reads the modes and refuses what it does not know', () => {
+    expect(parseArgs(['--quick', '--out', 'x'])).toMatchObject({ quick: true, outDir: 'x', lConcurrency: [1] });
+    expect(parseArgs(['--l-concurrency', '1,8']).lConcurrency).toEqual([1, 8]);
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown argument --fast/);
+    expect(() => parseArgs(['--l-concurrency', '0'])).toThrow(/positive integers/);
+  });
+});
+
+describe('chart', () => {
+  it('is an SVG with a point per measured figure and nothing that is not a number', () => {
+    const cell = (concurrency: number, mbPerSec: number) => ({ concurrency, ops: 1, errors: 0, elapsedMs: 1, opsPerSec: 1, mbPerSec, p50Ms: 5, p99Ms: 9, maxMs: 9, skipped: 0, errorSamples: [] });
+    const size = (name: 'S' | 'M', k: number) => ({
+      name,
+      shape: { players: 1, zones: 1, npcs: 1, items: 1, quests: 1 },
+      records: k,
+      requestBytes: k,
+      storedBytes: k,
+      chunks: 1,
+      inProcess: { requestBytes: k, decodeFloor: { ms: 1, mbPerSec: 10 }, typed: { ms: 1, mbPerSec: 2, decodeMs: 1, validateMs: 1, prepareMs: 1 }, wire: { ms: 1, mbPerSec: 20, readMs: 1, validateMs: 1, prepareMs: 1, stats: { typedEnvelope: false, records: 1, passedThrough: 1, typed: 0 } }, sameDigest: true },
+      save: [{ persistd: { ...cell(1, 3), peakRssBytes: 1 }, rawCommit: cell(1, 300) }],
+      restore: [{ persistd: { ...cell(1, 50), peakRssBytes: 1, firstP50Ms: 1, firstP99Ms: 1, activationP50Ms: 1, activationP99Ms: 1 }, rawRead: cell(1, 400), stream: { ...cell(1, 200), firstP50Ms: 1 } }],
+    });
+    const results: BenchResults = { startedAt: 'now', durationSec: 1, mode: 'quick', machine: { node: 'v20', cpus: 2, loadAverage: [0] }, sizes: [size('S', 2000), size('M', 50000)], targets: [], notes: [] };
+    const svg = chartSvg(results);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    expect(svg).toContain('S (2k records)');
+    expect(svg).toContain('limit d: grpc-js stream c=1');
+    // 7 throughput series have a value (no save c=8; the raw commit falls back to c=1), 2 p99 series: per size
+    expect(svg.match(/<circle/g)!.length).toBe(2 * (7 + 2));
+  });
+});

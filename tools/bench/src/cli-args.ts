@@ -1,0 +1,49 @@
+/** What `npm run bench` was asked for. */
+export interface BenchOptions {
+  /** S and M only, fewer operations: for development. */
+  quick: boolean;
+  /** Where results.json, chart.svg and the ghz request files go. */
+  outDir: string;
+  /** The daemon script to run (default: dist/apps/persistd/main.js). */
+  daemonEntry?: string;
+  /** Concurrencies of L saves (default 1; 8 costs minutes and GiBs with today's daemon). */
+  lConcurrency: number[];
+  /** Skip the churn measurement of the L world. */
+  noChurn: boolean;
+  /** Run the daemon under `node --cpu-prof`, writing its profile here on exit. */
+  profileDir?: string;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--daemon PATH] [--l-concurrency 1,8] [--no-churn] [--cpu-prof DIR]
+  --quick            S and M only, short runs (development)
+  --out DIR          results.json, chart.svg, ghz/*.bin (default: bench)
+  --daemon PATH      the daemon script (default: dist/apps/persistd/main.js, made by npm run build)
+  --l-concurrency    concurrencies of L saves (default: 1)
+  --no-churn         skip the save-cost-follows-change measurement (full mode)
+  --cpu-prof DIR     run the daemon under node --cpu-prof; its .cpuprofile lands in DIR when it stops
+environment: PERSISTD_BENCH_REDIS_URL (default: PERSISTD_TEST_REDIS_URL or redis://127.0.0.1:6379)`;
+
+/** Parses the command line; throws with the usage on anything unknown. */
+export function parseArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = { quick: false, outDir: 'bench', lConcurrency: [1], noChurn: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--no-churn') o.noChurn = true;
+    else if (a === '--out') o.outDir = value();
+    else if (a === '--daemon') o.daemonEntry = value();
+    else if (a === '--cpu-prof') o.profileDir = value();
+    else if (a === '--l-concurrency') {
+      o.lConcurrency = value()
+        .split(',')
+        .map((s) => Number(s));
+      if (o.lConcurrency.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`--l-concurrency takes positive integers\n${USAGE}`);
+    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
+  }
+  return o;
+}

@@ -1,0 +1,41 @@
+import type { ChurnResult } from '../churn/churn';
+import type { RedisLatency } from '../procs/redis-latency';
+import type { InProcessResult } from '../run/in-process';
+import type { RestoreCellResult, SaveCellResult } from '../run/cells';
+import type { SizeName, SizeSpec } from '../sizes';
+
+/** Everything one size measured (bench/results.json `sizes[]`). */
+export interface SizeResult {
+  name: SizeName;
+  shape: SizeSpec['shape'];
+  records: number;
+  /** Bytes of one save request (save MB/s counts these). */
+  requestBytes: number;
+  /** Bytes of the stored chunks a restore sends (restore MB/s counts these). */
+  storedBytes: number;
+  chunks: number;
+  inProcess: InProcessResult;
+  save: Omit<SaveCellResult, 'worlds'>[];
+  restore: RestoreCellResult[];
+}
+
+/** A DESIGN/issue target, evaluated on this run. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | 'unavailable';
+}
+
+/** bench/results.json. */
+export interface BenchResults {
+  startedAt: string;
+  durationSec: number;
+  mode: 'full' | 'quick';
+  machine: { node: string; cpus: number; loadAverage: number[] };
+  sizes: SizeResult[];
+  churn?: ChurnResult;
+  /** `redis-cli --latency` during the first L save. */
+  redisLatencyDuringLSave?: RedisLatency;
+  targets: TargetCheck[];
+  notes: string[];
+}

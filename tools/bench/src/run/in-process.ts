@@ -1,0 +1,106 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import { SaveRequestSchema } from '@persistd/contract';
+import { prepareEpoch, validateSnapshot, type CommitStamp, type PreparedEpoch } from '@persistd/validation';
+import { prepareWireEpoch, readSaveRequest, validateWireRequest, type WireStats } from '@persistd/validation';
+
+/** Time per request and MB/s (request bytes) of one in-process step, best of the repetitions. */
+export interface StepTiming {
+  ms: number;
+  mbPerSec: number;
+}
+
+/** What one save costs before its commit, in one process, for each path. */
+export interface InProcessResult {
+  requestBytes: number;
+  /** Bench limit b: one fromBinary of the request, nothing else. */
+  decodeFloor: StepTiming;
+  /** The daemon's path today: fromBinary + validateSnapshot + prepareEpoch. */
+  typed: StepTiming & { decodeMs: number; validateMs: number; prepareMs: number };
+  /** The wire path: readSaveRequest + validateWireRequest + prepareWireEpoch. */
+  wire: StepTiming & { readMs: number; validateMs: number; prepareMs: number; stats: WireStats };
+  /** Both paths gave the same content digest. */
+  sameDigest: boolean;
+}
+
+const STAMP: CommitStamp = { worldId: 'bench', requestId: 'bench', principal: 'bench', committedAtMs: 0n };
+
+const step = (ms: number, bytes: number): StepTiming => ({ ms, mbPerSec: bytes / 1e6 / (ms / 1000) });
+
+/** One fromBinary of the request. */
+function floorOnce(bytes: Uint8Array): number {
+  const t = performance.now();
+  fromBinary(SaveRequestSchema, bytes, { readUnknownFields: true });
+  return performance.now() - t;
+}
+
+/** The typed path once; only numbers leave, so its objects are garbage before the next path runs. */
+function typedOnce(bytes: Uint8Array): { decode: number; validate: number; prepare: number; digest: string } {
+  let t = performance.now();
+  const req = fromBinary(SaveRequestSchema, bytes, { readUnknownFields: true });
+  const decode = performance.now() - t;
+  t = performance.now();
+  const violations = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot, requestId: req.requestId, request: { desc: SaveRequestSchema, message: req } });
+  const validate = performance.now() - t;
+  if (violations.length > 0) throw new Error(`bench: the typed path refuses the request: ${violations[0].code} ${violations[0].message}`);
+  t = performance.now();
+  const digest = prepareEpoch(req.snapshot!, STAMP).contentDigest;
+  return { decode, validate, prepare: performance.now() - t, digest };
+}
+
+/** The wire path once. */
+function wireOnce(bytes: Uint8Array): { read: number; validate: number; prepare: number; prepared: PreparedEpoch; stats: WireStats } {
+  let t = performance.now();
+  const read = readSaveRequest(bytes);
+  const readMs = performance.now() - t;
+  t = performance.now();
+  const violations = validateWireRequest(read);
+  const validate = performance.now() - t;
+  if (violations.length > 0) throw new Error(`bench: the wire path refuses the request: ${violations[0].code}`);
+  t = performance.now();
+  const prepared = prepareWireEpoch(read, STAMP);
+  return { read: readMs, validate, prepare: performance.now() - t, prepared, stats: read.stats };
+}
+
+/** The three things measured in-process. */
+export type InProcessPath = 'floor' | 'typed' | 'wire';
+
+/** What one path measured (best round), for the parts of InProcessResult it fills. */
+export type PathResult =
+  | { path: 'floor'; ms: number }
+  | { path: 'typed'; decode: number; validate: number; prepare: number; total: number; digest: string }
+  | { path: 'wire'; read: number; validate: number; prepare: number; total: number; digest: string; stats: WireStats };
+
+/**
+ * Measures one path on one request's bytes, `reps` rounds after `warmups` unmeasured ones; the
+ * best round counts (the machine is shared). Run each path in a process of its own, so one
+ * path's garbage is not the next one's pause (in-process-worker.ts).
+ */
+export function measurePath(path: InProcessPath, bytes: Uint8Array, reps: number, warmups: number): PathResult {
+  let best: PathResult | undefined;
+  const better = (r: PathResult) => !best || ('ms' in r ? r.ms < (best as { ms: number }).ms : r.total < (best as { total: number }).total);
+  for (let round = 0; round < warmups + reps; round++) {
+    let r: PathResult;
+    if (path === 'floor') r = { path, ms: floorOnce(bytes) };
+    else if (path === 'typed') {
+      const t = typedOnce(bytes);
+      r = { path, ...t, total: t.decode + t.validate + t.prepare };
+    } else {
+      const w = wireOnce(bytes);
+      r = { path, read: w.read, validate: w.validate, prepare: w.prepare, total: w.read + w.validate + w.prepare, digest: w.prepared.contentDigest, stats: w.stats };
+    }
+    if (round >= warmups && better(r)) best = r;
+  }
+  return best!;
+}
+
+/** Joins the three paths' results. */
+export function joinPaths(requestBytes: number, floor: PathResult, typed: PathResult, wire: PathResult): InProcessResult {
+  if (floor.path !== 'floor' || typed.path !== 'typed' || wire.path !== 'wire') throw new Error('bench: paths out of order');
+  return {
+    requestBytes,
+    decodeFloor: step(floor.ms, requestBytes),
+    typed: { ...step(typed.total, requestBytes), decodeMs: typed.decode, validateMs: typed.validate, prepareMs: typed.prepare },
+    wire: { ...step(wire.total, requestBytes), readMs: wire.read, validateMs: wire.validate, prepareMs: wire.prepare, stats: wire.stats },
+    sameDigest: typed.digest === wire.digest,
+  };
+}

@@ -1,0 +1,43 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import { EpochMetaSchema, type EpochMeta } from '@persistd/contract';
+import { BATCH_LIMITS, worldKeys } from '@persistd/store-redis';
+import type Redis from 'ioredis';
+
+/** A committed epoch as plain Redis reads return it. */
+export interface RawEpoch {
+  epoch: bigint;
+  meta: EpochMeta;
+  metaBytes: Buffer;
+  /** Chunk bytes in manifest order (restore order), one entry per listed chunk id. */
+  chunks: { id: string; bytes: Buffer }[];
+  /** Bytes of meta and chunks read. */
+  bytes: number;
+}
+
+/**
+ * The raw read of a world's latest epoch, the limit a restore is compared with (DESIGN §5
+ * "Read" without any check): GET the pointer, GET the meta, MGET the chunks in the store's batch
+ * size. Only the meta is decoded, for its chunk ids.
+ */
+export async function readRawEpoch(redis: Redis, prefix: string, worldId: string): Promise<RawEpoch> {
+  const keys = worldKeys(prefix, worldId);
+  const pointer = await redis.get(keys.epoch);
+  if (pointer === null) throw new Error(`bench: world ${worldId} was never saved`);
+  const epoch = BigInt(pointer);
+  const metaBytes = await redis.getBuffer(keys.meta(epoch));
+  if (!metaBytes) throw new Error(`bench: meta of ${worldId} epoch ${epoch} is absent`);
+  const meta = fromBinary(EpochMetaSchema, metaBytes);
+  const ids = meta.sections.flatMap((s) => s.chunkIds);
+  const chunks: { id: string; bytes: Buffer }[] = [];
+  let bytes = metaBytes.length;
+  for (let i = 0; i < ids.length; i += BATCH_LIMITS.maxChunkKeysPerRead) {
+    const batch = ids.slice(i, i + BATCH_LIMITS.maxChunkKeysPerRead);
+    const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
+    values.forEach((v, k) => {
+      if (!v) throw new Error(`bench: chunk ${batch[k]} of ${worldId} is absent`);
+      chunks.push({ id: batch[k], bytes: v });
+      bytes += v.length;
+    });
+  }
+  return { epoch, meta, metaBytes, chunks, bytes };
+}
