@@ -2,6 +2,8 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService, rawUnaryCall, SaveRequestSchema, type TypedClient } from '@persistd/contract';
 import { certificateDir, smallWorld, type CertDir, type CertFiles, type TestCa } from '@persistd/testkit';
+import { healthClient } from './testing/health-client';
+import { scrape, valueOf } from './testing/scrape';
 import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
 /**
@@ -124,5 +126,21 @@ describe('mutual TLS', () => {
     }
     expect(await dumpStore(t.redis, t.prefix)).toEqual(before);
     expect((await t.client.getWorldStatus({ worldId: 'alpha' })).committedEpoch).toBe(1n);
+    // The metric is the counter, read at scrape time.
+    const metrics = await scrape(t.daemon.metricsUrl!);
+    expect(valueOf(metrics, 'persistd_tls_handshake_failures_total')).toBe(t.daemon.authority.counters.handshakeFailures);
+    expect(valueOf(metrics, 'persistd_tls_handshake_failures_total')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('health answers anyone with a certificate of the CA, allowlisted or not; the persistence service does not', async () => {
+    const credentials = grpc.credentials.createSsl(ca.cert, leaf.outsider!.key, leaf.outsider!.cert);
+    const health = healthClient(t.daemon.address, credentials, SNI);
+    try {
+      expect(await health.check('')).toBe('SERVING');
+      expect(await health.check(PersistenceService.typeName)).toBe('SERVING');
+    } finally {
+      health.close();
+    }
+    expect((await refusalOf(clientAs(leaf.outsider!).getWorldStatus({ worldId: 'alpha' }))).reason).toBe('CLIENT_AUTHORED');
   });
 });

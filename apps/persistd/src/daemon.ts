@@ -8,6 +8,7 @@ import { createLogger } from './logger';
 import { InflightBudget } from './limits/inflight-budget';
 import { ServingState } from './lifecycle/serving-state';
 import { stopServer, within } from './lifecycle/graceful-stop';
+import { createOperations, type Operations } from './operations/operations';
 import { InflightCalls } from './rpc/inflight-calls';
 import { WorldQueue } from './rpc/world-queue';
 import { bind, createGrpcServer } from './server';
@@ -36,12 +37,19 @@ export interface Daemon {
    * closes. Idempotent.
    */
   stop(options?: { graceMs?: number }): Promise<void>;
+  /** Health (grpc.health.v1, built in), metrics and where they are served (operations/). */
+  health: Operations['health'];
+  metrics: Operations['metrics'];
+  /** `http://host:port/metrics`, or undefined with PERSISTD_METRICS_LISTEN=off. */
+  metricsUrl: string | undefined;
 }
 
-/** Extension points for services other issues add (health, reflection). */
+/** Extension points for services other issues add; health and reflection are built in. */
 export interface DaemonHooks {
   /** Called with the server before it binds: add services here and use `serving.onShutdown`. */
   beforeBind?(server: grpc.Server, serving: ServingState): void;
+  /** Health PING interval in ms (default 1000; tests shorten it). */
+  healthIntervalMs?: number;
 }
 
 /**
@@ -54,8 +62,9 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const { authority, credentials, transport } = authorityFromSettings(settings, logger);
   assertListenAllowed(settings.listen, authority.authenticatesCallers);
 
-  const redis: RedisConnectionConfig = { url: settings.redisUrl, username: settings.redisUsername, password: settings.redisPassword, tls: settings.redisTls };
-  const redisShown = redactRedisUrl(settings.redisUrl);
+  // PERSISTD_REDIS_CLUSTER set: cluster mode; the durability guard then inspects every master.
+  const redis: RedisConnectionConfig = { url: settings.redisUrl, clusterSeeds: settings.redisCluster, username: settings.redisUsername, password: settings.redisPassword, tls: settings.redisTls };
+  const redisShown = settings.redisCluster ? `cluster ${settings.redisCluster.join(',')}` : redactRedisUrl(settings.redisUrl);
   const durability = await durabilityGuard(settings, redis, redisShown, logger);
 
   const store = new RedisStore({
@@ -66,6 +75,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const serving = new ServingState();
   const calls = new InflightCalls();
   const budget = new InflightBudget(settings.maxInflightBytes);
+  const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
   const server = createGrpcServer(
     {
       store,
@@ -76,9 +86,11 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       budget,
       calls,
       limits: { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries },
+      callSinks: ops.callSinks,
     },
     { maxMessageBytes: settings.maxMessageBytes },
   );
+  ops.addServices(server);
   if (transport === 'mutual-tls' && !watchHandshakeFailures(server, (peer, err) => authority.countHandshakeFailure(peer, err))) {
     logger.warn('this grpc-js cannot report refused TLS handshakes; they are not counted');
   }
@@ -86,8 +98,10 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
 
   let port: number;
   try {
+    await ops.start();
     port = await bind(server, settings.listen, credentials);
   } catch (e) {
+    await ops.close();
     await store.close();
     throw e;
   }
@@ -110,9 +124,10 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       if (!(await stopServer(server, graceMs))) logger.warn({ inflight: calls.count }, 'shutdown grace over: calls still in flight were cancelled');
       if (!(await within(calls.idle(), Math.max(graceMs, 1000)))) logger.error({ inflight: calls.count }, 'handlers still running at close; their commits end on their own');
       await store.close();
+      await ops.close();
       logger.info('stopped');
     })());
-  return { port, address, server, store, authority, transport, serving, calls, budget, durability, stop };
+  return { port, address, server, store, authority, transport, serving, calls, budget, durability, stop, health: ops.health, metrics: ops.metrics, metricsUrl: ops.metricsUrl };
 }
 
 /**

@@ -5,11 +5,14 @@ import { createLogger, startDaemon, type Daemon } from './daemon';
  * persistd's entry point: settings from flags and environment, then serve until SIGTERM/SIGINT,
  * which stop gracefully (daemon.stop). A second signal exits at once. A setting that forbids
  * starting exits 2 with its reason on stderr (and in the log); any other start failure exits 1.
+ * Health (grpc.health.v1), reflection, metrics and the per-call log are built into the daemon.
  */
 async function main(): Promise<void> {
   let settings;
+  let logger;
   try {
     settings = loadSettings(process.argv.slice(2), process.env);
+    logger = createLogger(settings);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`persistd: ${e.message}\n`);
@@ -17,7 +20,6 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger(settings);
   let daemon: Daemon;
   try {
     daemon = await startDaemon(settings, logger);

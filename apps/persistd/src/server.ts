@@ -1,18 +1,31 @@
-import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import { toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { addService, GetWorldStatusRequestSchema, PersistenceService, RestoreRequestSchema, SaveRequestSchema, ValidateRequestSchema } from '@persistd/contract';
+import {
+  addService,
+  GetWorldStatusRequestSchema,
+  GetWorldStatusResponseSchema,
+  PersistenceService,
+  RestoreRequestSchema,
+  SaveRequestSchema,
+  SaveResponseSchema,
+  ValidateRequestSchema,
+  ValidateResponseSchema,
+} from '@persistd/contract';
+import { CallWatch, type RpcMethod } from './rpc/call-observer';
 import type { RpcContext } from './rpc/context';
 import { getWorldStatus } from './rpc/get-world-status';
 import { intake, type Admitted } from './rpc/intake';
 import { toServerError } from './rpc/refusal';
-import { restore } from './rpc/restore';
+import { restore, type RestoreOutput } from './rpc/restore';
 import { save } from './rpc/save';
 import { validate } from './rpc/validate';
 
 /**
  * Wires the thin RPC handlers to grpc-js. Every request passes intake first (authority, in-flight
  * budget, decode, limits); every failure goes through toServerError, the one place a refusal
- * becomes a status; every handler is tracked until it settles, so shutdown can wait for it.
+ * becomes a status; every handler is tracked until it settles, so shutdown can wait for it; and
+ * every call is observed by one CallWatch (call-observer.ts) from arrival to answer, which hands
+ * its record to metrics and the call log — no handler measures or logs itself.
  */
 export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: number }): grpc.Server {
   const server = new grpc.Server({
@@ -29,26 +42,71 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
   };
 
   const unary =
-    <D extends DescMessage, T>(method: string, desc: D, handler: (call: grpc.ServerUnaryCall<Buffer, unknown>, admitted: Admitted<MessageShape<D>>) => Promise<T>) =>
-    (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<T>) => {
-      ctx.calls.track(intake(ctx, call, desc, (admitted) => handler(call, admitted))).then(
-        (res) => callback(null, res),
-        (err) => callback(fail(method, err)),
+    <I extends DescMessage, O extends DescMessage>(
+      method: RpcMethod,
+      input: I,
+      output: O,
+      handler: (call: grpc.ServerUnaryCall<Buffer, unknown>, admitted: Admitted<MessageShape<I>>) => Promise<MessageShape<O>>,
+    ) =>
+    (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<Uint8Array>) => {
+      const watch = new CallWatch(method, call, ctx.callSinks);
+      const answered = intake(ctx, call, input, (admitted) => handler(call, admitted), watch).then((res) => ({ res, bytes: toBinary(output, res) }));
+      ctx.calls.track(answered).then(
+        // Encoded here, once: the bytes counted are the bytes sent (the bridge passes bytes through).
+        ({ res, bytes }) => {
+          watch.sent(bytes.byteLength);
+          watch.succeeded(res);
+          callback(null, bytes);
+        },
+        (err) => {
+          watch.failed(err);
+          callback(fail(method, err));
+        },
       );
     };
 
   addService(server, PersistenceService, {
-    save: unary('Save', SaveRequestSchema, (call, a) => save(ctx, call, a)),
-    validate: unary('Validate', ValidateRequestSchema, (_call, a) => validate(ctx, a)),
-    getWorldStatus: unary('GetWorldStatus', GetWorldStatusRequestSchema, (_call, a) => getWorldStatus(ctx, a)),
+    save: unary('Save', SaveRequestSchema, SaveResponseSchema, (call, a) => save(ctx, call, a)),
+    validate: unary('Validate', ValidateRequestSchema, ValidateResponseSchema, (_call, a) => validate(ctx, a)),
+    getWorldStatus: unary('GetWorldStatus', GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, (_call, a) => getWorldStatus(ctx, a)),
     restore: (call) => {
-      ctx.calls.track(intake(ctx, call, RestoreRequestSchema, (a) => restore(ctx, call, a))).then(
-        () => call.end(),
-        (err) => call.emit('error', fail('Restore', err)),
+      const watch = new CallWatch('Restore', call, ctx.callSinks);
+      const out = restoreOutput(call, (bytes) => watch.sent(bytes));
+      ctx.calls.track(intake(ctx, call, RestoreRequestSchema, (a) => restore(ctx, out, a), watch)).then(
+        (summary) => {
+          watch.succeeded(summary);
+          call.end();
+        },
+        (err) => {
+          watch.failed(err);
+          call.emit('error', fail('Restore', err));
+        },
       );
     },
   });
   return server;
+}
+
+/** Restore's view of a grpc-js stream: writes counted, and a drain that also ends when the call does. */
+function restoreOutput(call: grpc.ServerWritableStream<Buffer, unknown>, counted: (bytes: number) => void): RestoreOutput {
+  return {
+    get cancelled() {
+      return call.cancelled;
+    },
+    write(bytes) {
+      counted(bytes.byteLength);
+      return call.write(bytes);
+    },
+    drained: () =>
+      new Promise<void>((resolve) => {
+        const events = ['drain', 'cancelled', 'close', 'error'] as const;
+        const done = () => {
+          for (const e of events) call.off(e, done);
+          resolve();
+        };
+        for (const e of events) call.once(e, done);
+      }),
+  };
 }
 
 /** Binds and resolves the port actually bound (0 picks a free one). */

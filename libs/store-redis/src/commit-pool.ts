@@ -13,6 +13,8 @@ export interface CommitPoolOptions {
 /** A connection lent to exactly one commit attempt. */
 export interface CommitLease {
   readonly conn: Redis;
+  /** Cluster mode: the master (`host:port`) the connection goes to. */
+  readonly node?: string;
   /**
    * Gives the connection back. `clean` = the attempt ended with no WATCH or MULTI left open on it
    * (an EXEC reply or an UNWATCH reply was received). Anything else, or a connection that is no

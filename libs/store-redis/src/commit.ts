@@ -29,6 +29,14 @@
  *   5. Failures: before EXEC is written → STORE_UNAVAILABLE (nothing committed; staged chunks expire
  *      on their own); after → COMMIT_OUTCOME_UNKNOWN (retry with the same request id resolves it).
  *      The connection is discarded after any failure.
+ *   Redis Cluster (cluster-commit-route.ts): the connection goes to the master of the world's
+ *      slot. A MOVED, ASK, TRYAGAIN or CLUSTERDOWN reply — to any step, EXEC included (EXECABORT
+ *      behind a refused queued command) — means that master applied nothing: the attempt is
+ *      abandoned and a new one starts from step 0 against the slot's owner, at most
+ *      MAX_REROUTES times, pausing between them unless MOVED named the new owner. So does a
+ *      connection lost before EXEC when the slot map shows a new owner (a failover). A nil EXEC
+ *      whose re-read (step 4) is redirected is such a failure too: the migration moved the keys,
+ *      and step 0 re-reads them on the new owner — never reported as a conflict.
  *   6. Replica acknowledgement (strict durability with replicas, `ReplicaAck`): `committed` and
  *      `replayed` are answered only after `WAIT <replicas> <timeout>` on the same connection counts
  *      enough replicas. WAIT covers the writes of its own connection, so a replay first rewrites
@@ -42,11 +50,13 @@ import { type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import { BATCH_LIMITS, batchesOf } from './batches';
-import type { CommitPool } from './commit-pool';
+import { redirectionOf, type Redirection } from './cluster-redirect';
+import { keySlot } from './cluster-slot';
+import type { CommitRoute } from './commit-route';
 import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
 import { parseEpochPointer } from './epoch-pointer';
 import { worldKeys, type WorldKeys } from './keys';
-import { rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
+import { mapRedisFailure, rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
 import { decodeRequestRecord, encodeRequestRecord, type RequestRecord } from './request-record';
 import { metaWindow, planRetention } from './retention';
 import type { StoreSettings } from './settings';
@@ -119,6 +129,17 @@ export type CommitResult =
 /** Attempts per commit when a watched chunk keeps changing (step 4) or vanishing (step 2). */
 export const MAX_COMMIT_ATTEMPTS = 5;
 
+/** Redis Cluster: new attempts per commit after redirections or a failover (see the header). */
+export const MAX_REROUTES = 10;
+
+/** Pause before a rerouted attempt: none after MOVED (the owner is known), else a capped backoff. */
+function reroutePauseMs(redirection: Redirection | undefined, reroutes: number): number {
+  return redirection?.kind === 'MOVED' ? 0 : Math.min(20 * 2 ** reroutes, 500);
+}
+
+/** Failures before EXEC that say the master went away (rather than refused): a failover may follow. */
+const CONNECTION_LOST = new Set(['offline', 'connection-refused', 'connection-closed', 'connection-reset', 'connect-timeout', 'timeout', 'max-retries', 'unreachable']);
+
 type AttemptOutcome = CommitResult | { kind: 'retry'; why: 'chunk-missing' | 'exec-aborted' };
 
 /** Mutable record of where an attempt is, read by the failure mapping and the pool. */
@@ -126,14 +147,21 @@ interface Progress {
   phase: FailurePhase;
   /** The connection holds no WATCH/MULTI: an EXEC or UNWATCH reply was received (or none was sent). */
   clean: boolean;
+  /** EXEC applied this attempt's transaction: whatever fails later, it is never attempted again. */
+  applied?: boolean;
 }
 
-/** Commits `input` as epoch expectedEpoch+1 (see the header for steps and outcomes). */
-export async function commitEpoch(pool: CommitPool, settings: StoreSettings, input: CommitInput, replicaAck?: ReplicaAck): Promise<CommitResult> {
+/**
+ * Commits `input` as epoch expectedEpoch+1 (see the header for steps and outcomes). `route` is
+ * the store's CommitPool (standalone) or ClusterCommitRoute.
+ */
+export async function commitEpoch(route: CommitRoute, settings: StoreSettings, input: CommitInput, replicaAck?: ReplicaAck): Promise<CommitResult> {
   const plan = preparePlan(settings, input);
   if (deadlinePassed(input)) return { kind: 'deadline-exceeded' };
-  for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-    const lease = await pool.lease();
+  let retries = 0;
+  let reroutes = 0;
+  for (let attempt = 1; retries < MAX_COMMIT_ATTEMPTS; attempt++) {
+    const lease = await route.lease(plan.slot);
     const progress: Progress = { phase: 'before-exec', clean: false };
     let outcome: AttemptOutcome;
     try {
@@ -144,18 +172,48 @@ export async function commitEpoch(pool: CommitPool, settings: StoreSettings, inp
       }
     } catch (e) {
       lease.release(false);
+      const redirection = reroutable(e, progress);
+      if (redirection !== false && route.reroute && reroutes < MAX_REROUTES && (await route.reroute(plan.slot, lease, redirection))) {
+        await pause(reroutePauseMs(redirection, reroutes), input);
+        reroutes += 1;
+        if (deadlinePassed(input)) return { kind: 'deadline-exceeded' };
+        continue;
+      }
       rethrowAsStoreError(e, progress.phase);
     }
     lease.release(progress.clean);
     if (outcome.kind !== 'retry') return outcome;
+    retries += 1;
   }
   throw unavailable('retries-exhausted', `commit of ${input.worldId} gave up after ${MAX_COMMIT_ATTEMPTS} attempts (watched chunks kept changing)`);
+}
+
+/**
+ * Whether a failed attempt may be made again elsewhere: its redirection, `undefined` for a
+ * connection lost before EXEC, `false` otherwise (an outcome that may have applied, or a refusal
+ * that another master would repeat).
+ */
+function reroutable(e: unknown, progress: Progress): Redirection | undefined | false {
+  if (progress.applied) return false;
+  const redirection = redirectionOf(e);
+  if (redirection) return redirection;
+  if (progress.phase !== 'before-exec') return false;
+  const failure = mapRedisFailure(e, 'before-exec')?.metadata?.failure;
+  return failure !== undefined && CONNECTION_LOST.has(failure) ? undefined : false;
+}
+
+/** Sleeps `ms`, never past the commit's deadline. */
+async function pause(ms: number, input: CommitInput): Promise<void> {
+  const wait = input.deadlineMs === undefined ? ms : Math.min(ms, Math.max(0, input.deadlineMs - Date.now()));
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
 /** Everything an attempt needs that does not depend on Redis: computed once per commit. */
 interface Plan {
   settings: StoreSettings;
   keys: WorldKeys;
+  /** The Redis Cluster slot of every key of the world. */
+  slot: number;
   reqKey: string;
   chunks: Chunk[];
   chunkKeys: string[];
@@ -173,6 +231,7 @@ function preparePlan(settings: StoreSettings, input: CommitInput): Plan {
   return {
     settings,
     keys,
+    slot: keySlot(keys.epoch),
     reqKey: keys.req(input.requestId),
     chunks,
     chunkKeys: chunks.map((c) => keys.chunk(c.id)),
@@ -260,6 +319,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
     const moved = judge(input, parseEpochPointer(again as string | null, keys.epoch), readRecord(againReq, reqKey));
     return finish(progress, moved ?? { kind: 'retry', why: 'exec-aborted' });
   }
+  progress.applied = true;
   const failed = results.find(([err]) => err);
   if (failed) {
     // Redis ran the transaction but one command in it failed: state is not what we meant.

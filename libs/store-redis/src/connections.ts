@@ -1,10 +1,15 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { type Cluster, type RedisOptions } from 'ioredis';
 import { mapRedisFailure, unavailable } from './redis-failures';
 
-/** How to reach Redis (DESIGN §6: PERSISTD_REDIS_URL, _USERNAME, _PASSWORD, _TLS). */
+/** How to reach Redis (DESIGN §6: PERSISTD_REDIS_URL, PERSISTD_REDIS_CLUSTER, _USERNAME, _PASSWORD, _TLS). */
 export interface RedisConnectionConfig {
-  /** `redis://host:port` (or `rediss://` for TLS). */
+  /** `redis://host:port` (or `rediss://` for TLS). Not used when `clusterSeeds` is set. */
   url: string;
+  /**
+   * Redis Cluster mode: `host:port` seeds (any nodes of the cluster; the rest is discovered).
+   * Credentials, `tls` and the timeouts apply to every node. Unset or empty = one standalone Redis.
+   */
+  clusterSeeds?: readonly string[];
   /** ACL user; never logged. */
   username?: string;
   /** Password; never logged. */
@@ -20,7 +25,8 @@ export interface RedisConnectionConfig {
 /** Defaults, filled in one place. */
 export const CONNECTION_DEFAULTS = { connectTimeoutMs: 2000, commandTimeoutMs: 10_000 } as const;
 
-function baseOptions(config: RedisConnectionConfig): RedisOptions {
+/** Options every connection shares, standalone or to a cluster node (cluster-connections.ts). @internal */
+export function baseOptions(config: RedisConnectionConfig): RedisOptions {
   const options: RedisOptions = {
     connectTimeout: config.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs,
     commandTimeout: config.commandTimeoutMs ?? CONNECTION_DEFAULTS.commandTimeoutMs,
@@ -83,7 +89,7 @@ export function createCommitConnection(config: RedisConnectionConfig): Redis {
  * down (reconnecting or ended), or after `timeoutMs` while it is still connecting. With the
  * offline queue off, a command sent before `ready` would be refused, so callers wait here first.
  */
-export async function whenReady(conn: Redis, timeoutMs: number): Promise<void> {
+export async function whenReady(conn: Redis | Cluster, timeoutMs: number): Promise<void> {
   const status = conn.status;
   if (status === 'ready') return;
   if (status !== 'wait' && status !== 'connecting' && status !== 'connect') {
@@ -123,6 +129,6 @@ export async function whenReady(conn: Redis, timeoutMs: number): Promise<void> {
 }
 
 /** Closes a connection without waiting on a Redis that may be gone. */
-export function discard(conn: Redis): void {
+export function discard(conn: Redis | Cluster): void {
   conn.disconnect(false);
 }

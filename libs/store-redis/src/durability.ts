@@ -11,8 +11,11 @@
  * counts as a risk too; so does INFO replication refused. Replicas are reported: in strict mode
  * the daemon then waits for `WAIT 1` before answering a save (commit.ts, `ReplicaAck`).
  *
- * Single Redis only for now: with PERSISTD_REDIS_CLUSTER this must run against every master.
+ * Redis Cluster (`clusterSeeds`): every master serving slots is inspected this way, and the
+ * reports are folded into one (cluster-durability.ts) that names the master behind each risk.
  */
+import { combineReports, discoverMasters, masterConfig } from './cluster-durability';
+import { isClusterConfig, parseNodeAddress, nodeConfig } from './cluster-connections';
 import { createCommitConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
 import { mapRedisFailure } from './redis-failures';
 import { StoreError } from './store-error';
@@ -29,12 +32,36 @@ export interface DurabilityReport {
   /** Each way an acknowledged save can be lost, in plain words; empty when safe. */
   risks: string[];
   safe: boolean;
+  /**
+   * Redis Cluster: each master's own report (the fields above then sum them up: values joined
+   * with `/` where masters differ, the fewest replicas, every risk prefixed with its master).
+   */
+  masters?: Array<{ node: string; report: DurabilityReport }>;
 }
 
 const CREDENTIAL_ERRORS = ['WRONGPASS', 'NOAUTH'];
 
-/** Reads the durability settings of the Redis `config` points at. Never throws for Redis failures: they are in the report. */
+/**
+ * Reads the durability settings of the Redis `config` points at — of every master, in cluster
+ * mode. Never throws for Redis failures: they are in the report.
+ */
 export async function inspectDurability(config: RedisConnectionConfig): Promise<DurabilityReport> {
+  if (!isClusterConfig(config)) return inspectNode(config);
+  const found = await discoverMasters(config);
+  if (found.kind === 'failed') {
+    // The first seed's own report says best why (unreachable, credentials refused); a seed that
+    // answers but knows no cluster is a risk of its own.
+    const first = await inspectNode(nodeConfig(config, parseNodeAddress(config.clusterSeeds![0]!)));
+    if (!first.reachable) return first;
+    const risks = [...first.risks, `PERSISTD_REDIS_CLUSTER is set but no seed describes a working Redis Cluster (${found.error}): saves will fail`];
+    return { ...first, risks, safe: false };
+  }
+  const per = await Promise.all(found.masters.map(async (node) => ({ node, report: await inspectNode(masterConfig(config, node)) })));
+  return combineReports(per);
+}
+
+/** One Redis: a standalone one, or one master of a cluster. */
+async function inspectNode(config: RedisConnectionConfig): Promise<DurabilityReport> {
   const conn = createCommitConnection(config);
   try {
     try {
@@ -103,6 +130,7 @@ export function describeDurability(r: DurabilityReport): string {
   const parts: string[] = [];
   if (r.config.readable) parts.push(`appendonly=${r.config.appendonly} appendfsync=${r.config.appendfsync} maxmemory-policy=${r.config.maxmemoryPolicy}`);
   if (r.replication.readable) parts.push(`role=${r.replication.role} replicas=${r.replication.connectedReplicas}`);
+  if (r.masters) parts.unshift(`cluster of ${r.masters.length} masters (${r.masters.map((m) => m.node).join(', ')})`);
   const facts = parts.length > 0 ? `${parts.join(' ')}: ` : '';
   return r.safe
     ? `durability: ${facts}an acknowledged save survives a Redis crash and is never evicted`

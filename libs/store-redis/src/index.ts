@@ -9,9 +9,15 @@ export { StoreError, isStoreError, type StoreErrorCode } from './store-error';
 export { mapRedisFailure, type FailurePhase } from './redis-failures';
 export { createReadConnection, createCommitConnection, whenReady, CONNECTION_DEFAULTS, type RedisConnectionConfig } from './connections';
 export { CommitPool, type CommitPoolOptions, type CommitLease } from './commit-pool';
+export { type CommitRoute } from './commit-route';
+export { keySlot, worldSlot, CLUSTER_SLOTS } from './cluster-slot';
+export { redirectionOf, type Redirection, type RedirectionKind } from './cluster-redirect';
+export { parseNodeAddress, createClusterReadConnection, type NodeAddress } from './cluster-connections';
+export { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
 export {
   commitEpoch,
   MAX_COMMIT_ATTEMPTS,
+  MAX_REROUTES,
   type Chunk,
   type CommitInput,
   type CommitResult,

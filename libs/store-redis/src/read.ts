@@ -1,5 +1,7 @@
 /**
- * Reads of committed state (DESIGN §5 "Read"), on the shared read connection.
+ * Reads of committed state (DESIGN §5 "Read"), on the shared read connection — in Redis Cluster
+ * mode ioredis's Cluster client, which follows MOVED/ASK/TRYAGAIN itself (a world's keys share one
+ * slot, so every MGET and pipeline here stays on one node).
  *
  * Keys read: P:{w}:epoch, P:{w}:meta:<N>, P:{w}:chunk:<id> (MGET in batches), P:{w}:req:<id>.
  * Nothing here verifies hashes or digests — the validation lib does, before anything is sent —
@@ -14,6 +16,7 @@
  */
 import type { EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { BATCH_LIMITS, batchesOf } from './batches';
 import type { StoreSettings } from './settings';
 import { whenReady } from './connections';
@@ -38,7 +41,7 @@ export interface StoredEpoch {
 
 /** What the read functions run on. */
 export interface ReadContext {
-  redis: Redis;
+  redis: Redis | Cluster;
   settings: StoreSettings;
   /** How long a read waits for a connection that is still connecting. */
   readyTimeoutMs: number;

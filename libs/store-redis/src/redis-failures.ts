@@ -67,6 +67,24 @@ const MAPPINGS: readonly Mapping[] = [
       'Redis answered with an error (LOADING, BUSY, READONLY, OOM, NOPERM, MOVED, EXECABORT, …): it refused the command, and an EXEC it refuses runs nothing',
   },
   {
+    failure: 'cluster-not-ready',
+    matches: messageIs("Cluster isn't ready and enableOfflineQueue options is false"),
+    neverApplied: true,
+    reason: 'the Redis Cluster client refused the command locally: it is (re)connecting to the cluster; nothing was written',
+  },
+  {
+    failure: 'cluster-unreachable',
+    matches: (e) => e.name === 'ClusterAllFailedError' || ['None of startup nodes is available', 'Node is disconnected', 'Cluster is ended.'].includes(e.message),
+    neverApplied: true,
+    reason: 'no node of the Redis Cluster answered (or the client is closed); nothing was sent',
+  },
+  {
+    failure: 'cluster-redirections',
+    matches: (e) => e.message.startsWith('Too many Cluster redirections.'),
+    neverApplied: true,
+    reason: 'the cluster kept redirecting the command (a slot moving, a failover in progress) and the last node refused it',
+  },
+  {
     failure: 'max-retries',
     matches: (e) => e.name === 'MaxRetriesPerRequestError',
     neverApplied: false,

@@ -1,7 +1,11 @@
 import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { commitEpoch, type CommitInput, type CommitResult, type ReplicaAck } from './commit';
 import type { StoreSettings } from './settings';
 import { CommitPool, type CommitPoolOptions } from './commit-pool';
+import type { CommitRoute } from './commit-route';
+import { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
+import { createClusterReadConnection, isClusterConfig } from './cluster-connections';
 import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
 import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type StoredEpoch } from './read';
 import { rethrowAsStoreError } from './redis-failures';
@@ -11,7 +15,7 @@ import type { RequestRecord } from './request-record';
 export interface RedisStoreOptions {
   redis: RedisConnectionConfig;
   settings: StoreSettings;
-  /** Commit connection pool sizes. */
+  /** Commit connection pool sizes (in cluster mode: of each master's pool). */
   pool?: CommitPoolOptions;
   /** Strict durability with replicas: WAIT for them before a commit or replay is answered (commit.ts step 6). */
   replicaAck?: ReplicaAck;
@@ -31,14 +35,19 @@ function checkSettings(s: StoreSettings): void {
 }
 
 /**
- * The persistence store over one standalone Redis: commits on dedicated, pooled connections and
- * reads on one shared connection. It knows bytes and epochs, never game rules. Every expected
- * failure is a StoreError; every other outcome of a commit is a CommitResult.
+ * The persistence store over one standalone Redis or a Redis Cluster (`redis.clusterSeeds`):
+ * commits on dedicated, pooled connections (in a cluster, to the master of the world's slot,
+ * one pool per master) and reads on one shared connection (in a cluster, ioredis's Cluster
+ * client). It knows bytes and epochs, never game rules. Every expected failure is a StoreError;
+ * every other outcome of a commit is a CommitResult.
  */
 export class RedisStore {
-  private readonly read: Redis;
-  private readonly pool: CommitPool;
+  private readonly read: Redis | Cluster;
+  private readonly route: CommitRoute;
+  private readonly clusterRoute?: ClusterCommitRoute;
   private readonly ctx: ReadContext;
+  /** `cluster` when built with cluster seeds. */
+  readonly topology: 'standalone' | 'cluster';
   private readonly replicaAck?: ReplicaAck;
   readonly settings: Readonly<StoreSettings>;
 
@@ -51,18 +60,29 @@ export class RedisStore {
       this.replicaAck = { replicas, timeoutMs };
     }
     this.settings = Object.freeze({ ...options.settings });
-    this.read = createReadConnection(options.redis);
-    this.pool = new CommitPool(options.redis, options.pool);
-    this.ctx = {
-      redis: this.read,
-      settings: this.settings,
-      readyTimeoutMs: options.redis.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs,
-    };
+    const readyTimeoutMs = options.redis.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs;
+    if (isClusterConfig(options.redis)) {
+      const cluster = createClusterReadConnection(options.redis);
+      this.read = cluster;
+      this.clusterRoute = new ClusterCommitRoute(cluster, options.redis, options.pool, readyTimeoutMs);
+      this.route = this.clusterRoute;
+      this.topology = 'cluster';
+    } else {
+      this.read = createReadConnection(options.redis);
+      this.route = new CommitPool(options.redis, options.pool);
+      this.topology = 'standalone';
+    }
+    this.ctx = { redis: this.read, settings: this.settings, readyTimeoutMs };
   }
 
   /** Commits a new epoch (see commit.ts for steps and outcomes). */
   commit(input: CommitInput): Promise<CommitResult> {
-    return commitEpoch(this.pool, this.settings, input, this.replicaAck);
+    return commitEpoch(this.route, this.settings, input, this.replicaAck);
+  }
+
+  /** Cluster mode: redirections and failovers the commits met, and the masters they used (undefined standalone). */
+  routingStats(): RoutingStats | undefined {
+    return this.clusterRoute?.stats();
   }
 
   /** The committed epoch of a world; 0n if never saved. */
@@ -90,7 +110,7 @@ export class RedisStore {
     return readRequest(this.ctx, worldId, requestId);
   }
 
-  /** Resolves when Redis answers PING on the read connection; STORE_UNAVAILABLE otherwise. For health checks. */
+  /** Resolves when Redis answers PING on the read connection (in a cluster: some master); STORE_UNAVAILABLE otherwise. For health checks. */
   async ping(): Promise<void> {
     try {
       await whenReady(this.read, this.ctx.readyTimeoutMs);
@@ -105,7 +125,7 @@ export class RedisStore {
    * connection until it ends, then that one is closed too. Later calls fail with STORE_UNAVAILABLE.
    */
   async close(): Promise<void> {
-    this.pool.close();
+    this.route.close();
     if (this.read.status === 'ready') {
       await this.read.quit().catch(() => discard(this.read));
     } else {

@@ -3,5 +3,6 @@ export * from './world-generator';
 export * from './redis';
 export * from './fault-proxy';
 export * from './redis-server';
+export * from './redis-cluster';
 export * from './certificates';
 export * from './persistd-process';

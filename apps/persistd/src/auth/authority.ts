@@ -87,16 +87,15 @@ export class Authority {
   /**
    * Admits a call or throws its refusal (UNAUTHENTICATED, CLIENT_AUTHORED, or MALFORMED_REQUEST
    * when a world-bound caller's bytes hide the world id). `bytes` are the request as received.
+   * A refusal is counted here and logged by the call log (operations/call-log.ts, at warn), with
+   * the peer and why — one line per call.
    */
   admit(call: CallCredentials, desc: DescMessage, bytes: Uint8Array): Admission {
     try {
       return this.decide(call, desc, bytes);
     } catch (e) {
-      if (e instanceof Refusal && (e.code === 'UNAUTHENTICATED' || e.code === 'CLIENT_AUTHORED')) {
-        if (e.code === 'UNAUTHENTICATED') this.counters.unauthenticated++;
-        else this.counters.denied++;
-        this.logger?.warn({ peer: call.getPeer(), method: desc.typeName, code: e.code, why: e.message }, 'call refused by authority');
-      }
+      if (e instanceof Refusal && e.code === 'UNAUTHENTICATED') this.counters.unauthenticated++;
+      if (e instanceof Refusal && e.code === 'CLIENT_AUTHORED') this.counters.denied++;
       throw e;
     }
   }

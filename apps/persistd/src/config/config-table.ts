@@ -1,3 +1,4 @@
+import { withGeneratedSection } from './generated-section';
 import { flagOf, SETTINGS } from './settings';
 
 /** The README's configuration table, made from the one definition of each setting. */
@@ -12,8 +13,5 @@ export const TABLE_END = '<!-- config-table:end -->';
 
 /** README text with the table between the markers replaced by the current one. */
 export function withConfigTable(readme: string): string {
-  const a = readme.indexOf(TABLE_BEGIN);
-  const b = readme.indexOf(TABLE_END);
-  if (a < 0 || b < a) throw new Error('README.md has no config-table markers');
-  return `${readme.slice(0, a + TABLE_BEGIN.length)}\n${configTable()}\n${readme.slice(b)}`;
+  return withGeneratedSection(readme, TABLE_BEGIN, TABLE_END, configTable());
 }

@@ -47,9 +47,21 @@ const bool = (raw: string | undefined, name: string): boolean => {
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 };
 
+/** A comma list of `host:port` (`[v6]:port`); unset or empty = undefined. */
+const hostPorts = (raw: string | undefined, name: string): readonly string[] | undefined => {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const items = raw.split(',').map((s) => s.trim());
+  for (const item of items) {
+    const port = Number(/:(\d{1,5})$/.exec(item)?.[1]);
+    if (!/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(item) || !(port >= 1 && port <= 65535)) throw new ConfigError(`${name} must be a comma list of host:port, got ${JSON.stringify(item)}`);
+  }
+  return items;
+};
+
 export const SETTINGS = {
   listen: def({ env: 'PERSISTD_LISTEN', default: '127.0.0.1:50051', doc: 'gRPC address (host:port); loopback only unless mutual TLS or tokens are configured', parse: text }),
   redisUrl: def({ env: 'PERSISTD_REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'single Redis (`rediss://` for TLS); logged with its password redacted', secret: true, parse: text }),
+  redisCluster: def({ env: 'PERSISTD_REDIS_CLUSTER', default: undefined, doc: 'comma list of `host:port` seeds of a Redis Cluster; set = cluster mode (`PERSISTD_REDIS_URL` unused; credentials and `PERSISTD_REDIS_TLS` apply to every node)', parse: hostPorts }),
   keyPrefix: def({ env: 'PERSISTD_KEY_PREFIX', default: 'caelmor', doc: 'first part of every key; `^[A-Za-z0-9._-]{1,32}$`', parse: pattern(/^[A-Za-z0-9._-]{1,32}$/) }),
   retention: def({ env: 'PERSISTD_RETENTION', default: '3', doc: 'committed epochs kept per world', parse: integer(1, 1000) }),
   maxMessageBytes: def({ env: 'PERSISTD_MAX_MESSAGE_BYTES', default: '67108864', doc: "largest request accepted (a large world's save exceeds grpc-js's 4 MiB default); past it grpc-js answers `RESOURCE_EXHAUSTED` itself", parse: integer(1024, 2 ** 31 - 1) }),
@@ -71,8 +83,9 @@ export const SETTINGS = {
   durability: def({ env: 'PERSISTD_DURABILITY', default: 'warn', doc: '`warn` or `strict` (refuse to start unless AOF `always` and `noeviction` are readable and set; with replicas, `WAIT 1` before answering a save)', parse: oneOf('warn', 'strict') }),
   replicaAckTimeout: def({ env: 'PERSISTD_REPLICA_ACK_TIMEOUT', default: '2000', doc: 'milliseconds a strict-mode save waits for a replica (`WAIT 1`); none: `COMMIT_OUTCOME_UNKNOWN`', parse: integer(1, 9000) }),
   shutdownGrace: def({ env: 'PERSISTD_SHUTDOWN_GRACE', default: '10', doc: 'seconds calls in flight get to finish after SIGTERM before they are cancelled', parse: integer(0, 3600) }),
+  metricsListen: def({ env: 'PERSISTD_METRICS_LISTEN', default: '127.0.0.1:9464', doc: 'Prometheus `/metrics` over HTTP (host:port, no credentials: counts only, never world data); `off` disables', parse: pattern(/^(?:off|(?:\[[^\]]+\]|[^:[\]\s]+):\d{1,5})$/) }),
   logLevel: def({ env: 'PERSISTD_LOG_LEVEL', default: 'info', doc: 'pino level', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') }),
-  logFormat: def({ env: 'PERSISTD_LOG_FORMAT', default: 'json', doc: '`json` or `pretty`', parse: oneOf('json', 'pretty') }),
+  logFormat: def({ env: 'PERSISTD_LOG_FORMAT', default: 'json', doc: '`json` (one object a line, one line per call) or `pretty` (readable lines for development; needs the `pino-pretty` package)', parse: oneOf('json', 'pretty') }),
 } as const;
 
 export type Settings = { [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['parse']> };

@@ -35,7 +35,7 @@ describe('daemon.stop', () => {
     await proxy.listen();
     const prefix = uniquePrefix('lc');
     const redis = testRedis();
-    const settings = loadSettings([], { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: proxy.url, PERSISTD_KEY_PREFIX: prefix });
+    const settings = loadSettings([], { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: proxy.url, PERSISTD_KEY_PREFIX: prefix, PERSISTD_METRICS_LISTEN: 'off' });
     let acceptingAtHook: boolean | undefined;
     const daemon = await startDaemon(settings, pino({ level: 'silent' }), {
       beforeBind: (_server, serving) =>

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Authority } from '../auth/authority';
 import type { InflightBudget } from '../limits/inflight-budget';
 import type { InputLimits } from '../limits/input-limits';
+import type { CallSink } from './call-observer';
 import type { InflightCalls } from './inflight-calls';
 import type { WorldQueue } from './world-queue';
 
@@ -21,4 +22,6 @@ export interface RpcContext {
   limits: InputLimits;
   /** Handlers running now (graceful shutdown waits for them). */
   calls: InflightCalls;
+  /** Where every finished call is reported (metrics, the call log); see call-observer.ts. */
+  callSinks: readonly CallSink[];
 }

@@ -1,6 +1,7 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import type { CallCredentials } from '../auth/authority';
 import { enforceInputLimits } from '../limits/input-limits';
+import type { CallWatch } from './call-observer';
 import type { RpcContext } from './context';
 import { decodeRequest } from './decode-request';
 import { Refusal } from './refusal';
@@ -10,6 +11,7 @@ export interface Admitted<M> {
   principal: string;
   req: M;
 }
+
 
 /**
  * Every PersistenceService request passes here before its handler, in DESIGN §4's order:
@@ -21,18 +23,22 @@ export interface Admitted<M> {
  *   4. the input limits (LIMIT_EXCEEDED);
  *
  * then the handler, which runs the snapshot rules and the rest. The budget is held until the
- * handler's promise settles.
+ * handler's promise settles. `watch` (the call observer) learns the principal and the request as
+ * soon as they are known, so even a refused call is logged with what could be read.
  */
 export async function intake<D extends DescMessage, T>(
   ctx: RpcContext,
   call: CallCredentials & { readonly request: Buffer },
   desc: D,
   handler: (admitted: Admitted<MessageShape<D>>) => Promise<T>,
+  watch?: Pick<CallWatch, 'authorized' | 'decoded'>,
 ): Promise<T> {
   const admission = ctx.authority.admit(call, desc, call.request);
+  watch?.authorized(admission.principal);
   const release = ctx.budget.acquire(call.request.byteLength);
   try {
     const req = decodeRequest(desc, call.request);
+    watch?.decoded(req);
     const worldId = (req as { worldId?: unknown }).worldId;
     if (admission.checkedWorld !== undefined && worldId !== admission.checkedWorld) {
       // Cannot happen (the decode reads the same last occurrence the peek did); kept so it never can.
@@ -44,3 +50,4 @@ export async function intake<D extends DescMessage, T>(
     release();
   }
 }
+

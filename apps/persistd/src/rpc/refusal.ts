@@ -32,10 +32,15 @@ export class Refusal extends Error {
  */
 export class DeadlinePassed extends Error {}
 
+/** The gRPC status a refusal is answered with. */
+function statusCodeOf(r: Refusal): status {
+  return r.options.status ?? statusOf(r.code, r.options.stored ? 'stored' : 'request');
+}
+
 /** The grpc-js status object of a refusal; equal refusals give equal bytes. */
 export function statusOfRefusal(r: Refusal): Partial<StatusObject> {
   return toStatusObject({
-    code: r.options.status ?? statusOf(r.code, r.options.stored ? 'stored' : 'request'),
+    code: statusCodeOf(r),
     message: r.message,
     reason: r.code,
     metadata: r.options.metadata ?? {},
@@ -52,6 +57,18 @@ export function toServerError(err: unknown): Partial<StatusObject> & { internal?
   if (err instanceof DeadlinePassed) return { code: status.DEADLINE_EXCEEDED, details: err.message };
   if (isStoreError(err)) return statusOfRefusal(new Refusal(err.code, err.message, { stored: true, metadata: err.metadata }));
   return { code: status.INTERNAL, details: 'internal error', internal: err };
+}
+
+/**
+ * What a failure is answered with, for metrics and the call log: the status, and the reason a
+ * client switches on — the §4 code of the ErrorInfo, or the status's name when the answer has
+ * none (a deadline, a bug). The same mapping toServerError makes, without building the status.
+ */
+export function answerOf(err: unknown): { status: status; reason: string } {
+  if (err instanceof Refusal) return { status: statusCodeOf(err), reason: err.code };
+  if (err instanceof DeadlinePassed) return { status: status.DEADLINE_EXCEEDED, reason: status[status.DEADLINE_EXCEEDED] };
+  if (isStoreError(err)) return { status: statusOf(err.code, 'stored'), reason: err.code };
+  return { status: status.INTERNAL, reason: status[status.INTERNAL] };
 }
 
 export type { ServerErrorResponse };

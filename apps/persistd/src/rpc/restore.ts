@@ -1,5 +1,4 @@
 import { create } from '@bufbuild/protobuf';
-import type { ServerWritableStream } from '@grpc/grpc-js';
 import { ActivationEligibilitySchema, ActivationState, RestorePhase, type RestoreRequest, type RestoreResponse } from '@persistd/contract';
 import { OWNER_SYSTEMS } from '@persistd/ownership';
 import { RestoreSequence } from '@persistd/restore-sequence';
@@ -9,12 +8,29 @@ import type { Admitted } from './intake';
 import { Refusal } from './refusal';
 import { requireWorldId } from './world-id';
 
+/** Where Restore writes its encoded messages (server.ts makes one of the grpc-js call, counting bytes). */
+export interface RestoreOutput {
+  /** The client cancelled or its deadline passed. */
+  readonly cancelled: boolean;
+  /** Writes one encoded message; false when the stream wants a drain first. */
+  write(bytes: Uint8Array): boolean;
+  /** Resolves once the stream drained. */
+  drained(): Promise<void>;
+}
+
+/** What a finished restore sent, for the call log and metrics. */
+export interface RestoreSummary {
+  /** The epoch streamed (the committed one when the request asked for 0). */
+  epoch: bigint;
+  messages: number;
+}
+
 /**
  * Restore: read the epoch, verify all of it, and only then stream it in phase order — stored
  * chunks framed as section messages without decoding a record, activation last with every system
  * INACTIVE (DESIGN §1, §5). A refusal therefore always comes before the first message.
  */
-export async function restore(ctx: RpcContext, call: ServerWritableStream<Buffer, Uint8Array>, { req }: Admitted<RestoreRequest>): Promise<void> {
+export async function restore(ctx: RpcContext, out: RestoreOutput, { req }: Admitted<RestoreRequest>): Promise<RestoreSummary> {
   requireWorldId(req.worldId);
   const stored = await ctx.store.readEpoch(req.worldId, req.epoch);
   const finding = verifyStoredEpoch(stored, ctx.verifyMode);
@@ -24,10 +40,12 @@ export async function restore(ctx: RpcContext, call: ServerWritableStream<Buffer
 
   const { meta, epoch } = stored;
   const sequence = new RestoreSequence();
+  let messages = 0;
   const send = async (phaseMessage: { phase: RestoreResponse['phase']; payloadCase: RestoreResponse['payload']['case'] }, bytes: Uint8Array) => {
     sequence.accept(phaseMessage.phase, phaseMessage.payloadCase);
-    if (call.cancelled) throw new Refusal('STORE_UNAVAILABLE', 'client cancelled the restore');
-    if (!call.write(bytes)) await new Promise<void>((resolve) => call.once('drain', resolve));
+    if (out.cancelled) throw new Refusal('STORE_UNAVAILABLE', 'client cancelled the restore');
+    messages++;
+    if (!out.write(bytes)) await out.drained();
   };
   for (const [i, entry] of OWNER_SYSTEMS.entries()) {
     const header = { sourceEpoch: epoch, schemaVersion: meta.schemaVersion, worldId: meta.worldId, contentVersion: meta.contentVersion };
@@ -46,4 +64,5 @@ export async function restore(ctx: RpcContext, call: ServerWritableStream<Buffer
   });
   await send({ phase: RestorePhase.ACTIVATION, payloadCase: 'activation' }, frameActivationMessage(epoch, activation));
   sequence.finish();
+  return { epoch, messages };
 }

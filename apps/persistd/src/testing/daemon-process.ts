@@ -66,11 +66,15 @@ export interface DaemonProcess {
   stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the daemon bundle with exactly these settings (no variable inherited from the test process but PATH). */
+/**
+ * Starts the daemon bundle with exactly these settings (no variable inherited from the test
+ * process but PATH). Metrics are off unless `env` says otherwise: their default port is fixed,
+ * and daemons of parallel tests would share it.
+ */
 export async function spawnDaemon(env: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<DaemonProcess> {
   const file = await daemonBundle();
   const child = spawn(process.execPath, ['--enable-source-maps', file], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_PATH: join(ROOT, 'node_modules'), PERSISTD_LOG_LEVEL: 'info', ...extraEnv, ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_PATH: join(ROOT, 'node_modules'), PERSISTD_LOG_LEVEL: 'info', PERSISTD_METRICS_LISTEN: 'off', ...extraEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -22,16 +22,19 @@ export interface TestDaemonOptions {
   client?: ClientOptions;
   /** Default: silent. */
   logger?: Logger;
+  /** Health PING interval in ms (default 1000). */
+  healthIntervalMs?: number;
 }
 
 /**
  * Starts an in-process daemon for a test; `env` overrides settings by variable name (a
- * PERSISTD_KEY_PREFIX given there is used, and cleaned up, instead of a fresh one).
+ * PERSISTD_KEY_PREFIX given there is used, and cleaned up, instead of a fresh one). Metrics
+ * listen on a free loopback port (`daemon.metricsUrl`), so daemons of parallel tests never clash.
  */
 export async function startTestDaemon(env: Record<string, string> = {}, options: TestDaemonOptions = {}): Promise<TestDaemon> {
   const prefix = env.PERSISTD_KEY_PREFIX ?? uniquePrefix('pd');
-  const settings = loadSettings([], { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, ...env, PERSISTD_KEY_PREFIX: prefix });
-  const daemon = await startDaemon(settings, options.logger ?? pino({ level: 'silent' }));
+  const settings = loadSettings([], { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_METRICS_LISTEN: '127.0.0.1:0', ...env, PERSISTD_KEY_PREFIX: prefix });
+  const daemon = await startDaemon(settings, options.logger ?? pino({ level: 'silent' }), { healthIntervalMs: options.healthIntervalMs });
   const client = createClient(PersistenceService, daemon.address, options.client);
   const redis = testRedis();
   return {
