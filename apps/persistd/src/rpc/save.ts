@@ -1,9 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { SaveRequestSchema, SaveResponseSchema, type SaveRequest, type SaveResponse } from '@persistd/contract';
-import { prepareEpoch, sealEpochMeta, validateSnapshot } from '@persistd/validation';
+import { SaveResponseSchema, type SaveResponse } from '@persistd/contract';
+import { prepareWireEpoch, sealEpochMeta, validateWireRequest } from '@persistd/validation';
 import type { RpcContext } from './context';
-import type { Admitted } from './intake';
+import type { AdmittedSave } from './intake';
 import { DeadlinePassed, Refusal } from './refusal';
 import { deadlineOf } from './deadline';
 
@@ -12,13 +12,13 @@ import { deadlineOf } from './deadline';
  * and limits (intake.ts) → violations → REQUEST_ID_REUSED → EPOCH_CONFLICT; the last two come
  * from the commit itself). The principal intake admitted is recorded in the EpochMeta.
  */
-export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req }: Admitted<SaveRequest>): Promise<SaveResponse> {
+export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req, read }: AdmittedSave): Promise<SaveResponse> {
   ctx.logger.debug({ worldId: req.worldId, requestId: req.requestId, expectedEpoch: String(req.expectedEpoch), principal }, 'save admitted');
-  const violations = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot, requestId: req.requestId, request: { desc: SaveRequestSchema, message: req } });
+  const violations = validateWireRequest(read);
   if (violations.length > 0) throw Refusal.ofViolations(violations);
 
   return ctx.queue.run(req.worldId, async () => {
-    const prepared = prepareEpoch(req.snapshot!, { worldId: req.worldId, requestId: req.requestId, principal, committedAtMs: BigInt(Date.now()) });
+    const prepared = prepareWireEpoch(read, { worldId: req.worldId, requestId: req.requestId, principal, committedAtMs: BigInt(Date.now()) });
     const result = await ctx.store.commit({
       worldId: req.worldId,
       expectedEpoch: req.expectedEpoch,
