@@ -27,9 +27,20 @@ export interface CommitStamp {
  * place; the caller does not use the snapshot afterwards.
  */
 export function prepareEpoch(snapshot: WorldSnapshot, stamp: CommitStamp): PreparedEpoch {
-  const sections = canonicalSections(snapshot).map((s) => cutChunks(s));
+  return assembleEpoch(
+    canonicalSections(snapshot).map((s) => cutChunks(s)),
+    { schemaVersion: snapshot.schemaVersion, contentVersion: snapshot.world?.contentVersion ?? '' },
+    stamp,
+  );
+}
+
+/**
+ * An epoch from its five chunked sections: manifests, digests, counts and the meta to seal. The
+ * one place both save paths (typed and wire-level) turn chunks into an epoch.
+ */
+export function assembleEpoch(sections: ChunkedSection[], versions: { schemaVersion: number; contentVersion: string }, stamp: CommitStamp): PreparedEpoch {
   const manifests = manifestsOf(sections);
-  const contentVersion = snapshot.world?.contentVersion ?? '';
+  const { schemaVersion, contentVersion } = versions;
   const contentDigest = contentDigestOf(contentVersion, manifests);
   const counts = countsOf(sections);
   const unique = new Map<string, Chunk>();
@@ -42,7 +53,7 @@ export function prepareEpoch(snapshot: WorldSnapshot, stamp: CommitStamp): Prepa
     counts,
     unsealed: {
       worldId: stamp.worldId,
-      schemaVersion: snapshot.schemaVersion,
+      schemaVersion,
       contentVersion,
       contentDigest,
       sections: manifests,

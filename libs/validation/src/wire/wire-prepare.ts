@@ -3,8 +3,7 @@ import { WireType } from '@bufbuild/protobuf/wire';
 import { canonicalizeInPlace } from '../canonical-record';
 import { SECTION_LAYOUT, type CanonicalSection } from '../stored-form/canonical';
 import { CHUNK_MAX_BYTES, sha256Hex, type Chunk, type ChunkedSection } from '../stored-form/chunks';
-import { contentDigestOf, countsOf, manifestsOf } from '../stored-form/digests';
-import type { CommitStamp, PreparedEpoch } from '../stored-form/prepare-epoch';
+import { assembleEpoch, type CommitStamp, type PreparedEpoch } from '../stored-form/prepare-epoch';
 import { varintSize } from './envelope-walk';
 import type { WireRequest, WireSection } from './read-request';
 
@@ -167,30 +166,10 @@ function cutWireSection(read: WireRequest, k: number): ChunkedSection {
  * (all five sections present). Typed records are canonicalized in place.
  */
 export function prepareWireEpoch(read: WireRequest, stamp: CommitStamp): PreparedEpoch {
-  const sections = SECTION_LAYOUT.map((_, k) => cutWireSection(read, k));
-  const manifests = manifestsOf(sections);
   const snapshot = read.snapshot!;
-  const contentVersion = snapshot.world?.contentVersion ?? '';
-  const contentDigest = contentDigestOf(contentVersion, manifests);
-  const counts = countsOf(sections);
-  const unique = new Map<string, Chunk>();
-  for (const s of sections) for (const c of s.chunks) unique.set(c.id, c);
-  return {
-    sections,
-    chunks: [...unique.values()],
-    manifests,
-    contentDigest,
-    counts,
-    unsealed: {
-      worldId: stamp.worldId,
-      schemaVersion: snapshot.schemaVersion,
-      contentVersion,
-      contentDigest,
-      sections: manifests,
-      counts,
-      requestId: stamp.requestId,
-      principal: stamp.principal,
-      committedAtMs: stamp.committedAtMs,
-    },
-  };
+  return assembleEpoch(
+    SECTION_LAYOUT.map((_, k) => cutWireSection(read, k)),
+    { schemaVersion: snapshot.schemaVersion, contentVersion: snapshot.world?.contentVersion ?? '' },
+    stamp,
+  );
 }
