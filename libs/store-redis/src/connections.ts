@@ -88,6 +88,10 @@ export function createCommitConnection(config: RedisConnectionConfig): Redis {
  * Resolves once `conn` is ready, or throws STORE_UNAVAILABLE: at once when the connection is
  * down (reconnecting or ended), or after `timeoutMs` while it is still connecting. With the
  * offline queue off, a command sent before `ready` would be refused, so callers wait here first.
+ *
+ * The timeout counts time the event loop was free to hear Redis: a timer that fires late because
+ * other saves held the loop (decoding, validating) is re-armed for the time it lost, a bounded
+ * number of times, so a busy daemon does not refuse a save on a Redis that answered meanwhile.
  */
 export async function whenReady(conn: Redis | Cluster, timeoutMs: number): Promise<void> {
   const status = conn.status;
@@ -116,10 +120,18 @@ export async function whenReady(conn: Redis | Cluster, timeoutMs: number): Promi
       const cause = lastError ?? new Error('Connection is closed.');
       reject(mapRedisFailure(cause, 'before-exec') ?? unavailable('connect-failed', `Redis connection failed: ${String(cause)}`, cause));
     };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(unavailable('connect-timeout', `Redis did not become ready within ${timeoutMs} ms`, lastError));
-    }, timeoutMs);
+    let timer: NodeJS.Timeout;
+    let extensions = 0;
+    const arm = (ms: number) => {
+      const due = Date.now() + ms;
+      timer = setTimeout(() => {
+        const late = Date.now() - due;
+        if (late > LOOP_STALL_MS && extensions++ < MAX_STALL_EXTENSIONS) return arm(Math.min(late, timeoutMs));
+        cleanup();
+        reject(unavailable('connect-timeout', `Redis did not become ready within ${timeoutMs} ms`, lastError));
+      }, ms);
+    };
+    arm(timeoutMs);
     conn.on('ready', onReady);
     conn.on('error', onError);
     conn.on('close', onClose);
@@ -127,6 +139,11 @@ export async function whenReady(conn: Redis | Cluster, timeoutMs: number): Promi
     if (status === 'wait') conn.connect().catch(() => undefined);
   });
 }
+
+/** A timer this late means the event loop was held, not that Redis was slow. */
+const LOOP_STALL_MS = 100;
+/** How many times a stalled connect timeout is re-armed before it counts. */
+const MAX_STALL_EXTENSIONS = 3;
 
 /** Closes a connection without waiting on a Redis that may be gone. */
 export function discard(conn: Redis | Cluster): void {
