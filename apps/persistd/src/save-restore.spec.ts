@@ -1,38 +1,7 @@
-import { create, toBinary } from '@bufbuild/protobuf';
-import { rawServerStreamCall, RestorePhase, RestoreRequestSchema, ActivationState, type RestoreResponse, type WorldSnapshot } from '@persistd/contract';
+import { ActivationState, RestorePhase } from '@persistd/contract';
 import { generateWorld, keysUnder, shuffleWorld } from '@persistd/testkit';
-import { canonicalSections } from '@persistd/validation';
+import { canonicalBytes, collect, collectRaw, reassemble } from './testing/restore-helpers';
 import { saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
-
-const RESTORE_PATH = '/caelmor.persist.v1.PersistenceService/Restore';
-
-async function collect(t: TestDaemon, worldId: string, epoch = 0n): Promise<RestoreResponse[]> {
-  const out: RestoreResponse[] = [];
-  for await (const m of t.client.restore({ worldId, epoch })) out.push(m);
-  return out;
-}
-
-async function collectRaw(t: TestDaemon, worldId: string): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for await (const b of rawServerStreamCall(t.client.grpc, RESTORE_PATH, toBinary(RestoreRequestSchema, create(RestoreRequestSchema, { worldId })))) out.push(b);
-  return out;
-}
-
-/** The records of a restore, reassembled into a snapshot. */
-function reassemble(messages: RestoreResponse[]): WorldSnapshot {
-  const snap = generateWorld({ worldId: 'x', players: 0, zones: 0, npcs: 0, items: 0, quests: 0 });
-  for (const m of messages) {
-    const p = m.payload;
-    if (p.case === 'players') snap.players!.players.push(...p.value.players);
-    if (p.case === 'world') snap.world!.zones.push(...p.value.zones);
-    if (p.case === 'npcs') snap.npcs!.npcs.push(...p.value.npcs);
-    if (p.case === 'items') snap.items!.items.push(...p.value.items);
-    if (p.case === 'quests') snap.quests!.quests.push(...p.value.quests);
-  }
-  return snap;
-}
-
-const canonicalBytes = (s: WorldSnapshot) => canonicalSections(s).map((x) => Buffer.concat(x.records).toString('base64'));
 
 describe('save and restore through gRPC', () => {
   let t: TestDaemon;
@@ -48,8 +17,8 @@ describe('save and restore through gRPC', () => {
     expect(saved.replayed).toBe(false);
     expect(saved.counts).toMatchObject({ players: 1000, zones: 50, npcs: 5000, items: 60_000, quests: 5000 });
 
-    const raw = await collectRaw(t, 'big');
-    const messages = await collect(t, 'big');
+    const raw = await collectRaw(t.client, 'big');
+    const messages = await collect(t.client, 'big');
     expect(messages.map((m) => m.phase)).toEqual([...messages.map((m) => m.phase)].sort((a, b) => a - b));
     const bound = messages.filter((m) => m.phase === RestorePhase.BOUND);
     expect(bound.map((m) => m.payload.case).filter((c, i, a) => c !== a[i - 1])).toEqual(['npcs', 'items', 'quests']);
@@ -75,8 +44,8 @@ describe('save and restore through gRPC', () => {
 
   it('restores the same epoch byte-identically, message for message', async () => {
     await t.client.save(saveRequest('twice', generateWorld({ worldId: 'twice', players: 50, zones: 5, npcs: 60, items: 300, quests: 40 })));
-    const a = await collectRaw(t, 'twice');
-    const b = await collectRaw(t, 'twice');
+    const a = await collectRaw(t.client, 'twice');
+    const b = await collectRaw(t.client, 'twice');
     expect(a.length).toBeGreaterThan(5);
     expect(b.map((x) => x.toString('hex'))).toEqual(a.map((x) => x.toString('hex')));
   });
@@ -105,7 +74,7 @@ describe('save and restore through gRPC', () => {
     const w = (epoch: bigint, seed: number) => generateWorld({ worldId: 'older', players: 3, zones: 2, npcs: 2, items: 4, quests: 2, epoch, seed });
     const first = await t.client.save(saveRequest('older', w(0n, 1)));
     await t.client.save(saveRequest('older', w(1n, 2), 1n));
-    const messages = await collect(t, 'older', 1n);
+    const messages = await collect(t.client, 'older', 1n);
     const act = messages[messages.length - 1].payload;
     expect(act.case === 'activation' && act.value.contentDigest).toBe(first.contentDigest);
     expect(messages.every((m) => m.epoch === 1n)).toBe(true);

@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { ActivationState, EpochMetaSchema, fromServiceError, RestorePhase } from '@persistd/contract';
 import { generateWorld, shuffleWorld, smallWorld } from '@persistd/testkit';
 import { refusalOf, saveRequest, type TestDaemon } from '../testing/test-daemon';
-import { canonicalBytes, collect, collectRaw, reassemble } from './restore-helpers';
+import { canonicalBytes, collect, collectRaw, reassemble } from '../testing/restore-helpers';
 import { clusterTopology, standaloneTopology, type Inspector, type Topology } from './topology';
 
 /**

@@ -1,7 +1,7 @@
 import { sleep } from '../time';
-import { Progress, runWriter } from '../workload/writer';
 import { Environment, type ScenarioInput } from './environment';
 import { injectDuring, writersWithFaults } from './injector';
+import { worldWriters } from './world-writers';
 import type { ScenarioReport } from './report';
 
 /**
@@ -14,22 +14,7 @@ export async function redisKills(input: ScenarioInput): Promise<ScenarioReport> 
   const env = await Environment.start('redis-kill', input);
   try {
     const { scale } = input;
-    const progress = new Progress(scale.worlds * scale.savesPerWorld);
-    const worlds = Array.from({ length: scale.worlds }, (_, i) => `world-${i}`);
-    const writers = worlds.map((world, i) =>
-      runWriter({
-        world,
-        client: env.client(),
-        history: env.history,
-        rng: env.rng.fork(`writer-${i}`),
-        progress,
-        saves: scale.savesPerWorld,
-        tag: `s2-w${i}`,
-        deadlineMs: 5000,
-        maxAttempts: 12,
-        stopAt: env.stopAt,
-      }),
-    );
+    const { worlds, progress, writers } = worldWriters(env, { worlds: scale.worlds, saves: scale.savesPerWorld, tag: 's2' });
     const faultRng = env.rng.fork('kills');
     const kills = await writersWithFaults(writers, (done) =>
       injectDuring(faultRng, scale.redisKills, progress, done, env.stopAt, async () => {

@@ -1,7 +1,7 @@
 import { sleep, waitUntil } from '../time';
-import { Progress, runWriter } from '../workload/writer';
 import { Environment, type ScenarioInput } from './environment';
 import { injectDuring, writersWithFaults } from './injector';
+import { worldWriters } from './world-writers';
 import type { ScenarioReport } from './report';
 
 /**
@@ -19,22 +19,7 @@ export async function redisLinkChaos(input: ScenarioInput): Promise<ScenarioRepo
     const scheduled = { stalls: 0, 'cut all': 0, 'cut at EXEC': 0, refusals: 0 };
     proxy.setChaos({ seed: faultRng.int(0x7fffffff), cutChance: 0.004, delayChance: 0.05, maxDelayMs: 40 });
 
-    const progress = new Progress(scale.worlds * scale.savesPerWorld);
-    const worlds = Array.from({ length: scale.worlds }, (_, i) => `world-${i}`);
-    const writers = worlds.map((world, i) =>
-      runWriter({
-        world,
-        client: env.client(),
-        history: env.history,
-        rng: env.rng.fork(`writer-${i}`),
-        progress,
-        saves: scale.savesPerWorld,
-        tag: `s3-w${i}`,
-        deadlineMs: 5000,
-        maxAttempts: 12,
-        stopAt: env.stopAt,
-      }),
-    );
+    const { worlds, progress, writers } = worldWriters(env, { worlds: scale.worlds, saves: scale.savesPerWorld, tag: 's3' });
     // every kind of scheduled fault in turn (a cut first), so even a short run meets them all
     await writersWithFaults(writers, (done) =>
       injectDuring(faultRng, scale.linkFaults, progress, done, env.stopAt, async (k) => {
