@@ -4,10 +4,11 @@ import { ItemRecordSchema, NpcRecordSchema, OwnerSystem, PlayerRecordSchema, Sav
 import { itemModule } from '@persistd/item';
 import { npcModule } from '@persistd/npc';
 import { generateWorld, smallWorld } from '@persistd/testkit';
+import { canonicalBytes as canonicalRecordBytes } from '../canonical-record';
 import { validateSnapshot } from '../validate-snapshot';
 import { recordPlan } from './field-plan';
 import { presentFieldNumbers, readSaveRequest, readValidateRequest, validateWireRequest, WireMalformedError } from './index';
-import { encodeRequest, requestOf } from './testing/mutations';
+import { encodeRequest, mutateBytes, requestOf } from './testing/mutations';
 import { typedOutcome, wireOutcome } from './testing/outcomes';
 
 const numberOf = (desc: { fields: readonly { name: string; number: number }[] }, name: string) => desc.fields.find((f) => f.name === name)!.number;
@@ -41,7 +42,7 @@ describe('readSaveRequest', () => {
   it('passes canonical records through: stored chunks hold the request bytes of each record verbatim', () => {
     const bytes = canonicalBytes();
     const read = readSaveRequest(bytes);
-    expect(read.stats).toEqual({ typedEnvelope: false, records: 44, passedThrough: 44, typed: 0 });
+    expect(read.stats).toEqual({ typedEnvelope: false, records: 44, passedThrough: 44, sorted: 0, typed: 0 });
     expect(read.header.worldId).toBe('w1');
     expect(read.header.requestId).toBe('req-1');
     const players = read.sections[0];
@@ -52,11 +53,26 @@ describe('readSaveRequest', () => {
     expect(outcome.malformed === false && outcome.stored!.sections[0].chunks[0].hex).toContain(first.toString('hex'));
   });
 
-  it('sends records that are not canonical the typed way, and stores what the typed path stores', () => {
-    // generateWorld fills maps out of key order: every player (attributes) and every other quest (objectives).
+  it('puts map entries in key order at wire level, and stores what the typed path stores', () => {
+    // generateWorld fills maps out of key order: every player (attributes, inside `save`) and every other quest (objectives).
     const w = generateWorld({ worldId: 'w1', players: 6, zones: 5, npcs: 7, items: 20, quests: 6, seed: 9 });
     const bytes = encodeRequest(requestOf('w1', w, 0n, 'req-1'));
-    expect(readSaveRequest(bytes).stats).toEqual({ typedEnvelope: false, records: 44, passedThrough: 44 - 6 - 3, typed: 6 + 3 });
+    const read = readSaveRequest(bytes);
+    expect(read.stats).toEqual({ typedEnvelope: false, records: 44, passedThrough: 44, sorted: 6 + 3, typed: 0 });
+    const player = read.sections[0];
+    const sorted = player.sorted.get(0)!;
+    expect(sorted.length).toBe(player.ends[0] - player.starts[0]);
+    expect(Buffer.compare(Buffer.from(sorted), Buffer.from(bytes.subarray(player.starts[0], player.ends[0])))).not.toBe(0);
+    expect(Buffer.from(sorted).equals(Buffer.from(canonicalRecordBytes(PlayerRecordSchema, fromBinary(PlayerRecordSchema, sorted))))).toBe(true);
+    expect(wireOutcome(bytes).outcome).toEqual(typedOutcome(bytes));
+  });
+
+  it('sends records that are not canonical the typed way, and stores what the typed path stores', () => {
+    const w = generateWorld({ worldId: 'w1', players: 6, zones: 5, npcs: 7, items: 20, quests: 6, seed: 9 });
+    const bytes = mutateBytes(encodeRequest(requestOf('w1', w, 0n, 'req-1'), true), ['record fields shuffled'], () => 0);
+    const read = readSaveRequest(bytes);
+    expect(read.stats.typed).toBeGreaterThan(0);
+    expect(read.stats.passedThrough + read.stats.typed).toBe(44);
     expect(wireOutcome(bytes).outcome).toEqual(typedOutcome(bytes));
   });
 

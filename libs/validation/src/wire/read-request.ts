@@ -6,7 +6,7 @@ import type { SectionHeader } from '../rules/snapshot-context';
 import { SECTION_LAYOUT } from '../stored-form/canonical';
 import { RECURSION_LIMIT, Typed, varintSize, walk, type Span } from './envelope-walk';
 import { recordPlan, type MessagePlan } from './field-plan';
-import { lastPresentMask, scanExtent, scanRecord } from './scan-record';
+import { lastMapSorts, lastPresentMask, scanExtent, scanRecord, sortedRecord } from './scan-record';
 import { WireMalformedError } from './wire-error';
 import { WireReader } from './wire-reader';
 
@@ -50,6 +50,11 @@ export interface WireSection {
   readonly entries: number[];
   /** Fields present in each canonical record, as bits by index in the record descriptor's fields (0 for typed ones). */
   readonly present: number[];
+  /**
+   * The canonical bytes of records whose only flaw was map entries out of key order, by record
+   * index (scan-record.ts sorts them at wire level); their `entries` is -1.
+   */
+  readonly sorted: Map<number, Uint8Array>;
 }
 
 /** How a request was read: for tests, benchmarks and metrics. */
@@ -57,8 +62,10 @@ export interface WireStats {
   /** True when the envelope itself went the typed way (a known field in another wire type, or bytes that do not parse). */
   typedEnvelope: boolean;
   records: number;
-  /** Records whose bytes are stored as they came. */
+  /** Records whose bytes are stored as they came, or with their map entries sorted (`sorted`). */
   passedThrough: number;
+  /** Of those, records whose map entries were put in key order at wire level. */
+  sorted: number;
   /** Records decoded typed (not canonical, runtime-only or unknown fields, repeated ids). */
   typed: number;
 }
@@ -113,7 +120,7 @@ function decodeRecord(desc: DescMessage, bytes: Uint8Array): Bag {
 }
 
 function emptySection(entry: OwnerEntry): WireSection {
-  return { entry, header: undefined, ids: [], views: [], starts: [], ends: [], entries: [], present: [] };
+  return { entry, header: undefined, ids: [], views: [], starts: [], ends: [], entries: [], present: [], sorted: new Map() };
 }
 
 function idOf(readId: PathReader, view: object): string {
@@ -129,7 +136,7 @@ function readWire<D extends SnapshotRequestSchema>(schema: D, buf: Buffer): Wire
   const snapshotSpans: Span[] = [];
   walk(r, schema, 0, buf.length, 1, requestRest, (no, s, e) => no === snapshotField.number && snapshotSpans.push([s, e]) > 0);
   const header = fromBinary(schema, concat(buf, requestRest), { readUnknownFields: true }) as MessageShape<D>;
-  const stats: WireStats = { typedEnvelope: false, records: 0, passedThrough: 0, typed: 0 };
+  const stats: WireStats = { typedEnvelope: false, records: 0, passedThrough: 0, sorted: 0, typed: 0 };
   const scanned = { text: 0, entries: 0, list: 0 };
   if (snapshotSpans.length === 0) return { schema, header, snapshot: undefined, sections: LAYOUT.map((l) => emptySection(l.entry)), bytes: buf, stats, scanned };
 
@@ -162,7 +169,7 @@ function readWire<D extends SnapshotRequestSchema>(schema: D, buf: Buffer): Wire
 
 function readRecords(r: WireReader, l: Layout, ranges: readonly number[], header: Message & SectionHeader, stats: WireStats, scanned: WireRequest['scanned']): WireSection {
   const n = ranges.length / 3;
-  const section: WireSection = { entry: l.entry, header, ids: new Array(n), views: new Array(n), starts: new Array(n), ends: new Array(n), entries: new Array(n), present: new Array(n) };
+  const section: WireSection = { entry: l.entry, header, ids: new Array(n), views: new Array(n), starts: new Array(n), ends: new Array(n), entries: new Array(n), present: new Array(n), sorted: new Map() };
   const tagSize = varintSize((l.recordsField.number << 3) | WireType.LengthDelimited);
   for (let k = 0; k < n; k++) {
     const s = ranges[3 * k];
@@ -174,6 +181,12 @@ function readRecords(r: WireReader, l: Layout, ranges: readonly number[], header
       section.ends[k] = e;
       section.entries[k] = s - ts === tagSize + varintSize(e - s) ? ts : -1;
       section.present[k] = lastPresentMask();
+      const sorts = lastMapSorts();
+      if (sorts.length > 0) {
+        section.sorted.set(k, sortedRecord(r.data, s, e, sorts));
+        section.entries[k] = -1;
+        stats.sorted++;
+      }
       if (scanExtent.text > scanned.text) scanned.text = scanExtent.text;
       if (scanExtent.entries > scanned.entries) scanned.entries = scanExtent.entries;
       if (scanExtent.list > scanned.list) scanned.list = scanExtent.list;
@@ -206,7 +219,7 @@ function readTyped<D extends SnapshotRequestSchema>(schema: D, buf: Buffer): Wir
     throw new WireMalformedError(schema.typeName, e);
   }
   const snapshot = message.snapshot;
-  const stats: WireStats = { typedEnvelope: true, records: 0, passedThrough: 0, typed: 0 };
+  const stats: WireStats = { typedEnvelope: true, records: 0, passedThrough: 0, sorted: 0, typed: 0 };
   const sections = LAYOUT.map((l) => {
     const header = snapshot ? ((snapshot as unknown as Bag)[l.sectionField.localName] as (Message & SectionHeader) | undefined) : undefined;
     if (!header) return emptySection(l.entry);
@@ -214,7 +227,7 @@ function readTyped<D extends SnapshotRequestSchema>(schema: D, buf: Buffer): Wir
     const n = views.length;
     stats.records += n;
     stats.typed += n;
-    return { entry: l.entry, header, ids: views.map((v) => idOf(l.readId, v)), views, starts: new Array<number>(n).fill(-1), ends: new Array<number>(n).fill(-1), entries: new Array<number>(n).fill(-1), present: new Array<number>(n).fill(0) };
+    return { entry: l.entry, header, ids: views.map((v) => idOf(l.readId, v)), views, starts: new Array<number>(n).fill(-1), ends: new Array<number>(n).fill(-1), entries: new Array<number>(n).fill(-1), present: new Array<number>(n).fill(0), sorted: new Map<number, Uint8Array>() };
   });
   const header = { ...message, snapshot: undefined } as MessageShape<D>;
   return { schema, header, snapshot, sections, bytes: buf, stats, scanned: { text: 0, entries: 0, list: 0 } };
@@ -233,6 +246,7 @@ export function makeTyped(read: WireRequest, k: number, index: number): void {
   section.starts[index] = -1;
   section.ends[index] = -1;
   section.entries[index] = -1;
+  if (section.sorted.delete(index)) read.stats.sorted--;
   read.stats.passedThrough--;
   read.stats.typed++;
 }

@@ -7,9 +7,14 @@ import type { WireReader } from './wire-reader';
  * already exactly what the typed path would store (DESIGN §5: `toBinary` of the decoded record
  * after canonicalizeInPlace), filling the record's light view on the way. It answers "canonical"
  * only when sure; anything else — a field out of order or twice, a written default, a
- * non-minimal varint, -0, map keys out of order, an unknown or runtime-only field, text that
- * is not plain valid UTF-8, bytes that do not parse — sends the record to the typed path, which
- * decides with the library's own decoder. Being wrong in that direction costs time, never bytes.
+ * non-minimal varint, -0, a map key twice, an unknown or runtime-only field, text that is not
+ * plain valid UTF-8, bytes that do not parse — sends the record to the typed path, which decides
+ * with the library's own decoder. Being wrong in that direction costs time, never bytes.
+ *
+ * One flaw is mended here instead, because game servers fill maps in any order: map entries
+ * that are each canonical but not in ascending key order. Sorting them is a permutation of whole
+ * entries inside the map's byte run, so the record keeps its length and everything else in it;
+ * the scan notes each such run (lastMapSorts) and sortedRecord writes the canonical bytes.
  * @internal
  */
 
@@ -29,6 +34,19 @@ let present = 0;
  * wire-extent.ts. Mutated by every scan; read it right after.
  */
 export const scanExtent = { text: 0, entries: 0, list: 0 };
+
+/**
+ * Map runs of the last record scanRecord accepted whose entries must be put in key order, in the
+ * order the scan closed them (inner maps before the map or list holding them), each as
+ * `runStart, runEnd, n, then n pairs of entry start, entry end` in key order; positions in the
+ * reader's buffer. Empty when the record is canonical as it is.
+ */
+let mapSorts: number[] = [];
+
+/** See mapSorts; read it right after scanRecord. */
+export function lastMapSorts(): readonly number[] {
+  return mapSorts;
+}
 
 /** The fields of the last record scanRecord accepted, as bits by index in the descriptor's field list. */
 export function lastPresentMask(): number {
@@ -171,15 +189,15 @@ function value(r: WireReader, end: number, enc: Enc, implicit: boolean, keep: bo
   }
 }
 
-/** One map entry: exactly key (field 1) then value (field 2), both written, as toBinary writes them. */
-function mapEntry(r: WireReader, end: number, f: FieldPlan, into: Bag | undefined, prevKey: string | undefined): string | typeof NOT {
+/** One map entry: exactly key (field 1) then value (field 2), both written, as toBinary writes them. Its key order is the caller's. */
+function mapEntry(r: WireReader, end: number, f: FieldPlan, into: Bag | undefined): string | typeof NOT {
   const n = lengthOf(r, end);
   if (n < 0 || r.pos + n > end) return NOT;
   const entryEnd = r.pos + n;
   if (f.mapKey !== Enc.STRING || r.data[r.pos] !== ((1 << 3) | 2)) return NOT;
   r.pos++;
   const key = value(r, entryEnd, Enc.STRING, false, true, undefined, undefined);
-  if (key === NOT || typeof key !== 'string' || !plainKey(key) || (prevKey !== undefined && !(prevKey < key))) return NOT;
+  if (key === NOT || typeof key !== 'string' || !plainKey(key)) return NOT;
   if (r.pos >= entryEnd || r.data[r.pos] !== ((2 << 3) | f.mapValueWireType)) return NOT;
   r.pos++;
   const v = value(r, entryEnd, f.mapValue, false, into !== undefined, undefined, f.message);
@@ -200,10 +218,18 @@ function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | 
   let list: unknown[] | undefined;
   let count = 0;
   let mask = 0;
+  // The map run being read: where its first entry's tag starts, and whether a key came out of order.
+  let runStart = -1;
+  let unsorted = false;
   while (r.pos < end) {
+    const tagStart = r.pos;
     const tag = lengthOf(r, end);
     if (tag < 0) return false;
     const no = tag >>> 3;
+    if (unsorted && no !== last) {
+      if (!sortRun(r, runStart, tagStart)) return false;
+      unsorted = false;
+    }
     const f = plan.byNumber[no];
     if (f === undefined || (tag & 7) !== f.wireType || f.runtimeOnly || no < last) return false;
     const again = no === last;
@@ -219,11 +245,13 @@ function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | 
       if (!again) {
         prevKey = undefined;
         count = 0;
+        runStart = tagStart;
         map = keep ? {} : undefined;
         if (map) view![f.prop] = map;
       }
-      const key = mapEntry(r, end, f, map, prevKey);
-      if (key === NOT) return false;
+      const key = mapEntry(r, end, f, map);
+      if (key === NOT || key === prevKey) return false;
+      if (prevKey !== undefined && key < prevKey) unsorted = true;
       prevKey = key;
       if (++count > scanExtent.entries) scanExtent.entries = count;
       continue;
@@ -245,8 +273,59 @@ function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | 
     if (keep) view![f.prop] = f.caseName === undefined ? v : { case: f.caseName, value: v };
   }
   if (r.pos !== end) return false;
+  if (unsorted && !sortRun(r, runStart, end)) return false;
   if (top) present = mask;
   return true;
+}
+
+/**
+ * Notes the key order of the map entries in [runStart, runEnd) (already scanned: each entry is
+ * canonical). False when a key repeats: the typed decode keeps the last, which is not a permutation.
+ */
+function sortRun(r: WireReader, runStart: number, runEnd: number): boolean {
+  const after = r.pos;
+  const entries: { key: string; start: number; end: number }[] = [];
+  r.pos = runStart;
+  while (r.pos < runEnd) {
+    const start = r.pos;
+    lengthOf(r, runEnd); // the tag
+    const n = lengthOf(r, runEnd);
+    const entryEnd = r.pos + n;
+    r.pos++; // the key's tag
+    entries.push({ key: value(r, entryEnd, Enc.STRING, false, true, undefined, undefined) as string, start, end: entryEnd });
+    r.pos = entryEnd;
+  }
+  r.pos = after;
+  // Code-unit order, as canonicalizeInPlace's Object.keys(...).sort().
+  entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  mapSorts.push(runStart, runEnd, entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    if (i > 0 && entries[i].key === entries[i - 1].key) return false;
+    mapSorts.push(entries[i].start, entries[i].end);
+  }
+  return true;
+}
+
+/**
+ * The canonical bytes of the record at [start, end) that scanRecord accepted with map runs to
+ * sort (lastMapSorts): a copy with each run's entries in key order, inner runs first.
+ */
+export function sortedRecord(buf: Uint8Array, start: number, end: number, sorts: readonly number[]): Uint8Array {
+  const out = Buffer.from(buf.subarray(start, end));
+  for (let i = 0; i < sorts.length; ) {
+    const runStart = sorts[i++] - start;
+    const runEnd = sorts[i++] - start;
+    const n = sorts[i++];
+    const before = Buffer.from(out.subarray(runStart, runEnd)); // with the inner runs already sorted
+    let at = runStart;
+    for (let k = 0; k < n; k++) {
+      const s = sorts[i++] - start - runStart;
+      const e = sorts[i++] - start - runStart;
+      before.copy(out, at, s, e);
+      at += e - s;
+    }
+  }
+  return out;
 }
 
 /**
@@ -257,6 +336,7 @@ function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | 
 export function scanRecord(r: WireReader, start: number, end: number, plan: MessagePlan): Bag | undefined {
   const view = { ...plan.template };
   r.pos = start;
+  if (mapSorts.length > 0) mapSorts = [];
   scanExtent.text = 0;
   scanExtent.entries = 0;
   scanExtent.list = 0;

@@ -64,7 +64,7 @@ export function wireCanonicalSections(read: WireRequest): CanonicalSection[] {
 
 function recordBytes(read: WireRequest, section: WireSection, desc: DescMessage, i: number): Uint8Array {
   const start = section.starts[i];
-  if (start >= 0) return read.bytes.subarray(start, section.ends[i]);
+  if (start >= 0) return section.sorted.get(i) ?? read.bytes.subarray(start, section.ends[i]);
   const message = section.views[i];
   canonicalizeInPlace(desc, message);
   return toBinary(desc, message as never);
@@ -128,7 +128,7 @@ function cutWireSection(read: WireRequest, k: number): ChunkedSection {
   const tag = (recordField.number << 3) | WireType.LengthDelimited;
   const tagSize = varintSize(tag);
   const encoded = new Map<number, Uint8Array>();
-  for (let j = 0; j < order.length; j++) if (starts[order[j]] < 0) encoded.set(j, recordBytes(read, section, module.record, order[j]));
+  for (let j = 0; j < order.length; j++) if (starts[order[j]] < 0 || section.sorted.has(order[j])) encoded.set(j, recordBytes(read, section, module.record, order[j]));
   const bodyLength = (j: number) => encoded.get(j)?.length ?? ends[order[j]] - starts[order[j]];
   const entrySize = (j: number) => tagSize + varintSize(bodyLength(j)) + bodyLength(j);
   const chunks = chunkRanges(order.length, entrySize, CHUNK_MAX_BYTES).map(([from, to, size]) => {

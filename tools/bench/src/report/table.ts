@@ -19,7 +19,7 @@ function sizeBlock(s: SizeResult): string[] {
     `  in-process, one request (best of the rounds): decode floor ${f(ip.decodeFloor.mbPerSec)} MB/s (${f(ip.decodeFloor.ms)} ms) | typed path ${f(ip.typed.mbPerSec)} MB/s (${f(ip.typed.ms)} ms = decode ${f(ip.typed.decodeMs)} + validate ${f(ip.typed.validateMs)} + prepare ${f(ip.typed.prepareMs)})`,
   );
   out.push(
-    `  wire path ${f(ip.wire.mbPerSec)} MB/s (${f(ip.wire.ms)} ms = read ${f(ip.wire.readMs)} + validate ${f(ip.wire.validateMs)} + prepare ${f(ip.wire.prepareMs)}): ${x(ratio(ip.wire.mbPerSec, ip.typed.mbPerSec))} the typed path, ${x(ratio(ip.wire.mbPerSec, ip.decodeFloor.mbPerSec))} the decode floor; records passed through ${ip.wire.stats.passedThrough}/${ip.wire.stats.records}, same digest: ${ip.sameDigest}`,
+    `  wire path ${f(ip.wire.mbPerSec)} MB/s (${f(ip.wire.ms)} ms = read ${f(ip.wire.readMs)} + validate ${f(ip.wire.validateMs)} + prepare ${f(ip.wire.prepareMs)}): ${x(ratio(ip.wire.mbPerSec, ip.typed.mbPerSec))} the typed path, ${x(ratio(ip.wire.mbPerSec, ip.decodeFloor.mbPerSec))} the decode floor; records passed through ${ip.wire.stats.passedThrough}/${ip.wire.stats.records} (${ip.wire.stats.sorted ?? 0} with map entries sorted at wire level), same digest: ${ip.sameDigest}`,
   );
   const sw = [12, 4, 9, 7, 8, 8, 28, 17, 9, 9];
   out.push(pad(['  save', 'ops', 'saves/s', 'MB/s', 'p50 ms', 'p99 ms', 'raw commit MB/s (x), p50 ms', 'decode floor (x)', 'peak RSS', 'loop p99'], sw));

@@ -137,6 +137,7 @@ export const DATA_MUTATIONS: Record<string, (req: SaveRequest, pick: Pick) => vo
     req.snapshot!.world!.worldId = `${req.worldId}-x`;
   },
   'section absent': (req, p) => {
+    if (!req.snapshot) return; // 'snapshot absent' came first
     const name = OWNER_SYSTEMS[p(5)].section;
     (req.snapshot as unknown as Record<string, unknown>)[name] = undefined;
   },
@@ -243,6 +244,14 @@ export const WIRE_MUTATIONS: Record<string, (tree: WireNode[], pick: Pick) => vo
     const same = owner.kids!.filter((k) => k.no === entry.no);
     const first = owner.kids!.indexOf(same[0]);
     owner.kids!.splice(first, same.length, ...same.reverse());
+  },
+  'map key repeated': (t, p) => {
+    // The typed decode keeps the last value of a repeated key: never a mere reordering.
+    const entry = one(mapEntries(t), p);
+    if (!entry) return;
+    const owner = [...recordNodes(t), ...nestedNodes(t)].find((n) => n.kids!.includes(entry))!;
+    const same = owner.kids!.filter((k) => k.no === entry.no);
+    owner.kids!.splice(owner.kids!.indexOf(same[0]) + p(same.length + 1), 0, entry);
   },
   'default written': (t, p) => {
     const m = one([...recordNodes(t), ...nestedNodes(t)], p);
