@@ -10,6 +10,7 @@ import { ServingState } from './lifecycle/serving-state';
 import { stopServer, within } from './lifecycle/graceful-stop';
 import { createOperations, type Operations } from './operations/operations';
 import { InflightCalls } from './rpc/inflight-calls';
+import { SavePool } from './save-work/save-pool';
 import { WorldQueue } from './rpc/world-queue';
 import { bind, createGrpcServer } from './server';
 
@@ -75,6 +76,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const serving = new ServingState();
   const calls = new InflightCalls();
   const budget = new InflightBudget(settings.maxInflightBytes);
+  const savePool = new SavePool(settings.saveWorkers, logger);
   const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
   const server = createGrpcServer(
     {
@@ -85,6 +87,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       authority,
       budget,
       calls,
+      savePool,
       limits: { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries },
       callSinks: ops.callSinks,
     },
@@ -103,6 +106,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   } catch (e) {
     await ops.close();
     await store.close();
+    await savePool.close();
     throw e;
   }
   const { host } = parseListen(settings.listen);
@@ -125,6 +129,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       if (!(await within(calls.idle(), Math.max(graceMs, 1000)))) logger.error({ inflight: calls.count }, 'handlers still running at close; their commits end on their own');
       await store.close();
       await ops.close();
+      await savePool.close();
       logger.info('stopped');
     })());
   return { port, address, server, store, authority, transport, serving, calls, budget, durability, stop, health: ops.health, metrics: ops.metrics, metricsUrl: ops.metricsUrl };

@@ -1,5 +1,6 @@
 import { ConfigError, loadSettings } from './config/settings';
 import { createLogger, startDaemon, type Daemon } from './daemon';
+import { isSaveWorkerThread, serveSaveJobs } from './save-work/save-worker';
 
 /**
  * persistd's entry point: settings from flags and environment, then serve until SIGTERM/SIGINT,
@@ -52,4 +53,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
 }
 
-void main();
+// The save pool's threads run this same file (save-work/save-pool.ts).
+if (isSaveWorkerThread()) serveSaveJobs();
+else void main();

@@ -4,7 +4,7 @@ import { unavailable } from './redis-failures';
 
 /** Pool sizes; defaults filled by `CommitPool`. */
 export interface CommitPoolOptions {
-  /** Idle connections kept for the next commit (default 4). */
+  /** Idle connections kept for the next commit (default 16: a busy daemon commits several worlds at once, and a new connection costs a connect and a ready check). */
   maxIdle?: number;
   /** Connections open at once, leased or idle (default 32); further leases wait their turn. */
   maxConnections?: number;
@@ -41,7 +41,7 @@ export class CommitPool {
     private readonly config: RedisConnectionConfig,
     options: CommitPoolOptions = {},
   ) {
-    this.maxIdle = options.maxIdle ?? 4;
+    this.maxIdle = options.maxIdle ?? 16;
     this.maxConnections = options.maxConnections ?? 32;
     this.connectTimeoutMs = config.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs;
     if (!(this.maxConnections >= 1) || !(this.maxIdle >= 0)) throw new RangeError('store-redis: invalid commit pool size');

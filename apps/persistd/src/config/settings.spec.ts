@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { assertListenAllowed, isLoopback, parseListen } from './listen-address';
 import { ConfigError, flagOf, loadSettings, SETTINGS } from './settings';
 
@@ -32,6 +33,14 @@ describe('settings', () => {
     expect(loadSettings([], { PERSISTD_DURABILITY: 'strict' }).durability).toBe('strict');
     expect(() => loadSettings([], { PERSISTD_DURABILITY: 'paranoid' })).toThrow(/warn, strict/);
     expect(() => loadSettings([], { PERSISTD_REPLICA_ACK_TIMEOUT: '10000' })).toThrow(/from 1 to 9000/);
+  });
+
+  it('reads PERSISTD_SAVE_WORKERS as auto (the available parallelism) or a count from 0 to 64', () => {
+    expect(loadSettings([], {}).saveWorkers).toBe(availableParallelism());
+    expect(loadSettings([], { PERSISTD_SAVE_WORKERS: '0' }).saveWorkers).toBe(0);
+    expect(loadSettings(['--save-workers', '3'], {}).saveWorkers).toBe(3);
+    expect(() => loadSettings([], { PERSISTD_SAVE_WORKERS: '65' })).toThrow(/PERSISTD_SAVE_WORKERS must be an integer from 0 to 64/);
+    expect(() => loadSettings([], { PERSISTD_SAVE_WORKERS: 'many' })).toThrow(/PERSISTD_SAVE_WORKERS/);
   });
 
   it('lets a flag win over its variable, in both flag forms', () => {

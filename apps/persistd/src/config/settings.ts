@@ -3,6 +3,7 @@
  * default and how it is read. The README's configuration table is generated from this list
  * (`npm run docs:config`), and a test checks that they match.
  */
+import { availableParallelism } from 'node:os';
 
 export interface SettingDef<T> {
   /** Environment variable; the flag is derived from it (PERSISTD_KEY_PREFIX -> --key-prefix). */
@@ -58,6 +59,9 @@ const hostPorts = (raw: string | undefined, name: string): readonly string[] | u
   return items;
 };
 
+/** `auto` (one per core Node may use) or a count from 0 to 64. */
+const threadCount = (raw: string | undefined, name: string): number => (raw === 'auto' ? availableParallelism() : integer(0, 64)(raw, name));
+
 export const SETTINGS = {
   listen: def({ env: 'PERSISTD_LISTEN', default: '127.0.0.1:50051', doc: 'gRPC address (host:port); loopback only unless mutual TLS or tokens are configured', parse: text }),
   redisUrl: def({ env: 'PERSISTD_REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'single Redis (`rediss://` for TLS); logged with its password redacted', secret: true, parse: text }),
@@ -77,6 +81,7 @@ export const SETTINGS = {
   maxRecordsPerSection: def({ env: 'PERSISTD_MAX_RECORDS_PER_SECTION', default: '250000', doc: 'records in one section (any repeated field); past it `LIMIT_EXCEEDED`, limit `max_records_per_section`', parse: integer(1) }),
   maxStringBytes: def({ env: 'PERSISTD_MAX_STRING_BYTES', default: '4096', doc: 'UTF-8 bytes of any one string or map key (ids are held to 128 characters by the field rules); limit `max_string_bytes`', parse: integer(128) }),
   maxMapEntries: def({ env: 'PERSISTD_MAX_MAP_ENTRIES', default: '1024', doc: 'entries of any one map (attributes, flags, objectives); limit `max_map_entries`', parse: integer(1) }),
+  saveWorkers: def({ env: 'PERSISTD_SAVE_WORKERS', default: 'auto', doc: "threads that read, check and prepare saves off the event loop; `auto` = the machine's available parallelism; `0` = on the event loop", parse: threadCount }),
   redisUsername: def({ env: 'PERSISTD_REDIS_USERNAME', default: undefined, doc: 'Redis ACL user; never logged', secret: true, parse: optional }),
   redisPassword: def({ env: 'PERSISTD_REDIS_PASSWORD', default: undefined, doc: 'Redis password; never logged', secret: true, parse: optional }),
   redisTls: def({ env: 'PERSISTD_REDIS_TLS', default: undefined, doc: '`true`: TLS to Redis even for a `redis://` URL (extra CAs via `NODE_EXTRA_CA_CERTS`)', parse: bool }),

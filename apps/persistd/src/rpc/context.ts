@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Authority } from '../auth/authority';
 import type { InflightBudget } from '../limits/inflight-budget';
 import type { InputLimits } from '../limits/input-limits';
+import type { SavePool } from '../save-work/save-pool';
 import type { CallSink } from './call-observer';
 import type { InflightCalls } from './inflight-calls';
 import type { WorldQueue } from './world-queue';
@@ -18,6 +19,8 @@ export interface RpcContext {
   authority: Authority;
   /** PERSISTD_MAX_INFLIGHT_BYTES across all calls. */
   budget: InflightBudget;
+  /** Threads that read, check and prepare saves off the event loop. */
+  savePool: SavePool;
   /** Bounds on a decoded request. */
   limits: InputLimits;
   /** Handlers running now (graceful shutdown waits for them). */

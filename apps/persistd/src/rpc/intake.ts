@@ -1,8 +1,8 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { SaveRequestSchema, type SaveRequest } from '@persistd/contract';
-import { isWireMalformed, readSaveRequest, wireExtent, type WireRequest } from '@persistd/validation';
 import type { CallCredentials } from '../auth/authority';
 import { enforceInputLimits } from '../limits/input-limits';
+import { SaveRefused, type SaveWork } from '../save-work/save-steps';
 import type { CallWatch } from './call-observer';
 import type { RpcContext } from './context';
 import { decodeRequest } from './decode-request';
@@ -14,9 +14,9 @@ export interface Admitted<M> {
   req: M;
 }
 
-/** A Save past intake: its fields read at wire level, records left as bytes (DESIGN §7). */
+/** A Save past intake, validated and in its stored form (DESIGN §7: read at wire level, off the event loop). */
 export interface AdmittedSave extends Admitted<SaveRequest> {
-  read: WireRequest;
+  work: SaveWork;
 }
 
 /**
@@ -43,7 +43,7 @@ export async function intake<D extends DescMessage, T>(
   watch?.authorized(admission.principal);
   const release = ctx.budget.acquire(call.request.byteLength);
   try {
-    if ((desc as DescMessage) === SaveRequestSchema) return await handler(admitSave(ctx, call.request, admission, watch) as unknown as Admitted<MessageShape<D>>);
+    if ((desc as DescMessage) === SaveRequestSchema) return await handler((await admitSave(ctx, call.request, admission, watch)) as unknown as Admitted<MessageShape<D>>);
     const req = decodeRequest(desc, call.request);
     watch?.decoded(req);
     const worldId = (req as { worldId?: unknown }).worldId;
@@ -59,25 +59,17 @@ export async function intake<D extends DescMessage, T>(
 }
 
 /**
- * Save's steps 3 and 4 at wire level: the request is read without decoding its records (a
- * record already in canonical form passes through as bytes), and the typed decode runs only when
- * the read's extent shows a limit broken, to name the breach exactly as the typed walk does.
+ * Save's steps 3 and 4, and its rules and stored form, on a save worker thread (save-work/): the
+ * request is read at wire level, without decoding its records.
  */
-function admitSave(ctx: RpcContext, bytes: Buffer, admission: { principal: string; checkedWorld?: string }, watch?: Pick<CallWatch, 'decoded'>): AdmittedSave {
-  let read: WireRequest;
+async function admitSave(ctx: RpcContext, bytes: Buffer, admission: { principal: string; checkedWorld?: string }, watch?: Pick<CallWatch, 'decoded'>): Promise<AdmittedSave> {
   try {
-    read = readSaveRequest(bytes);
+    const work = await ctx.savePool.run({ bytes, limits: ctx.limits, checkedWorld: admission.checkedWorld, principal: admission.principal });
+    watch?.decoded(work.header);
+    return { principal: admission.principal, req: work.header, work };
   } catch (e) {
-    if (isWireMalformed(e)) throw new Refusal('MALFORMED_REQUEST', `request does not parse as ${SaveRequestSchema.typeName}: ${e.message}`);
-    throw e;
+    if (!(e instanceof SaveRefused)) throw e;
+    if (e.header) watch?.decoded(e.header);
+    throw e.refusal;
   }
-  watch?.decoded(read.header);
-  if (admission.checkedWorld !== undefined && read.header.worldId !== admission.checkedWorld) {
-    throw new Refusal('CLIENT_AUTHORED', `world_id ${JSON.stringify(read.header.worldId)} is not the world authority checked`);
-  }
-  const extent = wireExtent(read);
-  if (extent.maxStringBytes > ctx.limits.maxStringBytes || extent.maxMapEntries > ctx.limits.maxMapEntries || extent.maxListLength > ctx.limits.maxRecordsPerSection) {
-    enforceInputLimits(SaveRequestSchema, decodeRequest(SaveRequestSchema, bytes), ctx.limits);
-  }
-  return { principal: admission.principal, req: read.header as SaveRequest, read };
 }

@@ -1,31 +1,31 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { SaveResponseSchema, type SaveResponse } from '@persistd/contract';
-import { prepareWireEpoch, sealEpochMeta, validateWireRequest } from '@persistd/validation';
+import { sealEpochMeta } from '@persistd/validation';
 import type { RpcContext } from './context';
 import type { AdmittedSave } from './intake';
 import { DeadlinePassed, Refusal } from './refusal';
 import { deadlineOf } from './deadline';
 
 /**
- * Save: validate, then commit as epoch N+1 or nothing (DESIGN §4 precedence: authority, malformed
- * and limits (intake.ts) → violations → REQUEST_ID_REUSED → EPOCH_CONFLICT; the last two come
- * from the commit itself). The principal intake admitted is recorded in the EpochMeta.
+ * Save: commit a validated request as epoch N+1 or nothing (DESIGN §4 precedence: authority,
+ * malformed, limits and violations (intake.ts, save-work/) → REQUEST_ID_REUSED → EPOCH_CONFLICT;
+ * the last two come from the commit itself). The principal intake admitted is recorded in the
+ * EpochMeta, and the time the commit began.
  */
-export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req, read }: AdmittedSave): Promise<SaveResponse> {
+export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req, work }: AdmittedSave): Promise<SaveResponse> {
   ctx.logger.debug({ worldId: req.worldId, requestId: req.requestId, expectedEpoch: String(req.expectedEpoch), principal }, 'save admitted');
-  const violations = validateWireRequest(read);
-  if (violations.length > 0) throw Refusal.ofViolations(violations);
+  const { prepared } = work;
 
   return ctx.queue.run(req.worldId, async () => {
-    const prepared = prepareWireEpoch(read, { worldId: req.worldId, requestId: req.requestId, principal, committedAtMs: BigInt(Date.now()) });
+    const unsealed = { ...prepared.unsealed, committedAtMs: BigInt(Date.now()) };
     const result = await ctx.store.commit({
       worldId: req.worldId,
       expectedEpoch: req.expectedEpoch,
       requestId: req.requestId,
       contentDigest: prepared.contentDigest,
       chunks: prepared.chunks,
-      sealMeta: (epoch) => sealEpochMeta(prepared.unsealed, epoch),
+      sealMeta: (epoch) => sealEpochMeta(unsealed, epoch),
       deadlineMs: deadlineOf(call),
     });
     const answer = (epoch: bigint, digest: string, replayed: boolean) =>

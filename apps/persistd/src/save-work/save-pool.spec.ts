@@ -1,0 +1,107 @@
+import { create, toBinary } from '@bufbuild/protobuf';
+import { SaveRequestSchema, type WorldSnapshot } from '@persistd/contract';
+import { generateWorld, smallWorld } from '@persistd/testkit';
+import pino from 'pino';
+import { Refusal } from '../rpc/refusal';
+import { saveRequest } from '../testing/test-daemon';
+import { SavePool } from './save-pool';
+import { runSaveSteps, SaveRefused, type SaveJob } from './save-steps';
+
+const LIMITS = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, maxMapEntries: 1024 };
+const silent = pino({ level: 'silent' });
+
+const jobOf = (snapshot: WorldSnapshot, extra: Partial<SaveJob> = {}): SaveJob => ({
+  bytes: toBinary(SaveRequestSchema, create(SaveRequestSchema, saveRequest('pool-w', snapshot, 0n, 'req-pool'))),
+  limits: LIMITS,
+  principal: 'tester',
+  ...extra,
+});
+
+/** What a refused job threw, as comparable fields. */
+async function refusalOf(p: Promise<unknown> | (() => unknown)): Promise<{ code: string; message: string; options: Refusal['options']; worldId?: string }> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    if (!(e instanceof SaveRefused)) throw e;
+    expect(e.refusal).toBeInstanceOf(Refusal);
+    return { code: e.refusal.code, message: e.refusal.message, options: e.refusal.options, worldId: e.header?.worldId };
+  }
+  throw new Error('the job was not refused');
+}
+
+describe('save pool: worker threads give what the steps give inline', () => {
+  const pool = new SavePool(2, silent);
+  afterAll(() => pool.close());
+
+  it('prepares byte-identical chunks, digests and counts', async () => {
+    const job = jobOf(generateWorld({ worldId: 'pool-w', players: 20, zones: 30, npcs: 200, items: 1500, quests: 100, seed: 5 }));
+    const inline = runSaveSteps(job);
+    const threaded = await pool.run(job);
+    expect(threaded.header).toEqual(inline.header);
+    expect(threaded.prepared.contentDigest).toBe(inline.prepared.contentDigest);
+    expect(threaded.prepared.chunks.map((c) => c.id)).toEqual(inline.prepared.chunks.map((c) => c.id));
+    threaded.prepared.chunks.forEach((c, i) => expect(Buffer.compare(Buffer.from(c.bytes), Buffer.from(inline.prepared.chunks[i].bytes))).toBe(0));
+    expect(threaded.prepared.unsealed).toEqual(inline.prepared.unsealed);
+    expect(threaded.prepared.unsealed.principal).toBe('tester');
+    expect(threaded.stats).toEqual(inline.stats);
+  });
+
+  it('refuses with the same code, message and details as inline, request fields included', async () => {
+    const dangling = smallWorld('pool-w');
+    dangling.quests!.quests[0].playerId = 'nobody';
+    const limited = smallWorld('pool-w');
+    limited.npcs!.npcs[0].flags = { a: '1', b: '2' };
+    const cases: [string, SaveJob][] = [
+      ['MALFORMED_REQUEST', { ...jobOf(smallWorld('pool-w')), bytes: Buffer.from([0x0a, 0xff]) }],
+      ['CLIENT_AUTHORED', jobOf(smallWorld('pool-w'), { checkedWorld: 'another-world' })],
+      ['LIMIT_EXCEEDED', jobOf(limited, { limits: { ...LIMITS, maxMapEntries: 1 } })],
+      ['DANGLING_REFERENCE', jobOf(dangling)],
+    ];
+    for (const [code, job] of cases) {
+      const inline = await refusalOf(() => runSaveSteps(job));
+      const threaded = await refusalOf(pool.run(job));
+      expect(threaded.code).toBe(code);
+      expect(threaded).toEqual(inline);
+    }
+    expect((await refusalOf(pool.run(jobOf(dangling)))).options.violations?.[0]).toMatchObject({ code: 'DANGLING_REFERENCE', recordId: dangling.quests!.quests[0].questId });
+    expect((await refusalOf(pool.run(cases[0][1]))).worldId).toBeUndefined();
+    expect((await refusalOf(pool.run(cases[1][1]))).worldId).toBe('pool-w');
+  });
+
+  it('runs more jobs than threads, each answered with its own work', async () => {
+    const worlds = Array.from({ length: 6 }, (_, i) => smallWorld(`pool-w`, 0n, i + 1));
+    const results = await Promise.all(worlds.map((w) => pool.run(jobOf(w))));
+    results.forEach((r, i) => expect(r.prepared.contentDigest).toBe(runSaveSteps(jobOf(worlds[i])).prepared.contentDigest));
+    expect(new Set(results.map((r) => r.prepared.contentDigest)).size).toBe(6);
+  });
+});
+
+describe('save pool: failures', () => {
+  it('runs inline with 0 threads', async () => {
+    const pool = new SavePool(0, silent);
+    const job = jobOf(smallWorld('pool-w'));
+    expect((await pool.run(job)).prepared.contentDigest).toBe(runSaveSteps(job).prepared.contentDigest);
+    expect((await refusalOf(pool.run(jobOf(smallWorld('pool-w'), { checkedWorld: 'x' })))).code).toBe('CLIENT_AUTHORED');
+    await pool.close();
+  });
+
+  it('fails the job of a thread that dies (out of memory) and replaces the thread', async () => {
+    const pool = new SavePool(1, silent, { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 });
+    try {
+      const big = jobOf(generateWorld({ worldId: 'pool-w', players: 500, zones: 500, npcs: 5_000, items: 40_000, quests: 4_000, seed: 12 }));
+      await expect(pool.run(big)).rejects.toThrow(/save worker died/);
+      const small = jobOf(smallWorld('pool-w'));
+      expect((await pool.run(small)).prepared.contentDigest).toBe(runSaveSteps(small).prepared.contentDigest);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails jobs waiting or running when it closes, and refuses new ones', async () => {
+    const pool = new SavePool(1, silent);
+    const jobs = [pool.run(jobOf(smallWorld('pool-w'))), pool.run(jobOf(smallWorld('pool-w', 0n, 2)))].map((j) => expect(j).rejects.toThrow(/save pool: closed/));
+    await pool.close();
+    await Promise.all(jobs);
+    await expect(pool.run(jobOf(smallWorld('pool-w')))).rejects.toThrow(/save pool: closed/);
+  });
+});

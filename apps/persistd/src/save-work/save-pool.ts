@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { runSaveSteps, type SaveJob, type SaveWork } from './save-steps';
+import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
+
+interface Pending {
+  job: SaveJob;
+  resolve(work: SaveWork): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * The script a save worker thread runs: the daemon's own entry (main.ts dispatches on the thread's
+ * role). Built, that is the bundle this code is in; from sources (tests, tsx), main.ts through
+ * tsx's require hook.
+ */
+function workerEntry(): { file: string; execArgv: string[] | undefined } {
+  if (__filename.endsWith('.ts')) return { file: join(__dirname, '..', 'main.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+  return { file: __filename, execArgv: undefined };
+}
+
+/**
+ * PERSISTD_SAVE_WORKERS threads that run every Save's CPU work (read, limits, rules, stored form:
+ * save-steps.ts) off the event loop, so one world's large save does not stall every other call,
+ * and a second core does work (DESIGN §7). The event loop keeps the I/O: gRPC, the commit.
+ * Jobs wait in arrival order for a free thread. A thread that dies fails its one job (INTERNAL)
+ * and is replaced. With 0 threads the steps run inline, on the event loop.
+ */
+export class SavePool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Pending>();
+  private readonly waiting: Pending[] = [];
+  private threads = 0;
+  private closed = false;
+
+  constructor(
+    readonly size: number,
+    private readonly logger: Logger,
+    /** Heap bounds of each thread (tests use them to make one run out of memory). */
+    private readonly resourceLimits?: ResourceLimits,
+  ) {
+    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
+  }
+
+  /** runSaveSteps(job) on a free thread: its work, or its SaveRefused. */
+  run(job: SaveJob): Promise<SaveWork> {
+    if (this.size === 0) return new Promise((resolve) => resolve(runSaveSteps(job)));
+    if (this.closed) return Promise.reject(new Error('save pool: closed'));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ job, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops every thread; jobs still waiting or running fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.waiting.splice(0)) p.reject(new Error('save pool: closed'));
+    const all = [...this.idle, ...this.busy.keys()];
+    this.idle.length = 0;
+    await Promise.all(all.map((w) => w.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.waiting.length > 0) {
+      const worker = this.idle.pop() ?? (this.threads < this.size ? this.spawn() : undefined);
+      if (!worker) return;
+      const pending = this.waiting.shift()!;
+      this.busy.set(worker, pending);
+      // A typed array is cloned with its whole ArrayBuffer, and grpc-js's request may be a view of
+      // a larger one: copy exactly the request's bytes, and move that copy instead of cloning it.
+      const bytes = new Uint8Array(pending.job.bytes);
+      worker.postMessage({ ...pending.job, bytes }, [bytes.buffer]);
+    }
+  }
+
+  private spawn(): Worker {
+    const { file, execArgv } = workerEntry();
+    const worker = new Worker(file, { execArgv, workerData: { role: SAVE_WORKER_ROLE }, resourceLimits: this.resourceLimits });
+    this.threads++;
+    worker.on('message', (message: OutcomeMessage) => {
+      const pending = this.busy.get(worker);
+      if (!pending) return;
+      this.busy.delete(worker);
+      this.idle.push(worker);
+      try {
+        pending.resolve(settleOutcome(message));
+      } catch (e) {
+        pending.reject(e);
+      }
+      this.dispatch();
+    });
+    worker.on('error', (err) => this.lost(worker, err));
+    worker.on('exit', (code) => this.lost(worker, new Error(`save worker exited with code ${code}`)));
+    return worker;
+  }
+
+  /** A thread died: its job fails, and another takes its place when there is work. */
+  private lost(worker: Worker, err: Error): void {
+    const known = this.busy.has(worker) || this.idle.includes(worker);
+    if (!known) return;
+    const pending = this.busy.get(worker);
+    this.busy.delete(worker);
+    const at = this.idle.indexOf(worker);
+    if (at >= 0) this.idle.splice(at, 1);
+    this.threads--;
+    if (this.closed) {
+      pending?.reject(new Error('save pool: closed'));
+      return;
+    }
+    this.logger.error({ err }, 'save worker thread died; replacing it');
+    pending?.reject(new Error(`save worker died: ${err.message}`));
+    this.dispatch();
+  }
+}

@@ -1,0 +1,17 @@
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { runSaveSteps } from './save-steps';
+import { outcomeMessage, SAVE_WORKER_ROLE, type JobMessage } from './worker-protocol';
+
+/** True in a thread the save pool started (main.ts then serves jobs instead of starting a daemon). */
+export function isSaveWorkerThread(): boolean {
+  return !isMainThread && (workerData as { role?: string } | undefined)?.role === SAVE_WORKER_ROLE;
+}
+
+/** A save worker thread's life: one job at a time, each answered with its outcome. */
+export function serveSaveJobs(): void {
+  const port = parentPort!;
+  port.on('message', (job: JobMessage) => {
+    const { message, transfer } = outcomeMessage(() => runSaveSteps(job));
+    port.postMessage(message, transfer);
+  });
+}

@@ -1,0 +1,63 @@
+import type { SaveRequest } from '@persistd/contract';
+import type { PreparedEpoch } from '@persistd/validation';
+import { Refusal } from '../rpc/refusal';
+import { SaveRefused, type SaveJob, type SaveWork } from './save-steps';
+
+/**
+ * What crosses between the event loop and a save worker thread (structured clone): a job one
+ * way, its outcome the other. A refusal travels as its fields and is rebuilt as the same Refusal,
+ * so the one error edge (rpc/refusal.ts) answers it exactly as if it had been thrown inline.
+ */
+
+/** Marks a worker thread started as a save worker (main.ts dispatches on it). */
+export const SAVE_WORKER_ROLE = 'persistd-save-worker';
+
+export type JobMessage = SaveJob;
+
+export type OutcomeMessage =
+  | { kind: 'work'; work: SaveWork }
+  | { kind: 'refused'; code: Refusal['code']; message: string; options: Refusal['options']; header?: SaveRequest }
+  | { kind: 'failed'; message: string; stack?: string };
+
+/** The outcome of runSaveSteps as a message, and what to transfer rather than copy. */
+export function outcomeMessage(run: () => SaveWork): { message: OutcomeMessage; transfer: ArrayBuffer[] } {
+  try {
+    const work = run();
+    return { message: { kind: 'work', work }, transfer: ownedBuffers(work.prepared) };
+  } catch (e) {
+    if (e instanceof SaveRefused) {
+      const { code, message, options } = e.refusal;
+      return { message: { kind: 'refused', code, message, options, header: e.header }, transfer: [] };
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    return { message: { kind: 'failed', message: err.message, stack: err.stack }, transfer: [] };
+  }
+}
+
+/**
+ * The chunk buffers that own their whole ArrayBuffer (a chunk over 4 KiB is allocated alone):
+ * moved to the event loop, not copied. Pool-allocated small ones are copied.
+ */
+function ownedBuffers(prepared: PreparedEpoch): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const c of prepared.chunks) {
+    const b = c.bytes;
+    if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) out.add(b.buffer);
+  }
+  return [...out];
+}
+
+/** The outcome as runSaveSteps would have ended inline: its work, or the same throw. */
+export function settleOutcome(message: OutcomeMessage): SaveWork {
+  switch (message.kind) {
+    case 'work':
+      return message.work;
+    case 'refused':
+      throw new SaveRefused(new Refusal(message.code, message.message, message.options), message.header);
+    case 'failed': {
+      const err = new Error(`save worker: ${message.message}`);
+      if (message.stack) err.stack = message.stack;
+      throw err;
+    }
+  }
+}
