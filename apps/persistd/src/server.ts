@@ -14,7 +14,7 @@ import {
 import { CallWatch, type RpcMethod } from './rpc/call-observer';
 import type { RpcContext } from './rpc/context';
 import { getWorldStatus } from './rpc/get-world-status';
-import { intake, type Admitted, type AdmittedSave } from './rpc/intake';
+import { intake, type Admitted, type AdmittedSave, type AdmittedValidate } from './rpc/intake';
 import { toServerError } from './rpc/refusal';
 import { restore, type RestoreOutput } from './rpc/restore';
 import { save } from './rpc/save';
@@ -67,7 +67,7 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
 
   addService(server, PersistenceService, {
     save: unary('Save', SaveRequestSchema, SaveResponseSchema, (call, a) => save(ctx, call, a as AdmittedSave)),
-    validate: unary('Validate', ValidateRequestSchema, ValidateResponseSchema, (_call, a) => validate(ctx, a)),
+    validate: unary('Validate', ValidateRequestSchema, ValidateResponseSchema, (_call, a) => validate(ctx, a as AdmittedValidate)),
     getWorldStatus: unary('GetWorldStatus', GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, (_call, a) => getWorldStatus(ctx, a)),
     restore: (call) => {
       const watch = new CallWatch('Restore', call, ctx.callSinks);

@@ -1,8 +1,8 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
-import { SaveRequestSchema, type SaveRequest } from '@persistd/contract';
+import { SaveRequestSchema, ValidateRequestSchema, type SaveRequest, type ValidateRequest } from '@persistd/contract';
 import type { CallCredentials } from '../auth/authority';
 import { enforceInputLimits } from '../limits/input-limits';
-import { SaveRefused, type SaveWork } from '../save-work/save-steps';
+import { SaveRefused, type SaveWork, type ValidateWork } from '../save-work/save-steps';
 import type { CallWatch } from './call-observer';
 import type { RpcContext } from './context';
 import { decodeRequest } from './decode-request';
@@ -19,6 +19,11 @@ export interface AdmittedSave extends Admitted<SaveRequest> {
   work: SaveWork;
 }
 
+/** A Validate past intake, its snapshot already checked (read at wire level, off the event loop). */
+export interface AdmittedValidate extends Admitted<ValidateRequest> {
+  work: ValidateWork;
+}
+
 /**
  * Every PersistenceService request passes here before its handler, in DESIGN §4's order:
  *
@@ -28,7 +33,9 @@ export interface AdmittedSave extends Admitted<SaveRequest> {
  *   3. decode (MALFORMED_REQUEST);
  *   4. the input limits (LIMIT_EXCEEDED);
  *
- * then the handler, which runs the snapshot rules and the rest. The budget is held until the
+ * then the handler. Save and Validate, which carry a whole snapshot, take steps 3 and 4 and the
+ * snapshot rules on a save worker thread (save-work/), reading the request at wire level; their
+ * handlers get the outcome. The budget is held until the
  * handler's promise settles. `watch` (the call observer) learns the principal and the request as
  * soon as they are known, so even a refused call is logged with what could be read.
  */
@@ -43,7 +50,10 @@ export async function intake<D extends DescMessage, T>(
   watch?.authorized(admission.principal);
   const release = ctx.budget.acquire(call.request.byteLength);
   try {
-    if ((desc as DescMessage) === SaveRequestSchema) return await handler((await admitSave(ctx, call.request, admission, watch)) as unknown as Admitted<MessageShape<D>>);
+    if ((desc as DescMessage) === SaveRequestSchema || (desc as DescMessage) === ValidateRequestSchema) {
+      const admitted = await admitSnapshot(ctx, (desc as DescMessage) === SaveRequestSchema ? 'Save' : 'Validate', call.request, admission, watch);
+      return await handler(admitted as unknown as Admitted<MessageShape<D>>);
+    }
     const req = decodeRequest(desc, call.request);
     watch?.decoded(req);
     const worldId = (req as { worldId?: unknown }).worldId;
@@ -58,15 +68,19 @@ export async function intake<D extends DescMessage, T>(
   }
 }
 
-/**
- * Save's steps 3 and 4, and its rules and stored form, on a save worker thread (save-work/): the
- * request is read at wire level, without decoding its records.
- */
-async function admitSave(ctx: RpcContext, bytes: Buffer, admission: { principal: string; checkedWorld?: string }, watch?: Pick<CallWatch, 'decoded'>): Promise<AdmittedSave> {
+/** Steps 3 and 4 and the snapshot rules of a Save or a Validate, on a save worker thread. */
+async function admitSnapshot(
+  ctx: RpcContext,
+  method: 'Save' | 'Validate',
+  bytes: Buffer,
+  admission: { principal: string; checkedWorld?: string },
+  watch?: Pick<CallWatch, 'decoded'>,
+): Promise<AdmittedSave | AdmittedValidate> {
+  const job = { bytes, limits: ctx.limits, checkedWorld: admission.checkedWorld, principal: admission.principal };
   try {
-    const work = await ctx.savePool.run({ bytes, limits: ctx.limits, checkedWorld: admission.checkedWorld, principal: admission.principal });
+    const work = method === 'Save' ? await ctx.savePool.save(job) : await ctx.savePool.validate(job);
     watch?.decoded(work.header);
-    return { principal: admission.principal, req: work.header, work };
+    return { principal: admission.principal, req: work.header, work } as AdmittedSave | AdmittedValidate;
   } catch (e) {
     if (!(e instanceof SaveRefused)) throw e;
     if (e.header) watch?.decoded(e.header);

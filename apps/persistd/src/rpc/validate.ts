@@ -1,15 +1,15 @@
 import { create } from '@bufbuild/protobuf';
-import { OwnerSystem, ValidateRequestSchema, ValidateResponseSchema, ViolationSchema, type ValidateRequest, type ValidateResponse } from '@persistd/contract';
-import { sortViolations, validateSnapshot, type RuleViolation } from '@persistd/validation';
+import { OwnerSystem, ValidateResponseSchema, ViolationSchema, type ValidateResponse } from '@persistd/contract';
+import { sortViolations, type RuleViolation } from '@persistd/validation';
 import type { RpcContext } from './context';
-import type { Admitted } from './intake';
+import type { AdmittedValidate } from './intake';
 
 /**
- * Validate: every Save check, nothing committed. A stale expected_epoch is reported as an
+ * Validate: every Save check (run by intake on a save worker thread), nothing committed. A stale expected_epoch is reported as an
  * EPOCH_CONFLICT violation in the list, not as a status (DESIGN §3).
  */
-export async function validate(ctx: RpcContext, { req }: Admitted<ValidateRequest>): Promise<ValidateResponse> {
-  const violations: RuleViolation[] = validateSnapshot({ worldId: req.worldId, expectedEpoch: req.expectedEpoch, source: req.source, snapshot: req.snapshot, request: { desc: ValidateRequestSchema, message: req } });
+export async function validate(ctx: RpcContext, { req, work }: AdmittedValidate): Promise<ValidateResponse> {
+  const violations: RuleViolation[] = [...work.violations];
   if (!violations.some((v) => v.path === 'world_id')) {
     const committed = await ctx.store.readCommittedEpoch(req.worldId);
     if (committed !== req.expectedEpoch) {

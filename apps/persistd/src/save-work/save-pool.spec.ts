@@ -1,16 +1,20 @@
 import { create, toBinary } from '@bufbuild/protobuf';
-import { SaveRequestSchema, type WorldSnapshot } from '@persistd/contract';
+import { SaveRequestSchema, ValidateRequestSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld, smallWorld } from '@persistd/testkit';
 import pino from 'pino';
 import { Refusal } from '../rpc/refusal';
 import { saveRequest } from '../testing/test-daemon';
 import { SavePool } from './save-pool';
-import { runSaveSteps, SaveRefused, type SaveJob } from './save-steps';
+import { runSnapshotSteps, SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
+
+type Job = Omit<SaveJob, 'method'>;
+const runSaveSteps = (job: Job) => runSnapshotSteps({ ...job, method: 'Save' }) as SaveWork;
+const runValidateSteps = (job: Job) => runSnapshotSteps({ ...job, method: 'Validate' }) as ValidateWork;
 
 const LIMITS = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, maxMapEntries: 1024 };
 const silent = pino({ level: 'silent' });
 
-const jobOf = (snapshot: WorldSnapshot, extra: Partial<SaveJob> = {}): SaveJob => ({
+const jobOf = (snapshot: WorldSnapshot, extra: Partial<Job> = {}): Job => ({
   bytes: toBinary(SaveRequestSchema, create(SaveRequestSchema, saveRequest('pool-w', snapshot, 0n, 'req-pool'))),
   limits: LIMITS,
   principal: 'tester',
@@ -36,7 +40,7 @@ describe('save pool: worker threads give what the steps give inline', () => {
   it('prepares byte-identical chunks, digests and counts', async () => {
     const job = jobOf(generateWorld({ worldId: 'pool-w', players: 20, zones: 30, npcs: 200, items: 1500, quests: 100, seed: 5 }));
     const inline = runSaveSteps(job);
-    const threaded = await pool.run(job);
+    const threaded = await pool.save(job);
     expect(threaded.header).toEqual(inline.header);
     expect(threaded.prepared.contentDigest).toBe(inline.prepared.contentDigest);
     expect(threaded.prepared.chunks.map((c) => c.id)).toEqual(inline.prepared.chunks.map((c) => c.id));
@@ -51,7 +55,7 @@ describe('save pool: worker threads give what the steps give inline', () => {
     dangling.quests!.quests[0].playerId = 'nobody';
     const limited = smallWorld('pool-w');
     limited.npcs!.npcs[0].flags = { a: '1', b: '2' };
-    const cases: [string, SaveJob][] = [
+    const cases: [string, Job][] = [
       ['MALFORMED_REQUEST', { ...jobOf(smallWorld('pool-w')), bytes: Buffer.from([0x0a, 0xff]) }],
       ['CLIENT_AUTHORED', jobOf(smallWorld('pool-w'), { checkedWorld: 'another-world' })],
       ['LIMIT_EXCEEDED', jobOf(limited, { limits: { ...LIMITS, maxMapEntries: 1 } })],
@@ -59,18 +63,32 @@ describe('save pool: worker threads give what the steps give inline', () => {
     ];
     for (const [code, job] of cases) {
       const inline = await refusalOf(() => runSaveSteps(job));
-      const threaded = await refusalOf(pool.run(job));
+      const threaded = await refusalOf(pool.save(job));
       expect(threaded.code).toBe(code);
       expect(threaded).toEqual(inline);
     }
-    expect((await refusalOf(pool.run(jobOf(dangling)))).options.violations?.[0]).toMatchObject({ code: 'DANGLING_REFERENCE', recordId: dangling.quests!.quests[0].questId });
-    expect((await refusalOf(pool.run(cases[0][1]))).worldId).toBeUndefined();
-    expect((await refusalOf(pool.run(cases[1][1]))).worldId).toBe('pool-w');
+    expect((await refusalOf(pool.save(jobOf(dangling)))).options.violations?.[0]).toMatchObject({ code: 'DANGLING_REFERENCE', recordId: dangling.quests!.quests[0].questId });
+    expect((await refusalOf(pool.save(cases[0][1]))).worldId).toBeUndefined();
+    expect((await refusalOf(pool.save(cases[1][1]))).worldId).toBe('pool-w');
+  });
+
+  it('answers a Validate with the violations the inline steps find, and refuses what Save refuses before the rules', async () => {
+    const dangling = smallWorld('pool-w');
+    dangling.quests!.quests[0].playerId = 'nobody';
+    const { worldId, expectedEpoch, source, snapshot } = saveRequest('pool-w', dangling);
+    const job = { ...jobOf(dangling), bytes: toBinary(ValidateRequestSchema, create(ValidateRequestSchema, { worldId, expectedEpoch, source, snapshot })) };
+    const threaded = await pool.validate(job);
+    expect(threaded).toEqual(runValidateSteps(job));
+    expect(threaded.violations.map((v) => v.code)).toEqual(['DANGLING_REFERENCE']);
+    expect(threaded.header.worldId).toBe('pool-w');
+    const malformed = await refusalOf(pool.validate({ ...job, bytes: Buffer.from([0x0a, 0xff]) }));
+    expect(malformed).toEqual(await refusalOf(() => runValidateSteps({ ...job, bytes: Buffer.from([0x0a, 0xff]) })));
+    expect(malformed.message).toMatch(/ValidateRequest/);
   });
 
   it('runs more jobs than threads, each answered with its own work', async () => {
     const worlds = Array.from({ length: 6 }, (_, i) => smallWorld(`pool-w`, 0n, i + 1));
-    const results = await Promise.all(worlds.map((w) => pool.run(jobOf(w))));
+    const results = await Promise.all(worlds.map((w) => pool.save(jobOf(w))));
     results.forEach((r, i) => expect(r.prepared.contentDigest).toBe(runSaveSteps(jobOf(worlds[i])).prepared.contentDigest));
     expect(new Set(results.map((r) => r.prepared.contentDigest)).size).toBe(6);
   });
@@ -80,8 +98,8 @@ describe('save pool: failures', () => {
   it('runs inline with 0 threads', async () => {
     const pool = new SavePool(0, silent);
     const job = jobOf(smallWorld('pool-w'));
-    expect((await pool.run(job)).prepared.contentDigest).toBe(runSaveSteps(job).prepared.contentDigest);
-    expect((await refusalOf(pool.run(jobOf(smallWorld('pool-w'), { checkedWorld: 'x' })))).code).toBe('CLIENT_AUTHORED');
+    expect((await pool.save(job)).prepared.contentDigest).toBe(runSaveSteps(job).prepared.contentDigest);
+    expect((await refusalOf(pool.save(jobOf(smallWorld('pool-w'), { checkedWorld: 'x' })))).code).toBe('CLIENT_AUTHORED');
     await pool.close();
   });
 
@@ -89,9 +107,9 @@ describe('save pool: failures', () => {
     const pool = new SavePool(1, silent, { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 });
     try {
       const big = jobOf(generateWorld({ worldId: 'pool-w', players: 500, zones: 500, npcs: 5_000, items: 40_000, quests: 4_000, seed: 12 }));
-      await expect(pool.run(big)).rejects.toThrow(/save worker died/);
+      await expect(pool.save(big)).rejects.toThrow(/save worker died/);
       const small = jobOf(smallWorld('pool-w'));
-      expect((await pool.run(small)).prepared.contentDigest).toBe(runSaveSteps(small).prepared.contentDigest);
+      expect((await pool.save(small)).prepared.contentDigest).toBe(runSaveSteps(small).prepared.contentDigest);
     } finally {
       await pool.close();
     }
@@ -99,9 +117,9 @@ describe('save pool: failures', () => {
 
   it('fails jobs waiting or running when it closes, and refuses new ones', async () => {
     const pool = new SavePool(1, silent);
-    const jobs = [pool.run(jobOf(smallWorld('pool-w'))), pool.run(jobOf(smallWorld('pool-w', 0n, 2)))].map((j) => expect(j).rejects.toThrow(/save pool: closed/));
+    const jobs = [pool.save(jobOf(smallWorld('pool-w'))), pool.save(jobOf(smallWorld('pool-w', 0n, 2)))].map((j) => expect(j).rejects.toThrow(/save pool: closed/));
     await pool.close();
     await Promise.all(jobs);
-    await expect(pool.run(jobOf(smallWorld('pool-w')))).rejects.toThrow(/save pool: closed/);
+    await expect(pool.save(jobOf(smallWorld('pool-w')))).rejects.toThrow(/save pool: closed/);
   });
 });

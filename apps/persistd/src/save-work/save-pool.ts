@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { runSaveSteps, type SaveJob, type SaveWork } from './save-steps';
+import { runSnapshotSteps, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
 import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
+
+type Work = SaveWork | ValidateWork;
 
 interface Pending {
   job: SaveJob;
-  resolve(work: SaveWork): void;
+  resolve(work: Work): void;
   reject(err: unknown): void;
 }
 
@@ -21,9 +23,10 @@ function workerEntry(): { file: string; execArgv: string[] | undefined } {
 }
 
 /**
- * PERSISTD_SAVE_WORKERS threads that run every Save's CPU work (read, limits, rules, stored form:
- * save-steps.ts) off the event loop, so one world's large save does not stall every other call,
- * and a second core does work (DESIGN §7). The event loop keeps the I/O: gRPC, the commit.
+ * PERSISTD_SAVE_WORKERS threads that run the CPU work of every request carrying a snapshot (read,
+ * limits, rules, and a Save's stored form: save-steps.ts) off the event loop, so one world's large
+ * save does not stall every other call, and a second core does work (DESIGN §7). The event loop
+ * keeps the I/O: gRPC, the commit.
  * Jobs wait in arrival order for a free thread. A thread that dies fails its one job (INTERNAL)
  * and is replaced. With 0 threads the steps run inline, on the event loop.
  */
@@ -43,9 +46,18 @@ export class SavePool {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
-  /** runSaveSteps(job) on a free thread: its work, or its SaveRefused. */
-  run(job: SaveJob): Promise<SaveWork> {
-    if (this.size === 0) return new Promise((resolve) => resolve(runSaveSteps(job)));
+  /** runSnapshotSteps(job) on a free thread: a Save's work, or its SaveRefused. */
+  save(job: Omit<SaveJob, 'method'>): Promise<SaveWork> {
+    return this.run({ ...job, method: 'Save' }) as Promise<SaveWork>;
+  }
+
+  /** runSnapshotSteps(job) on a free thread: a Validate's violations, or its SaveRefused. */
+  validate(job: Omit<SaveJob, 'method'>): Promise<ValidateWork> {
+    return this.run({ ...job, method: 'Validate' }) as Promise<ValidateWork>;
+  }
+
+  private run(job: SaveJob): Promise<Work> {
+    if (this.size === 0) return new Promise((resolve) => resolve(runSnapshotSteps(job)));
     if (this.closed) return Promise.reject(new Error('save pool: closed'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ job, resolve, reject });

@@ -1,12 +1,15 @@
-import type { SaveRequest } from '@persistd/contract';
-import { SaveRequestSchema } from '@persistd/contract';
-import { isWireMalformed, prepareWireEpoch, readSaveRequest, validateWireRequest, wireExtent, type PreparedEpoch, type WireStats } from '@persistd/validation';
+import { SaveRequestSchema, ValidateRequestSchema, type SaveRequest, type ValidateRequest } from '@persistd/contract';
+import { isWireMalformed, prepareWireEpoch, readSnapshotRequest, validateWireRequest, wireExtent, type PreparedEpoch, type RuleViolation, type SnapshotRequestSchema, type WireRequest, type WireStats } from '@persistd/validation';
 import { enforceInputLimits, type InputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
 import { Refusal } from '../rpc/refusal';
 
-/** What a Save's CPU work needs: the request bytes and what intake already knows. */
+/** The two methods that carry a whole snapshot, and so whose checks cost CPU. */
+export type SnapshotMethod = 'Save' | 'Validate';
+
+/** What a Save's or Validate's CPU work needs: the request bytes and what intake already knows. */
 export interface SaveJob {
+  method: SnapshotMethod;
   bytes: Uint8Array;
   limits: InputLimits;
   /** The world authority checked on the raw bytes, when it checked one. */
@@ -16,6 +19,7 @@ export interface SaveJob {
 
 /** A Save ready to commit: its request fields and its stored form. */
 export interface SaveWork {
+  method: 'Save';
   /** The request's own fields (its snapshot left unset). */
   header: SaveRequest;
   /** Chunks, digests and the meta to seal; `unsealed.committedAtMs` is stamped at commit time. */
@@ -23,33 +27,45 @@ export interface SaveWork {
   stats: WireStats;
 }
 
-/** A refused Save, with the request fields when they could be read (the call log names them). */
+/** A Validate checked: its request fields and every violation of its snapshot, sorted. */
+export interface ValidateWork {
+  method: 'Validate';
+  header: ValidateRequest;
+  violations: RuleViolation[];
+}
+
+/** A refused request, with its fields when they could be read (the call log names them). */
 export class SaveRefused extends Error {
   constructor(
     readonly refusal: Refusal,
-    readonly header: SaveRequest | undefined,
+    readonly header: SaveRequest | ValidateRequest | undefined,
   ) {
     super(refusal.message);
   }
 }
 
+const SCHEMAS: Record<SnapshotMethod, SnapshotRequestSchema> = { Save: SaveRequestSchema, Validate: ValidateRequestSchema };
+
 /**
- * Everything a Save costs in CPU before its commit, in DESIGN §4's order after authority and the
+ * The CPU of a request that carries a snapshot, in DESIGN §4's order after authority and the
  * in-flight budget: read the request at wire level (MALFORMED_REQUEST), the world authority
- * checked (CLIENT_AUTHORED), the input limits (LIMIT_EXCEEDED), every snapshot rule (the
- * violations), then the stored form. Pure: no I/O, no clock, so it runs as well on a save worker
- * thread (save-pool.ts) as inline. Throws SaveRefused.
+ * checked (CLIENT_AUTHORED), the input limits (LIMIT_EXCEEDED), every snapshot rule; then, for a
+ * Save without violations, the stored form. Save refuses on violations; Validate answers them.
+ * Pure: no I/O, no clock, so it runs as well on a save worker thread (save-pool.ts) as inline.
+ * Throws SaveRefused.
  */
-export function runSaveSteps(job: SaveJob): SaveWork {
+export function runSnapshotSteps(job: SaveJob): SaveWork | ValidateWork {
+  const schema = SCHEMAS[job.method];
   const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
-  let read;
+  let read: WireRequest;
   try {
-    read = readSaveRequest(bytes);
+    read = readSnapshotRequest(schema, bytes);
   } catch (e) {
-    if (isWireMalformed(e)) throw new SaveRefused(new Refusal('MALFORMED_REQUEST', `request does not parse as ${SaveRequestSchema.typeName}: ${e.message}`), undefined);
+    if (isWireMalformed(e)) throw new SaveRefused(new Refusal('MALFORMED_REQUEST', `request does not parse as ${schema.typeName}: ${e.message}`), undefined);
     throw e;
   }
-  const header = read.header as SaveRequest;
+  const header = read.header as SaveRequest | ValidateRequest;
+  let violations: RuleViolation[];
   try {
     if (job.checkedWorld !== undefined && header.worldId !== job.checkedWorld) {
       throw new Refusal('CLIENT_AUTHORED', `world_id ${JSON.stringify(header.worldId)} is not the world authority checked`);
@@ -59,14 +75,16 @@ export function runSaveSteps(job: SaveJob): SaveWork {
     const extent = wireExtent(read);
     const { limits } = job;
     if (extent.maxStringBytes > limits.maxStringBytes || extent.maxMapEntries > limits.maxMapEntries || extent.maxListLength > limits.maxRecordsPerSection) {
-      enforceInputLimits(SaveRequestSchema, decodeRequest(SaveRequestSchema, bytes), limits);
+      enforceInputLimits(schema, decodeRequest(schema, bytes), limits);
     }
-    const violations = validateWireRequest(read);
-    if (violations.length > 0) throw Refusal.ofViolations(violations);
+    violations = validateWireRequest(read);
+    if (job.method === 'Save' && violations.length > 0) throw Refusal.ofViolations(violations);
   } catch (e) {
     if (e instanceof Refusal) throw new SaveRefused(e, header);
     throw e;
   }
-  const prepared = prepareWireEpoch(read, { worldId: header.worldId, requestId: header.requestId, principal: job.principal, committedAtMs: 0n });
-  return { header, prepared, stats: read.stats };
+  if (job.method === 'Validate') return { method: 'Validate', header: header as ValidateRequest, violations };
+  const save = header as SaveRequest;
+  const prepared = prepareWireEpoch(read, { worldId: save.worldId, requestId: save.requestId, principal: job.principal, committedAtMs: 0n });
+  return { method: 'Save', header: save, prepared, stats: read.stats };
 }

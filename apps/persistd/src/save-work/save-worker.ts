@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { runSaveSteps } from './save-steps';
+import { runSnapshotSteps } from './save-steps';
 import { outcomeMessage, SAVE_WORKER_ROLE, type JobMessage } from './worker-protocol';
 
 /** True in a thread the save pool started (main.ts then serves jobs instead of starting a daemon). */
@@ -7,11 +7,11 @@ export function isSaveWorkerThread(): boolean {
   return !isMainThread && (workerData as { role?: string } | undefined)?.role === SAVE_WORKER_ROLE;
 }
 
-/** A save worker thread's life: one job at a time, each answered with its outcome. */
+/** A save worker thread's life: one job (a Save's or a Validate's checks) at a time, each answered with its outcome. */
 export function serveSaveJobs(): void {
   const port = parentPort!;
   port.on('message', (job: JobMessage) => {
-    const { message, transfer } = outcomeMessage(() => runSaveSteps(job));
+    const { message, transfer } = outcomeMessage(() => runSnapshotSteps(job));
     port.postMessage(message, transfer);
   });
 }

@@ -1,7 +1,6 @@
-import type { SaveRequest } from '@persistd/contract';
 import type { PreparedEpoch } from '@persistd/validation';
 import { Refusal } from '../rpc/refusal';
-import { SaveRefused, type SaveJob, type SaveWork } from './save-steps';
+import { SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
 
 /**
  * What crosses between the event loop and a save worker thread (structured clone): a job one
@@ -15,15 +14,15 @@ export const SAVE_WORKER_ROLE = 'persistd-save-worker';
 export type JobMessage = SaveJob;
 
 export type OutcomeMessage =
-  | { kind: 'work'; work: SaveWork }
-  | { kind: 'refused'; code: Refusal['code']; message: string; options: Refusal['options']; header?: SaveRequest }
+  | { kind: 'work'; work: SaveWork | ValidateWork }
+  | { kind: 'refused'; code: Refusal['code']; message: string; options: Refusal['options']; header?: SaveRefused['header'] }
   | { kind: 'failed'; message: string; stack?: string };
 
-/** The outcome of runSaveSteps as a message, and what to transfer rather than copy. */
-export function outcomeMessage(run: () => SaveWork): { message: OutcomeMessage; transfer: ArrayBuffer[] } {
+/** The outcome of runSnapshotSteps as a message, and what to transfer rather than copy. */
+export function outcomeMessage(run: () => SaveWork | ValidateWork): { message: OutcomeMessage; transfer: ArrayBuffer[] } {
   try {
     const work = run();
-    return { message: { kind: 'work', work }, transfer: ownedBuffers(work.prepared) };
+    return { message: { kind: 'work', work }, transfer: work.method === 'Save' ? ownedBuffers(work.prepared) : [] };
   } catch (e) {
     if (e instanceof SaveRefused) {
       const { code, message, options } = e.refusal;
@@ -47,8 +46,8 @@ function ownedBuffers(prepared: PreparedEpoch): ArrayBuffer[] {
   return [...out];
 }
 
-/** The outcome as runSaveSteps would have ended inline: its work, or the same throw. */
-export function settleOutcome(message: OutcomeMessage): SaveWork {
+/** The outcome as runSnapshotSteps would have ended inline: its work, or the same throw. */
+export function settleOutcome(message: OutcomeMessage): SaveWork | ValidateWork {
   switch (message.kind) {
     case 'work':
       return message.work;
