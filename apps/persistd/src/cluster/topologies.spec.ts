@@ -7,8 +7,9 @@ import { canonicalBytes, collect, collectRaw, reassemble } from '../testing/rest
 import { clusterTopology, standaloneTopology, type Inspector, type Topology } from './topology';
 
 /**
- * The foundation's save, restore, conflict, idempotency and retention cases, unchanged, on both
- * topologies: the shared standalone Redis and a local Redis Cluster (3 masters, 3 replicas).
+ * The foundation's save, restore, status, conflict, idempotency and retention cases, on both
+ * topologies: the shared standalone Redis and a local Redis Cluster (3 masters, 3 replicas). The
+ * one place these cases live.
  * Worlds of one suite land on different masters of the cluster.
  */
 describe.each<Topology>([standaloneTopology(), clusterTopology()])('on $name Redis', (topology) => {
@@ -31,11 +32,15 @@ describe.each<Topology>([standaloneTopology(), clusterTopology()])('on $name Red
     const saved = await t.client.save(saveRequest('big', shuffleWorld(generateWorld(shape), 2)), { deadline: Date.now() + 60_000 });
     expect(saved).toMatchObject({ committedEpoch: 1n, replayed: false, counts: { players: 200, zones: 20, npcs: 500, items: 28_000, quests: 500 } });
 
+    const raw = await collectRaw(t.client, 'big');
+    for (const bytes of raw) expect(bytes.length).toBeLessThan(4 * 1024 * 1024); // every message fits grpc-js's default receive limit
     const messages = await collect(t.client, 'big');
     expect(messages.map((m) => m.phase)).toEqual([...messages.map((m) => m.phase)].sort((a, b) => a - b));
     const bound = messages.filter((m) => m.phase === RestorePhase.BOUND);
     expect(bound.map((m) => m.payload.case).filter((c, i, a) => c !== a[i - 1])).toEqual(['npcs', 'items', 'quests']);
     expect(messages.filter((m) => m.payload.case === 'items').length).toBeGreaterThan(1);
+    expect(messages.filter((m) => m.payload.case === 'activation')).toHaveLength(1);
+    for (const m of messages.slice(0, -1)) expect(m.payload.value).toMatchObject({ sourceEpoch: 1n, schemaVersion: 1 });
     const last = messages[messages.length - 1]!;
     if (last.payload.case !== 'activation') throw new Error('activation is not last');
     expect(last.payload.value).toMatchObject({ digest: saved.digest, contentDigest: saved.contentDigest });
