@@ -1,8 +1,6 @@
-import { create } from '@bufbuild/protobuf';
-import { ActivationEligibilitySchema, ActivationState, RestorePhase, type RestoreRequest, type RestoreResponse } from '@persistd/contract';
-import { OWNER_SYSTEMS } from '@persistd/ownership';
+import type { RestoreRequest } from '@persistd/contract';
 import { RestoreSequence } from '@persistd/restore-sequence';
-import { frameActivationMessage, frameSectionMessage, verifyStoredEpoch } from '@persistd/validation';
+import { restoreFrames, verifyStoredEpoch } from '@persistd/validation';
 import type { RpcContext } from './context';
 import type { Admitted } from './intake';
 import { Refusal } from './refusal';
@@ -41,28 +39,12 @@ export async function restore(ctx: RpcContext, out: RestoreOutput, { req }: Admi
   const { meta, epoch } = stored;
   const sequence = new RestoreSequence();
   let messages = 0;
-  const send = async (phaseMessage: { phase: RestoreResponse['phase']; payloadCase: RestoreResponse['payload']['case'] }, bytes: Uint8Array) => {
-    sequence.accept(phaseMessage.phase, phaseMessage.payloadCase);
+  for (const frame of restoreFrames(epoch, meta, (id) => stored.chunks.get(id)!)) {
+    sequence.accept(frame.phase, frame.payloadCase);
     if (out.cancelled) throw new Refusal('STORE_UNAVAILABLE', 'client cancelled the restore');
     messages++;
-    if (!out.write(bytes)) await out.drained();
-  };
-  for (const [i, entry] of OWNER_SYSTEMS.entries()) {
-    const header = { sourceEpoch: epoch, schemaVersion: meta.schemaVersion, worldId: meta.worldId, contentVersion: meta.contentVersion };
-    for (const id of meta.sections[i].chunkIds) {
-      await send({ phase: entry.phase, payloadCase: entry.section }, frameSectionMessage(entry.system, epoch, header, stored.chunks.get(id)!));
-    }
+    if (!out.write(frame.bytes)) await out.drained();
   }
-  const activation = create(ActivationEligibilitySchema, {
-    worldId: meta.worldId,
-    epoch,
-    digest: meta.digest,
-    contentDigest: meta.contentDigest,
-    schemaVersion: meta.schemaVersion,
-    counts: meta.counts,
-    systems: OWNER_SYSTEMS.map((e) => ({ system: e.system, state: ActivationState.INACTIVE })),
-  });
-  await send({ phase: RestorePhase.ACTIVATION, payloadCase: 'activation' }, frameActivationMessage(epoch, activation));
   sequence.finish();
   return { epoch, messages };
 }

@@ -1,6 +1,7 @@
 import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { RestoreResponseSchema, RestorePhase, type ActivationEligibility, type OwnerSystem } from '@persistd/contract';
+import { ActivationEligibilitySchema, ActivationState, RestoreResponseSchema, RestorePhase, type ActivationEligibility, type EpochMeta, type OwnerSystem, type RestoreResponse } from '@persistd/contract';
+import { OWNER_SYSTEMS } from '@persistd/ownership';
 import { SECTION_LAYOUT } from './canonical';
 
 /**
@@ -64,4 +65,36 @@ export function frameSectionMessage(system: OwnerSystem, epoch: bigint, header: 
 /** The last message of every restore. */
 export function frameActivationMessage(epoch: bigint, activation: ActivationEligibility): Uint8Array {
   return toBinary(RestoreResponseSchema, create(RestoreResponseSchema, { phase: RestorePhase.ACTIVATION, epoch, payload: { case: 'activation', value: activation } }));
+}
+
+/** One encoded message of a restore, with what the restore sequence checks of it. */
+export interface RestoreFrame {
+  phase: RestorePhase;
+  payloadCase: NonNullable<RestoreResponse['payload']['case']>;
+  bytes: Uint8Array;
+}
+
+/**
+ * Every message of the restore of a stored epoch, framed one at a time, in DESIGN §1's phase
+ * order: each section's chunks as the meta lists them, then the activation message, with every
+ * system INACTIVE. `chunk` gives a listed chunk's stored bytes. Nothing is decoded or checked
+ * here: the caller verified the epoch first.
+ */
+export function* restoreFrames(epoch: bigint, meta: EpochMeta, chunk: (id: string) => Uint8Array): Generator<RestoreFrame> {
+  const header = { sourceEpoch: epoch, schemaVersion: meta.schemaVersion, worldId: meta.worldId, contentVersion: meta.contentVersion };
+  for (const [i, entry] of OWNER_SYSTEMS.entries()) {
+    for (const id of meta.sections[i].chunkIds) {
+      yield { phase: entry.phase, payloadCase: entry.section, bytes: frameSectionMessage(entry.system, epoch, header, chunk(id)) };
+    }
+  }
+  const activation = create(ActivationEligibilitySchema, {
+    worldId: meta.worldId,
+    epoch,
+    digest: meta.digest,
+    contentDigest: meta.contentDigest,
+    schemaVersion: meta.schemaVersion,
+    counts: meta.counts,
+    systems: OWNER_SYSTEMS.map((e) => ({ system: e.system, state: ActivationState.INACTIVE })),
+  });
+  yield { phase: RestorePhase.ACTIVATION, payloadCase: 'activation', bytes: frameActivationMessage(epoch, activation) };
 }

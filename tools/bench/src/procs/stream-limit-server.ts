@@ -11,10 +11,7 @@
  *   /bench.StreamLimit/Restore  request: world id (UTF-8) -> streams the framed messages
  */
 import * as grpc from '@grpc/grpc-js';
-import { create } from '@bufbuild/protobuf';
-import { ActivationEligibilitySchema, ActivationState } from '@persistd/contract';
-import { OWNER_SYSTEMS } from '@persistd/ownership';
-import { frameActivationMessage, frameSectionMessage } from '@persistd/validation';
+import { restoreFrames } from '@persistd/validation';
 import Redis from 'ioredis';
 import { readRawEpoch } from '../run/stored-epoch';
 
@@ -31,24 +28,8 @@ export const STREAM_LIMIT_DEFINITION: grpc.ServiceDefinition = {
 /** The messages persistd's Restore sends for a stored epoch (its rpc/restore.ts, minus the checks). */
 async function framesOf(redis: Redis, prefix: string, worldId: string): Promise<Uint8Array[]> {
   const stored = await readRawEpoch(redis, prefix, worldId);
-  const { meta, epoch } = stored;
   const byId = new Map(stored.chunks.map((c) => [c.id, c.bytes]));
-  const header = { sourceEpoch: epoch, schemaVersion: meta.schemaVersion, worldId: meta.worldId, contentVersion: meta.contentVersion };
-  const frames: Uint8Array[] = [];
-  OWNER_SYSTEMS.forEach((entry, i) => {
-    for (const id of meta.sections[i].chunkIds) frames.push(frameSectionMessage(entry.system, epoch, header, byId.get(id)!));
-  });
-  const activation = create(ActivationEligibilitySchema, {
-    worldId: meta.worldId,
-    epoch,
-    digest: meta.digest,
-    contentDigest: meta.contentDigest,
-    schemaVersion: meta.schemaVersion,
-    counts: meta.counts,
-    systems: OWNER_SYSTEMS.map((e) => ({ system: e.system, state: ActivationState.INACTIVE })),
-  });
-  frames.push(frameActivationMessage(epoch, activation));
-  return frames;
+  return [...restoreFrames(stored.epoch, stored.meta, (id) => byId.get(id)!)].map((f) => f.bytes);
 }
 
 async function main(): Promise<void> {
