@@ -6,3 +6,4 @@ export * from './redis-server';
 export * from './redis-cluster';
 export * from './certificates';
 export * from './persistd-process';
+export * from './child-process';

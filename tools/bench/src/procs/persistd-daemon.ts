@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService } from '@persistd/contract';
-import { freePort, LogTail, peakRss, resetPeakRss, sleep, stopChild } from './child';
+import { freePort, LogTail } from '@persistd/testkit';
+import { peakRss, resetPeakRss, sleep, stopChild } from './child';
 
 /** Where the benchmark runs from: the workspace root (two levels above tools/bench/src/procs). */
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');

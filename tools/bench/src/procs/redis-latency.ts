@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { exited } from './child';
+import { exited } from '@persistd/testkit';
 
 /** What `redis-cli --latency` saw: PING round trips in ms (integer min/max, as redis-cli reports them). */
 export interface RedisLatency {

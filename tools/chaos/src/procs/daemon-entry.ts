@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { trackDir, untrackDir } from './child';
+import { trackDir, untrackDir } from '@persistd/testkit';
 
 /** The workspace root (tools/chaos/src/procs → four levels up). */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService } from '@persistd/contract';
 import { sleep } from '../time';
-import { exited, LogTail, terminate, track, type ExitInfo } from './child';
+import { exited, LogTail, terminate, track, type ExitInfo } from '@persistd/testkit';
 import { WORKSPACE_ROOT } from './daemon-entry';
 
 /** How to run one persistd. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitUntil } from '../time';
 import { freePort } from './free-port';
-import { exited, LogTail, terminate, track, trackDir, untrackDir } from './child';
+import { exited, LogTail, terminate, track, trackDir, untrackDir } from '@persistd/testkit';
 
 /** Where the harness finds redis-server (override with REDIS_SERVER). */
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
