@@ -1,13 +1,12 @@
 import { createClient, PersistenceService, type WorldSnapshot } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { uniquePrefix } from '@persistd/testkit';
+import { freePort, uniquePrefix } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { checkHistory } from './history/check-history';
 import { HistoryRecorder } from './history/recorder';
 import type { CheckResult } from './history/types';
 import { observeStore } from './observe/observe-store';
 import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
-import { freePort } from './procs/free-port';
 import { PersistdProcess } from './procs/persistd-process';
 import { RedisServerProcess } from './procs/redis-server';
 import { Rng } from './rng';

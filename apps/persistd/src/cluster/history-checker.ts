@@ -1,7 +1,8 @@
 /**
- * Test-only: a minimal checker of one world's save history against what the store holds at the
- * end (the reliability checker of tools/chaos is not finished; this one knows only what the
- * cluster tests need). It judges every epoch 1..pointer and every operation a writer made:
+ * Test-only: a compact checker of one world's save history against what the store holds at the
+ * end, for the cluster tests (an app's tests may not import tools/chaos, whose checker also
+ * re-reads every epoch through persistd and judges restores made under faults). It judges every
+ * epoch 1..pointer and every operation a writer made:
  *
  *   - epochs are contiguous: each of 1..pointer has an intact meta (chunks present, digests
  *     verified) naming that epoch, and nothing is stored above the pointer;

@@ -3,9 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exited, freePort, LogTail, terminate, track, trackDir, untrackDir } from '@persistd/testkit';
 import { waitUntil } from '../time';
-import { freePort } from './free-port';
-import { exited, LogTail, terminate, track, trackDir, untrackDir } from '@persistd/testkit';
 
 /** Where the harness finds redis-server (override with REDIS_SERVER). */
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';

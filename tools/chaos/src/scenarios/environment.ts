@@ -1,11 +1,10 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { PersistdClient } from '@persistd/client';
 import { createClient, PersistenceService } from '@persistd/contract';
-import { FaultProxy, uniquePrefix } from '@persistd/testkit';
+import { FaultProxy, freePort, uniquePrefix } from '@persistd/testkit';
 import { checkHistory } from '../history/check-history';
 import { HistoryRecorder, type HistoryCounts } from '../history/recorder';
 import { observeStore } from '../observe/observe-store';
-import { freePort } from '../procs/free-port';
 import { PersistdProcess } from '../procs/persistd-process';
 import { RedisServerProcess } from '../procs/redis-server';
 import { Rng } from '../rng';
