@@ -16,14 +16,14 @@ async function main(): Promise<number> {
     await server.load();
     server.activate();
     server.start(config.tickMs, config.saveMs);
+    // Handlers first, then the line that says they are in place: a signal sent on seeing it must
+    // not meet the default action (exit without the final save).
+    const signalled = new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
     log('running', { world: config.worldId, tick_ms: config.tickMs, save_ms: config.saveMs });
-    const reason = await Promise.race([
-      new Promise<string>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      }),
-      server.fenced().then((e) => `fenced: ${e.message}`),
-    ]);
+    const reason = await Promise.race([signalled, server.fenced().then((e) => `fenced: ${e.message}`)]);
     log('shutting-down', { reason });
     if (reason.startsWith('fenced')) return 1;
     await server.stop();

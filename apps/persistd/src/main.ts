@@ -21,7 +21,30 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  let daemon: Daemon;
+  // Handlers before the start: the "listening" line must never be seen by someone whose SIGTERM
+  // then meets Node's default action (exit without a graceful stop). A signal during the start
+  // stops the daemon as soon as it is up.
+  let daemon: Daemon | undefined;
+  let signalled = false;
+  const stop = (running: Daemon) =>
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    if (daemon) void stop(daemon);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     daemon = await startDaemon(settings, logger);
   } catch (e) {
@@ -33,24 +56,7 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'shutting down');
-    daemon.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  if (signalled) void stop(daemon);
 }
 
 // The save pool's threads run this same file (save-work/save-pool.ts).
