@@ -41,7 +41,11 @@ export class PersistdDaemon {
     if (!existsSync(entry)) throw new Error(`bench: ${entry} does not exist; run \`npm run build\` first (\`npm run bench\` does)`);
     const port = await freePort();
     const metricsPort = await freePort();
+    // Settings the bench's caller chose (PERSISTD_SAVE_WORKERS=1, say) reach the daemon; the
+    // bench's own (address, Redis, prefix, metrics, log level) win.
+    const chosen = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PERSISTD_') && !k.startsWith('PERSISTD_BENCH_') && !k.startsWith('PERSISTD_TEST_')));
     const env: NodeJS.ProcessEnv = {
+      ...chosen,
       PATH: process.env.PATH,
       NODE_PATH: join(WORKSPACE_ROOT, 'node_modules'),
       PERSISTD_LISTEN: `127.0.0.1:${port}`,
