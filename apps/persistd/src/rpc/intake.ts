@@ -1,10 +1,12 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { SaveRequestSchema, ValidateRequestSchema, type SaveRequest, type ValidateRequest } from '@persistd/contract';
+import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
 import type { CallCredentials } from '../auth/authority';
 import { enforceInputLimits } from '../limits/input-limits';
 import { SaveRefused, type SaveWork, type ValidateWork } from '../save-work/save-steps';
 import type { CallWatch } from './call-observer';
 import type { RpcContext } from './context';
+import { deadlineOf } from './deadline';
 import { decodeRequest } from './decode-request';
 import { Refusal } from './refusal';
 
@@ -41,7 +43,7 @@ export interface AdmittedValidate extends Admitted<ValidateRequest> {
  */
 export async function intake<D extends DescMessage, T>(
   ctx: RpcContext,
-  call: CallCredentials & { readonly request: Buffer },
+  call: CallCredentials & Pick<ServerSurfaceCall, 'getDeadline'> & { readonly request: Buffer },
   desc: D,
   handler: (admitted: Admitted<MessageShape<D>>) => Promise<T>,
   watch?: Pick<CallWatch, 'authorized' | 'decoded'>,
@@ -51,7 +53,7 @@ export async function intake<D extends DescMessage, T>(
   const release = ctx.budget.acquire(call.request.byteLength);
   try {
     if ((desc as DescMessage) === SaveRequestSchema || (desc as DescMessage) === ValidateRequestSchema) {
-      const admitted = await admitSnapshot(ctx, (desc as DescMessage) === SaveRequestSchema ? 'Save' : 'Validate', call.request, admission, watch);
+      const admitted = await admitSnapshot(ctx, (desc as DescMessage) === SaveRequestSchema ? 'Save' : 'Validate', call.request, deadlineOf(call), admission, watch);
       return await handler(admitted as unknown as Admitted<MessageShape<D>>);
     }
     const req = decodeRequest(desc, call.request);
@@ -73,12 +75,13 @@ async function admitSnapshot(
   ctx: RpcContext,
   method: 'Save' | 'Validate',
   bytes: Buffer,
+  deadlineMs: number | undefined,
   admission: { principal: string; checkedWorld?: string },
   watch?: Pick<CallWatch, 'decoded'>,
 ): Promise<AdmittedSave | AdmittedValidate> {
   const job = { bytes, limits: ctx.limits, checkedWorld: admission.checkedWorld, principal: admission.principal };
   try {
-    const work = method === 'Save' ? await ctx.savePool.save(job) : await ctx.savePool.validate(job);
+    const work = method === 'Save' ? await ctx.savePool.save(job, deadlineMs) : await ctx.savePool.validate(job, deadlineMs);
     watch?.decoded(work.header);
     return { principal: admission.principal, req: work.header, work } as AdmittedSave | AdmittedValidate;
   } catch (e) {

@@ -2,7 +2,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { SaveRequestSchema, ValidateRequestSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld, smallWorld } from '@persistd/testkit';
 import pino from 'pino';
-import { Refusal } from '../rpc/refusal';
+import { DeadlinePassed, Refusal } from '../rpc/refusal';
 import { saveRequest } from '../testing/test-daemon';
 import { SavePool } from './save-pool';
 import { runSnapshotSteps, SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
@@ -110,6 +110,17 @@ describe('save pool: failures', () => {
       await expect(pool.save(big)).rejects.toThrow(/save worker died/);
       const small = jobOf(smallWorld('pool-w'));
       expect((await pool.save(small)).prepared.contentDigest).toBe(runSaveSteps(small).prepared.contentDigest);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('drops a job whose deadline passed before a thread took it, and runs the next', async () => {
+    const pool = new SavePool(1, silent);
+    try {
+      await expect(pool.save(jobOf(smallWorld('pool-w')), Date.now() - 1)).rejects.toBeInstanceOf(DeadlinePassed);
+      const job = jobOf(smallWorld('pool-w', 0n, 3));
+      expect((await pool.save(job, Date.now() + 60_000)).prepared.contentDigest).toBe(runSaveSteps(job).prepared.contentDigest);
     } finally {
       await pool.close();
     }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { DeadlinePassed } from '../rpc/refusal';
 import { runSnapshotSteps, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
 import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
 
@@ -8,6 +9,8 @@ type Work = SaveWork | ValidateWork;
 
 interface Pending {
   job: SaveJob;
+  /** The call's deadline (Date.now() instant): a job still waiting when it passes is never run. */
+  deadlineMs?: number;
   resolve(work: Work): void;
   reject(err: unknown): void;
 }
@@ -27,8 +30,9 @@ function workerEntry(): { file: string; execArgv: string[] | undefined } {
  * limits, rules, and a Save's stored form: save-steps.ts) off the event loop, so one world's large
  * save does not stall every other call, and a second core does work (DESIGN §7). The event loop
  * keeps the I/O: gRPC, the commit.
- * Jobs wait in arrival order for a free thread. A thread that dies fails its one job (INTERNAL)
- * and is replaced. With 0 threads the steps run inline, on the event loop.
+ * Jobs wait in arrival order for a free thread; one whose call's deadline passed meanwhile is
+ * dropped unrun. A thread that dies fails its one job (INTERNAL) and is replaced. With 0 threads
+ * the steps run inline, on the event loop.
  */
 export class SavePool {
   private readonly idle: Worker[] = [];
@@ -46,21 +50,21 @@ export class SavePool {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
-  /** runSnapshotSteps(job) on a free thread: a Save's work, or its SaveRefused. */
-  save(job: Omit<SaveJob, 'method'>): Promise<SaveWork> {
-    return this.run({ ...job, method: 'Save' }) as Promise<SaveWork>;
+  /** runSnapshotSteps(job) on a free thread: a Save's work, its SaveRefused, or DeadlinePassed. */
+  save(job: Omit<SaveJob, 'method'>, deadlineMs?: number): Promise<SaveWork> {
+    return this.run({ ...job, method: 'Save' }, deadlineMs) as Promise<SaveWork>;
   }
 
-  /** runSnapshotSteps(job) on a free thread: a Validate's violations, or its SaveRefused. */
-  validate(job: Omit<SaveJob, 'method'>): Promise<ValidateWork> {
-    return this.run({ ...job, method: 'Validate' }) as Promise<ValidateWork>;
+  /** runSnapshotSteps(job) on a free thread: a Validate's violations, its SaveRefused, or DeadlinePassed. */
+  validate(job: Omit<SaveJob, 'method'>, deadlineMs?: number): Promise<ValidateWork> {
+    return this.run({ ...job, method: 'Validate' }, deadlineMs) as Promise<ValidateWork>;
   }
 
-  private run(job: SaveJob): Promise<Work> {
+  private run(job: SaveJob, deadlineMs: number | undefined): Promise<Work> {
     if (this.size === 0) return new Promise((resolve) => resolve(runSnapshotSteps(job)));
     if (this.closed) return Promise.reject(new Error('save pool: closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ job, resolve, reject });
+      this.waiting.push({ job, deadlineMs, resolve, reject });
       this.dispatch();
     });
   }
@@ -79,6 +83,12 @@ export class SavePool {
       const worker = this.idle.pop() ?? (this.threads < this.size ? this.spawn() : undefined);
       if (!worker) return;
       const pending = this.waiting.shift()!;
+      if (pending.deadlineMs !== undefined && Date.now() >= pending.deadlineMs) {
+        // Under overload saves queue here; one whose caller has given up is not worth a thread.
+        this.idle.push(worker);
+        pending.reject(new DeadlinePassed('deadline passed while the save waited for a save worker; nothing was done'));
+        continue;
+      }
       this.busy.set(worker, pending);
       // A typed array is cloned with its whole ArrayBuffer, and grpc-js's request may be a view of
       // a larger one: copy exactly the request's bytes, and move that copy instead of cloning it.
