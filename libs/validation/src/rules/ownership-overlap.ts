@@ -28,21 +28,27 @@ function claimOverlaps(s: SystemRecords, report: Report): void {
     const first = new Map<string, string>();
     const contested = new Map<string, { parts: string[]; ids: Set<string> }>();
     for (let i = 0; i < s.records.length; i++) {
-      const parts: string[] = [];
-      for (const read of reads) {
-        const v = read(s.records[i]);
-        if (v === undefined || v === NOT_APPLICABLE || v === '' || v === null) break;
-        parts.push(typeof v === 'string' ? v : String(v));
+      // The tuple as one string, each part length-prefixed so no two tuples share a key; built
+      // without an array per record (this runs for every record of a large world).
+      let key = '';
+      let whole = true;
+      for (let r = 0; r < reads.length; r++) {
+        const v = reads[r](s.records[i]);
+        if (v === undefined || v === NOT_APPLICABLE || v === '' || v === null) {
+          whole = false;
+          break;
+        }
+        const part = typeof v === 'string' ? v : String(v);
+        key = reads.length === 1 ? part : `${key}${r === 0 ? '' : '|'}${part.length}:${part}`;
       }
-      if (parts.length !== reads.length) continue;
-      const key = parts.length === 1 ? parts[0] : parts.map((p) => `${p.length}:${p}`).join('|');
+      if (!whole) continue;
       const label = s.labels[i];
       const firstLabel = first.get(key);
       if (firstLabel === undefined) first.set(key, label);
       else if (firstLabel !== label) {
         const seen = contested.get(key);
         if (seen) seen.ids.add(label);
-        else contested.set(key, { parts, ids: new Set([firstLabel, label]) });
+        else contested.set(key, { parts: reads.map((read) => String(read(s.records[i]))), ids: new Set([firstLabel, label]) });
       }
     }
     for (const { parts, ids } of contested.values()) {

@@ -42,8 +42,7 @@ function readSystem(compiled: CompiledModule, snapshot: WorldSnapshot | undefine
   const idIndex = new Map<string, number>();
   const repeated = new Map<string, number[]>();
   for (let i = 0; i < records.length; i++) {
-    const raw = compiled.readId(records[i]);
-    const id = typeof raw === 'string' ? raw : raw === undefined || typeof raw === 'symbol' ? '' : String(raw);
+    const id = idOf(compiled.readId(records[i]));
     ids[i] = id;
     labels[i] = id === '' ? `#${i}` : id;
     if (id === '') continue;
@@ -57,6 +56,11 @@ function readSystem(compiled: CompiledModule, snapshot: WorldSnapshot | undefine
     }
   }
   return { compiled, section, records, ids, labels, idIndex, repeated };
+}
+
+/** A record's id as the rules see it: the raw value at the module's id path, '' when unset. */
+export function idOf(raw: unknown): string {
+  return typeof raw === 'string' ? raw : raw === undefined || typeof raw === 'symbol' ? '' : String(raw);
 }
 
 /** Reads every present section once: record ids, labels and id indexes for all the rules. */

@@ -2,7 +2,7 @@ import { fromBinary, type DescField, type DescMessage, type Message, type Messag
 import { WireType } from '@bufbuild/protobuf/wire';
 import { SaveRequestSchema, ValidateRequestSchema, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import type { OwnerEntry, PathReader } from '@persistd/ownership';
-import type { SectionHeader } from '../rules/snapshot-context';
+import { idOf, type SectionHeader } from '../rules/snapshot-context';
 import { SECTION_LAYOUT } from '../stored-form/canonical';
 import { RECURSION_LIMIT, Typed, varintSize, walk, type Span } from './envelope-walk';
 import { recordPlan, type MessagePlan } from './field-plan';
@@ -123,10 +123,6 @@ function emptySection(entry: OwnerEntry): WireSection {
   return { entry, header: undefined, ids: [], views: [], starts: [], ends: [], entries: [], present: [], sorted: new Map() };
 }
 
-function idOf(readId: PathReader, view: object): string {
-  const raw = readId(view);
-  return typeof raw === 'string' ? raw : raw === undefined || typeof raw === 'symbol' ? '' : String(raw);
-}
 
 /** The wire-level read; throws Typed when the envelope or a record cannot be read with certainty. */
 function readWire<D extends SnapshotRequestSchema>(schema: D, buf: Buffer): WireRequest<D> {
@@ -204,7 +200,7 @@ function readRecords(r: WireReader, l: Layout, ranges: readonly number[], header
       stats.typed++;
     }
     section.views[k] = view;
-    section.ids[k] = idOf(l.readId, view);
+    section.ids[k] = idOf(l.readId(view));
   }
   stats.records += n;
   return section;
@@ -227,7 +223,7 @@ function readTyped<D extends SnapshotRequestSchema>(schema: D, buf: Buffer): Wir
     const n = views.length;
     stats.records += n;
     stats.typed += n;
-    return { entry: l.entry, header, ids: views.map((v) => idOf(l.readId, v)), views, starts: new Array<number>(n).fill(-1), ends: new Array<number>(n).fill(-1), entries: new Array<number>(n).fill(-1), present: new Array<number>(n).fill(0), sorted: new Map<number, Uint8Array>() };
+    return { entry: l.entry, header, ids: views.map((v) => idOf(l.readId(v))), views, starts: new Array<number>(n).fill(-1), ends: new Array<number>(n).fill(-1), entries: new Array<number>(n).fill(-1), present: new Array<number>(n).fill(0), sorted: new Map<number, Uint8Array>() };
   });
   const header = { ...message, snapshot: undefined } as MessageShape<D>;
   return { schema, header, snapshot, sections, bytes: buf, stats, scanned: { text: 0, entries: 0, list: 0 } };
