@@ -50,6 +50,12 @@ function resolve(desc: DescMessage, path: FieldPath): Step[] {
  */
 export function compilePath(desc: DescMessage, path: FieldPath): PathReader {
   const steps = resolve(desc, path);
+  const [first] = steps;
+  // Most paths are one plain field (an id, a reference): read it without the general walk.
+  if (steps.length === 1 && first.kind === 'field' && !first.field.oneof) {
+    const name = first.field.localName;
+    return (record) => (record as Record<string, unknown>)[name];
+  }
   return (record) => {
     let cur: unknown = record;
     for (const step of steps) {
