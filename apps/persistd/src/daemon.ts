@@ -77,7 +77,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const calls = new InflightCalls();
   const budget = new InflightBudget(settings.maxInflightBytes);
   const savePool = new SavePool(settings.saveWorkers, logger);
-  const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
+  const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, savePool, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
   const server = createGrpcServer(
     {
       store,

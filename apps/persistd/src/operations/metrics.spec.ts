@@ -70,6 +70,8 @@ describe('/metrics', () => {
     expect(valueOf(s, 'persistd_response_bytes_total', { method: 'Restore' })).toBe(restoredBytes);
     expect(restoredBytes).toBeGreaterThan(sizeOfSave(ok) / 2);
     expect(valueOf(s, 'persistd_inflight_calls')).toBe(0);
+    expect(valueOf(s, 'persistd_save_work', { state: 'waiting' })).toBe(0);
+    expect(valueOf(s, 'persistd_save_work', { state: 'running' })).toBe(0);
     expect(valueOf(s, 'persistd_redis_up')).toBe(1);
     expect(valueOf(s, 'persistd_auth_refusals_total', { reason: 'UNAUTHENTICATED' })).toBe(0);
     expect(valueOf(s, 'persistd_tls_handshake_failures_total')).toBe(0);

@@ -9,6 +9,8 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 export interface MetricSources {
   /** Handlers running now. */
   inflightCalls(): number;
+  /** Save and Validate checks waiting for a save worker, and running on one. */
+  saveWork(): { waiting: number; running: number };
   /** Whether Redis answered the last health PING; undefined before the first. */
   redisUp(): boolean | undefined;
   /** The authority's counters (refusals, refused TLS handshakes). */
@@ -54,6 +56,17 @@ export class DaemonMetrics {
       registers,
       collect() {
         this.set(sources.inflightCalls());
+      },
+    });
+    new Gauge({
+      name: 'persistd_save_work',
+      help: 'Save and Validate checks by state: waiting for a save worker thread, or running on one (PERSISTD_SAVE_WORKERS).',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const { waiting, running } = sources.saveWork();
+        this.set({ state: 'waiting' }, waiting);
+        this.set({ state: 'running' }, running);
       },
     });
     new Counter({

@@ -15,6 +15,7 @@ export interface OperationsParts {
   logger: Logger;
   store: Pingable;
   calls: { readonly count: number };
+  savePool: { stats(): ReturnType<MetricSources['saveWork']> };
   authority: MetricSources['authority'];
   serving: ServingState;
   /** Health PING interval in ms (default 1000). */
@@ -45,7 +46,7 @@ export interface Operations {
 export function createOperations(parts: OperationsParts): Operations {
   const { logger } = parts;
   const health = new HealthReporter(parts.store, { intervalMs: parts.healthIntervalMs, logger });
-  const metrics = new DaemonMetrics({ inflightCalls: () => parts.calls.count, redisUp: () => health.redisUp, authority: parts.authority });
+  const metrics = new DaemonMetrics({ inflightCalls: () => parts.calls.count, saveWork: () => parts.savePool.stats(), redisUp: () => health.redisUp, authority: parts.authority });
   parts.serving.onShutdown(() => health.stop());
   let endpoint: MetricsEndpoint | undefined;
   let closed = false;

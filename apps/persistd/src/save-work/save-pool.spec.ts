@@ -88,7 +88,10 @@ describe('save pool: worker threads give what the steps give inline', () => {
 
   it('runs more jobs than threads, each answered with its own work', async () => {
     const worlds = Array.from({ length: 6 }, (_, i) => smallWorld(`pool-w`, 0n, i + 1));
-    const results = await Promise.all(worlds.map((w) => pool.save(jobOf(w))));
+    const running = worlds.map((w) => pool.save(jobOf(w)));
+    expect(pool.stats()).toEqual({ waiting: 4, running: 2 });
+    const results = await Promise.all(running);
+    expect(pool.stats()).toEqual({ waiting: 0, running: 0 });
     results.forEach((r, i) => expect(r.prepared.contentDigest).toBe(runSaveSteps(jobOf(worlds[i])).prepared.contentDigest));
     expect(new Set(results.map((r) => r.prepared.contentDigest)).size).toBe(6);
   });

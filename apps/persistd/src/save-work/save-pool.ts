@@ -78,6 +78,11 @@ export class SavePool {
     });
   }
 
+  /** Jobs waiting for a thread, and running on one (metrics). */
+  stats(): { waiting: number; running: number } {
+    return { waiting: this.waiting.length, running: this.busy.size };
+  }
+
   /** Stops every thread; jobs still waiting or running fail. */
   async close(): Promise<void> {
     this.closed = true;
