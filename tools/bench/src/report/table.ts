@@ -1,3 +1,4 @@
+import type { DaemonWindow, MeasuredCell } from '../run/cells';
 import type { BenchResults, SizeResult } from './results';
 import { ratio } from './stats';
 
@@ -6,6 +7,8 @@ const f = (v: number | undefined, d = 1) => (v !== undefined && Number.isFinite(
 const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}x` : '—');
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 const mib = (bytes: number | undefined) => (bytes !== undefined && Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : '—');
+
+type DaemonCell = MeasuredCell & DaemonWindow;
 
 function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -21,53 +24,24 @@ function sizeBlock(s: SizeResult): string[] {
   out.push(
     `  wire path ${f(ip.wire.mbPerSec)} MB/s (${f(ip.wire.ms)} ms = read ${f(ip.wire.readMs)} + validate ${f(ip.wire.validateMs)} + prepare ${f(ip.wire.prepareMs)}): ${x(ratio(ip.wire.mbPerSec, ip.typed.mbPerSec))} the typed path, ${x(ratio(ip.wire.mbPerSec, ip.decodeFloor.mbPerSec))} the decode floor; records passed through ${ip.wire.stats.passedThrough}/${ip.wire.stats.records} (${ip.wire.stats.sorted ?? 0} with map entries sorted at wire level), same digest: ${ip.sameDigest}`,
   );
+  // One row per cell: concurrency, ops, rate, MB/s, p50, p99, then the cell's own columns, then the daemon's RSS and loop delay.
+  const row = (p: DaemonCell, mbDigits: number, own: string[], widths: number[]) => {
+    const cells = [`    c=${p.concurrency}`, `${p.ops}${p.errors ? `+${p.errors}err` : ''}`, f(p.opsPerSec, 2), f(p.mbPerSec, mbDigits), f(p.p50Ms), f(p.p99Ms), ...own];
+    out.push(pad([...cells, mib(p.peakRssBytes), p.loopDelayP99Ms === undefined ? 'n/a' : `${f(p.loopDelayP99Ms)} ms`], widths));
+    if (p.errors) out.push(`      errors: ${p.errorSamples.join(' | ')}`);
+  };
+  const versus = (p: DaemonCell, limit: { mbPerSec: number; p50Ms: number }) => `${f(limit.mbPerSec)} (${x(ratio(p.mbPerSec, limit.mbPerSec))}), ${f(limit.p50Ms)}`;
   const sw = [12, 4, 9, 7, 8, 8, 28, 17, 9, 9];
   out.push(pad(['  save', 'ops', 'saves/s', 'MB/s', 'p50 ms', 'p99 ms', 'raw commit MB/s (x), p50 ms', 'decode floor (x)', 'peak RSS', 'loop p99'], sw));
   for (const c of s.save) {
     const p = c.persistd;
-    out.push(
-      pad(
-        [
-          `    c=${p.concurrency}`,
-          `${p.ops}${p.errors ? `+${p.errors}err` : ''}`,
-          f(p.opsPerSec, 2),
-          f(p.mbPerSec, 2),
-          f(p.p50Ms),
-          f(p.p99Ms),
-          `${f(c.rawCommit.mbPerSec)} (${x(ratio(p.mbPerSec, c.rawCommit.mbPerSec))}), ${f(c.rawCommit.p50Ms)}`,
-          `${f(ip.decodeFloor.mbPerSec)} (${x(ratio(p.mbPerSec, ip.decodeFloor.mbPerSec))})`,
-          mib(p.peakRssBytes),
-          p.loopDelayP99Ms === undefined ? 'n/a' : `${f(p.loopDelayP99Ms)} ms`,
-        ],
-        sw,
-      ),
-    );
-    if (p.errors) out.push(`      errors: ${p.errorSamples.join(' | ')}`);
+    row(p, 2, [versus(p, c.rawCommit), `${f(ip.decodeFloor.mbPerSec)} (${x(ratio(p.mbPerSec, ip.decodeFloor.mbPerSec))})`], sw);
   }
   const rw = [12, 4, 10, 7, 8, 8, 9, 10, 26, 26, 9, 9];
   out.push(pad(['  restore', 'ops', 'restores/s', 'MB/s', 'p50 ms', 'p99 ms', 'first ms', 'activ. ms', 'raw read MB/s (x), p50', 'grpc stream MB/s (x), p50', 'peak RSS', 'loop p99'], rw));
   for (const c of s.restore) {
     const p = c.persistd;
-    out.push(
-      pad(
-        [
-          `    c=${p.concurrency}`,
-          `${p.ops}${p.errors ? `+${p.errors}err` : ''}`,
-          f(p.opsPerSec, 2),
-          f(p.mbPerSec, 1),
-          f(p.p50Ms),
-          f(p.p99Ms),
-          f(p.firstP50Ms),
-          f(p.activationP50Ms),
-          `${f(c.rawRead.mbPerSec)} (${x(ratio(p.mbPerSec, c.rawRead.mbPerSec))}), ${f(c.rawRead.p50Ms)}`,
-          `${f(c.stream.mbPerSec)} (${x(ratio(p.mbPerSec, c.stream.mbPerSec))}), ${f(c.stream.p50Ms)}`,
-          mib(p.peakRssBytes),
-          p.loopDelayP99Ms === undefined ? 'n/a' : `${f(p.loopDelayP99Ms)} ms`,
-        ],
-        rw,
-      ),
-    );
-    if (p.errors) out.push(`      errors: ${p.errorSamples.join(' | ')}`);
+    row(p, 1, [f(p.firstP50Ms), f(p.activationP50Ms), versus(p, c.rawRead), versus(p, c.stream)], rw);
   }
   return out;
 }
