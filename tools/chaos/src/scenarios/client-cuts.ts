@@ -1,7 +1,7 @@
-import { Progress, runWriter } from '../workload/writer';
 import { Environment, type ScenarioInput } from './environment';
 import { writersWithFaults } from './injector';
 import type { ScenarioReport } from './report';
+import { worldWriters } from './world-writers';
 
 /**
  * Scenario 5: clients reach persistd through a FaultProxy and lose their connection mid-call:
@@ -19,42 +19,33 @@ export async function clientCuts(input: ScenarioInput): Promise<ScenarioReport> 
     const faultRng = env.rng.fork('cuts');
     const armed = { 'request cut before': 0, 'request cut after': 0, 'answer cut': 0, 'short deadline': 0 };
     proxy.setChaos({ seed: faultRng.int(0x7fffffff), cutChance: 0.002, delayChance: 0.05, maxDelayMs: 30 });
-    const progress = new Progress(scale.cutWorlds * scale.savesPerCutWorld);
-    const worlds = Array.from({ length: scale.cutWorlds }, (_, i) => `world-${i}`);
+    const { worlds, writers } = worldWriters(env, {
+      worlds: scale.cutWorlds,
+      saves: scale.savesPerCutWorld,
+      tag: 's5',
+      maxAttempts: 8,
+      // now and then a deadline so short it races the commit (DEADLINE_EXCEEDED: unknown)
+      deadlineOf: (attempt) => (attempt === 1 && faultRng.chance(0.2) ? (armed['short deadline']++, faultRng.between(2, 40)) : 5000),
+      // a first attempt is cut more often than not; retries pass (or meet the random chaos)
+      beforeCall: (op, attempt) => {
+        if (attempt !== 1 || !faultRng.chance(0.6)) return;
+        switch (faultRng.int(3)) {
+          case 0:
+            armed['request cut before']++;
+            return proxy.cutOn({ direction: 'up', pattern: op.requestId, when: 'before' });
+          case 1:
+            armed['request cut after']++;
+            return proxy.cutOn({ direction: 'up', pattern: op.requestId, when: 'after' });
+          default:
+            // the SaveResponse carries the world id; one writer per world, so the next
+            // answer naming it is this save's
+            armed['answer cut']++;
+            return proxy.cutOn({ direction: 'down', pattern: op.world, when: 'before' });
+        }
+      },
+    });
     await writersWithFaults(
-      worlds.map((world, i) =>
-        runWriter({
-          world,
-          client: env.client(),
-          history: env.history,
-          rng: env.rng.fork(`writer-${i}`),
-          progress,
-          saves: scale.savesPerCutWorld,
-          tag: `s5-w${i}`,
-          deadlineMs: 5000,
-          maxAttempts: 8,
-          stopAt: env.stopAt,
-          // now and then a deadline so short it races the commit (DEADLINE_EXCEEDED: unknown)
-          deadlineOf: (attempt) => (attempt === 1 && faultRng.chance(0.2) ? (armed['short deadline']++, faultRng.between(2, 40)) : 5000),
-          // a first attempt is cut more often than not; retries pass (or meet the random chaos)
-          beforeCall: (op, attempt) => {
-            if (attempt !== 1 || !faultRng.chance(0.6)) return;
-            switch (faultRng.int(3)) {
-              case 0:
-                armed['request cut before']++;
-                return proxy.cutOn({ direction: 'up', pattern: op.requestId, when: 'before' });
-              case 1:
-                armed['request cut after']++;
-                return proxy.cutOn({ direction: 'up', pattern: op.requestId, when: 'after' });
-              default:
-                // the SaveResponse carries the world id; one writer per world, so the next
-                // answer naming it is this save's
-                armed['answer cut']++;
-                return proxy.cutOn({ direction: 'down', pattern: op.world, when: 'before' });
-            }
-          },
-        }),
-      ),
+      writers,
       async () => 0, // the faults are armed per call, above
       (done) => [env.reader(worlds, done)],
     );

@@ -1,11 +1,15 @@
-import { Progress, runWriter } from '../workload/writer';
+import { Progress, runWriter, type WriterOptions } from '../workload/writer';
 import type { Environment } from './environment';
 
 /**
  * One writer per world, each saving `saves` times on its own client: the load every
- * fault scenario (kills, link chaos) runs its faults against.
+ * fault scenario (kills, link chaos, client cuts) runs its faults against. A scenario may set
+ * the attempts, the per-call deadline and a hook before each call.
  */
-export function worldWriters(env: Environment, o: { worlds: number; saves: number; tag: string }): { worlds: string[]; progress: Progress; writers: Promise<void>[] } {
+export function worldWriters(
+  env: Environment,
+  o: { worlds: number; saves: number; tag: string } & Partial<Pick<WriterOptions, 'maxAttempts' | 'deadlineOf' | 'beforeCall'>>,
+): { worlds: string[]; progress: Progress; writers: Promise<void>[] } {
   const progress = new Progress(o.worlds * o.saves);
   const worlds = Array.from({ length: o.worlds }, (_, i) => `world-${i}`);
   const writers = worlds.map((world, i) =>
@@ -18,7 +22,9 @@ export function worldWriters(env: Environment, o: { worlds: number; saves: numbe
       saves: o.saves,
       tag: `${o.tag}-w${i}`,
       deadlineMs: 5000,
-      maxAttempts: 12,
+      maxAttempts: o.maxAttempts ?? 12,
+      deadlineOf: o.deadlineOf,
+      beforeCall: o.beforeCall,
       stopAt: env.stopAt,
     }),
   );
