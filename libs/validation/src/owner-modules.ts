@@ -5,6 +5,7 @@ import { OWNER_SYSTEMS, type OwnerEntry, type OwnerModule } from '@persistd/owne
 import { playerModule } from '@persistd/player';
 import { questModule } from '@persistd/quest';
 import { worldModule } from '@persistd/world';
+import { compileModules, type CompiledModule } from './rules/compiled-module';
 
 /** Every owner module with its registry entry, in restore order: the one list validation walks. */
 export const OWNER_MODULES: readonly { entry: OwnerEntry; module: OwnerModule }[] = OWNER_SYSTEMS.map((entry) => {
@@ -12,6 +13,13 @@ export const OWNER_MODULES: readonly { entry: OwnerEntry; module: OwnerModule }[
   if (!module) throw new Error(`validation: no owner module for ${entry.name}`);
   return { entry, module };
 });
+
+/**
+ * The same modules compiled against the descriptors, in restore order: each section's fields and
+ * message types, the id reader and every path. The one layout the rules, the stored form and the
+ * wire reader all read.
+ */
+export const COMPILED_MODULES: readonly CompiledModule[] = compileModules(OWNER_MODULES.map((m) => m.module));
 
 /** The module of one system. */
 export function moduleOf(system: OwnerSystem): OwnerModule {

@@ -1,8 +1,7 @@
 import { toBinary } from '@bufbuild/protobuf';
-import { WorldSnapshotSchema, type OwnerSystem, type WorldSnapshot } from '@persistd/contract';
-import { compilePath } from '@persistd/ownership';
+import type { OwnerSystem, WorldSnapshot } from '@persistd/contract';
 import { canonicalizeInPlace } from '../canonical-record';
-import { OWNER_MODULES } from '../owner-modules';
+import { COMPILED_MODULES } from '../owner-modules';
 
 /**
  * DESIGN §5 canonical form: records sorted by id (ids are ASCII, so code-unit order is the only
@@ -24,29 +23,20 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Per system: how to read a record's id, and the section field its records are entries of. */
-export const SECTION_LAYOUT = OWNER_MODULES.map(({ entry, module }) => {
-  const sectionField = WorldSnapshotSchema.fields.find((f) => f.name === entry.section);
-  const sectionDesc = sectionField?.fieldKind === 'message' ? sectionField.message : undefined;
-  const recordField = sectionDesc?.fields.find((f) => f.name === entry.recordField);
-  if (!sectionDesc || !recordField) throw new Error(`canonical: WorldSnapshot has no ${entry.section}.${entry.recordField}`);
-  return { entry, module, sectionDesc, recordField, readId: compilePath(module.record, module.idPath) };
-});
-
 /**
  * The five sections of a snapshot in canonical form, in restore order. Call it only on a
  * snapshot that passed validation (all sections present, no runtime-only or unknown fields).
  * Records are canonicalized in place: the snapshot is the caller's and is not used afterwards.
  */
 export function canonicalSections(snapshot: WorldSnapshot): CanonicalSection[] {
-  return SECTION_LAYOUT.map(({ entry, module, recordField, readId }) => {
+  return COMPILED_MODULES.map(({ entry, module, recordsField, readId }) => {
     const section = snapshot[entry.section] as unknown as Record<string, unknown> | undefined;
     if (!section) throw new Error(`canonicalSections: section ${entry.section} is absent`);
     const records = (section[entry.recordField] as Record<string, unknown>[]).map((r) => ({ id: String(readId(r) ?? ''), r }));
     records.sort((a, b) => compareIds(a.id, b.id));
     return {
       system: module.system,
-      recordFieldNo: recordField.number,
+      recordFieldNo: recordsField.number,
       ids: records.map((x) => x.id),
       records: records.map((x) => {
         canonicalizeInPlace(module.record, x.r);

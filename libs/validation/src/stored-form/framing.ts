@@ -2,7 +2,7 @@ import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { ActivationEligibilitySchema, ActivationState, RestoreResponseSchema, RestorePhase, type ActivationEligibility, type EpochMeta, type OwnerSystem, type RestoreResponse } from '@persistd/contract';
 import { OWNER_SYSTEMS } from '@persistd/ownership';
-import { SECTION_LAYOUT } from './canonical';
+import { COMPILED_MODULES } from '../owner-modules';
 
 /**
  * Restore sends stored chunks as they are (DESIGN §5, §7): a protobuf message is the
@@ -30,7 +30,7 @@ const RESPONSE_PHASE = fieldNo(RestoreResponseSchema, 'phase');
 const RESPONSE_EPOCH = fieldNo(RestoreResponseSchema, 'epoch');
 
 const FRAMES = new Map<OwnerSystem, { phase: RestorePhase; payloadNo: number; sourceEpochNo: number; schemaVersionNo: number; worldIdNo: number; contentVersionNo: number }>(
-  SECTION_LAYOUT.map(({ entry, sectionDesc }) => [
+  COMPILED_MODULES.map(({ entry, sectionDesc }) => [
     entry.system,
     {
       phase: entry.phase,

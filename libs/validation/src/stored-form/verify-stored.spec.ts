@@ -2,7 +2,7 @@ import { clone, create } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { EpochMetaSchema, OwnerSystem, SectionManifestSchema, type EpochMeta, type RecordCounts } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
-import { SECTION_LAYOUT } from './canonical';
+import { COMPILED_MODULES } from '../owner-modules';
 import { sha256Hex } from './chunks';
 import { contentDigestOf, metaDigestOf, sealEpochMeta } from './digests';
 import { prepareEpoch } from './prepare-epoch';
@@ -22,7 +22,7 @@ function sectionsOf(world = smallWorld(WORLD)): Uint8Array[][] {
  */
 function forge(sections: Uint8Array[][], bend: { epoch?: bigint; counts?: RecordCounts; schemaVersion?: number; systems?: OwnerSystem[] } = {}): StoredEpochView {
   const world = prepareEpoch(smallWorld(WORLD), stamp);
-  const systems = bend.systems ?? SECTION_LAYOUT.map((l) => l.entry.system);
+  const systems = bend.systems ?? COMPILED_MODULES.map((l) => l.entry.system);
   const manifests = sections.map((chunks, i) => create(SectionManifestSchema, { system: systems[i], chunkIds: chunks.map(sha256Hex) }));
   const contentVersion = world.unsealed.contentVersion;
   const { meta } = sealEpochMeta(
@@ -88,10 +88,10 @@ describe('verifyStoredEpoch', () => {
 
   it('calls a newer schema UNSUPPORTED_VERSION even when its sections are laid out otherwise (an upgrade, not data loss)', () => {
     const sections = [...sectionsOf(), [new Uint8Array([0x0a, 0x00])]];
-    const stored = forge(sections, { schemaVersion: 2, systems: [...SECTION_LAYOUT.map((l) => l.entry.system), 6 as OwnerSystem] });
+    const stored = forge(sections, { schemaVersion: 2, systems: [...COMPILED_MODULES.map((l) => l.entry.system), 6 as OwnerSystem] });
     expect(codeOf(stored, 'digest')).toBe('UNSUPPORTED_VERSION');
     // Under a known schema the same layout is a missing (or misplaced) component.
-    expect(codeOf(forge(sections, { systems: [...SECTION_LAYOUT.map((l) => l.entry.system), 6 as OwnerSystem] }), 'digest')).toBe('MISSING_COMPONENT');
+    expect(codeOf(forge(sections, { systems: [...COMPILED_MODULES.map((l) => l.entry.system), 6 as OwnerSystem] }), 'digest')).toBe('MISSING_COMPONENT');
   });
 
   it('in full mode answers chunks that hash right but do not decode, instead of throwing', () => {

@@ -1,7 +1,8 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { StateSource, WorldSnapshotSchema, type EpochMeta, type RecordCounts, type WorldSnapshot } from '@persistd/contract';
 import { CURRENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, validateSnapshot, type RuleViolation } from '../validate-snapshot';
-import { canonicalSections, SECTION_LAYOUT } from './canonical';
+import { COMPILED_MODULES } from '../owner-modules';
+import { canonicalSections } from './canonical';
 import { cutChunks, sha256Hex } from './chunks';
 import { contentDigestOf, countsOf, metaDigestOf } from './digests';
 
@@ -45,7 +46,7 @@ function verifyAtRest(stored: StoredEpochView): StoredFinding | undefined {
   // and reporting it as damage would call an upgrade "data loss" (DESIGN §8). Absent chunks are
   // absent whatever the schema.
   const layoutKnown = meta.schemaVersion <= CURRENT_SCHEMA_VERSION;
-  if (layoutKnown && (sections.length !== SECTION_LAYOUT.length || SECTION_LAYOUT.some((l, i) => sections[i].system !== l.entry.system))) {
+  if (layoutKnown && (sections.length !== COMPILED_MODULES.length || COMPILED_MODULES.some((l, i) => sections[i].system !== l.entry.system))) {
     return finding('MISSING_COMPONENT', `meta of epoch ${epoch} does not list the five sections in restore order`);
   }
   for (const s of sections) {
@@ -86,7 +87,7 @@ function verifyRecords(stored: StoredEpochView): StoredFinding | undefined {
   const recut = canonicalSections(snapshot).map((s) => cutChunks(s));
   const strayed = recut.findIndex((s, i) => !sameIds(s.chunks.map((c) => c.id), meta.sections[i].chunkIds));
   if (strayed >= 0) {
-    return finding('DIGEST_MISMATCH', `chunks of the ${SECTION_LAYOUT[strayed].entry.section} section of epoch ${epoch} are not the canonical encoding of the records they hold`);
+    return finding('DIGEST_MISMATCH', `chunks of the ${COMPILED_MODULES[strayed].entry.section} section of epoch ${epoch} are not the canonical encoding of the records they hold`);
   }
   if (!sameCounts(meta.counts, countsOf(recut))) {
     return finding('MISSING_COMPONENT', `record counts of epoch ${epoch} disagree with its chunks`);
@@ -120,7 +121,7 @@ function sameCounts(stored: RecordCounts | undefined, recounted: RecordCounts): 
 export function decodeStoredSnapshot(stored: StoredEpochView): WorldSnapshot {
   const { meta } = stored;
   const snapshot = create(WorldSnapshotSchema, { schemaVersion: meta.schemaVersion });
-  SECTION_LAYOUT.forEach(({ entry, sectionDesc }, i) => {
+  COMPILED_MODULES.forEach(({ entry, sectionDesc }, i) => {
     const bytes = Buffer.concat(meta.sections[i].chunkIds.map((id) => stored.chunks.get(id)!));
     const section = fromBinary(sectionDesc, bytes) as unknown as Record<string, unknown>;
     section.sourceEpoch = stored.epoch;

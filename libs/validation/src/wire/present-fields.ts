@@ -1,5 +1,5 @@
 import { isFieldSet, type Message } from '@bufbuild/protobuf';
-import { SECTION_LAYOUT } from '../stored-form/canonical';
+import { COMPILED_MODULES } from '../owner-modules';
 import type { WireRequest } from './read-request';
 
 /**
@@ -8,7 +8,7 @@ import type { WireRequest } from './read-request';
  * default), from the decoded message (`isFieldSet`) for one that went the typed way.
  */
 export function presentFieldNumbers(read: WireRequest, k: number, index: number): number[] {
-  const desc = SECTION_LAYOUT[k].module.record;
+  const desc = COMPILED_MODULES[k].recordDesc;
   const section = read.sections[k];
   const numbers: number[] = [];
   desc.fields.forEach((field, i) => {

@@ -1,9 +1,10 @@
-import { fromBinary, type DescField, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
+import { fromBinary, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
 import { SaveRequestSchema, ValidateRequestSchema, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
-import type { OwnerEntry, PathReader } from '@persistd/ownership';
+import type { OwnerEntry } from '@persistd/ownership';
+import { COMPILED_MODULES } from '../owner-modules';
+import type { CompiledModule } from '../rules/compiled-module';
 import { idOf, type SectionHeader } from '../rules/snapshot-context';
-import { SECTION_LAYOUT } from '../stored-form/canonical';
 import { RECURSION_LIMIT, Typed, varintSize, walk, type Span } from './envelope-walk';
 import { recordPlan, type MessagePlan } from './field-plan';
 import { lastMapSorts, lastPresentMask, scanExtent, scanRecord, sortedRecord } from './scan-record';
@@ -92,21 +93,12 @@ export interface WireRequest<D extends SnapshotRequestSchema = SnapshotRequestSc
 /** How deep records sit (request, snapshot, section): the typed decoder's recursion budget left for them. */
 const RECORD_DEPTH = 3;
 
-interface Layout {
-  readonly entry: OwnerEntry;
-  readonly sectionField: DescField;
-  readonly sectionDesc: DescMessage;
-  readonly recordsField: DescField;
-  readonly recordDesc: DescMessage;
-  readonly readId: PathReader;
+/** Per system, everything the reader needs: the compiled module and its record's field table, built once at load. */
+interface Layout extends CompiledModule {
   readonly plan: MessagePlan;
 }
 
-/** Per system, everything the reader needs; built once at load from the descriptors and modules. */
-const LAYOUT: readonly Layout[] = SECTION_LAYOUT.map(({ entry, module, sectionDesc, recordField, readId }) => {
-  const sectionField = WorldSnapshotSchema.fields.find((f) => f.name === entry.section)!;
-  return { entry, sectionField, sectionDesc, recordsField: recordField, recordDesc: module.record, readId, plan: recordPlan(module) };
-});
+const LAYOUT: readonly Layout[] = COMPILED_MODULES.map((compiled) => ({ ...compiled, plan: recordPlan(compiled.module) }));
 
 const BY_SECTION_NUMBER = new Map<number, number>(LAYOUT.map((l, i) => [l.sectionField.number, i]));
 

@@ -1,6 +1,6 @@
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema } from '@persistd/contract';
-import { SECTION_LAYOUT } from '../stored-form/canonical';
+import { COMPILED_MODULES } from '../owner-modules';
 import type { WireRequest } from './read-request';
 
 /**
@@ -64,7 +64,7 @@ function measure(desc: DescMessage, msg: Bag, ext: WireExtent, skip?: ReadonlySe
   }
 }
 
-const SECTION_FIELDS = new Set<DescField>(SECTION_LAYOUT.map(({ entry }) => WorldSnapshotSchema.fields.find((f) => f.name === entry.section)!));
+const SECTION_FIELDS = new Set<DescField>(COMPILED_MODULES.map(({ sectionField }) => sectionField));
 
 /**
  * The extent of a request read at wire level: canonical records as the scanner measured them
@@ -75,10 +75,10 @@ export function wireExtent(read: WireRequest): WireExtent {
   const ext: WireExtent = { maxStringBytes: read.scanned.text, maxMapEntries: read.scanned.entries, maxListLength: read.scanned.list };
   measure(read.schema, read.header as unknown as Bag, ext);
   if (read.snapshot) measure(WorldSnapshotSchema, read.snapshot as unknown as Bag, ext, SECTION_FIELDS);
-  SECTION_LAYOUT.forEach(({ module, sectionDesc, recordField }, k) => {
+  COMPILED_MODULES.forEach(({ module, sectionDesc, recordsField }, k) => {
     const section = read.sections[k];
     if (!section.header) return;
-    measure(sectionDesc, section.header as unknown as Bag, ext, new Set([recordField]));
+    measure(sectionDesc, section.header as unknown as Bag, ext, new Set([recordsField]));
     ext.maxListLength = Math.max(ext.maxListLength, section.ids.length);
     section.starts.forEach((start, i) => {
       if (start < 0) measure(module.record, section.views[i], ext);

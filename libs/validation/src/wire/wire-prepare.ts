@@ -1,7 +1,8 @@
 import { toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
 import { canonicalizeInPlace } from '../canonical-record';
-import { SECTION_LAYOUT, type CanonicalSection } from '../stored-form/canonical';
+import { COMPILED_MODULES } from '../owner-modules';
+import type { CanonicalSection } from '../stored-form/canonical';
 import { CHUNK_MAX_BYTES, sha256Hex, type Chunk, type ChunkedSection } from '../stored-form/chunks';
 import { assembleEpoch, type CommitStamp, type PreparedEpoch } from '../stored-form/prepare-epoch';
 import { varintSize } from './envelope-walk';
@@ -49,13 +50,13 @@ function copyBytes(from: Uint8Array, start: number, length: number, to: Buffer, 
  * a request that passed validateWireRequest; typed records are canonicalized in place.
  */
 export function wireCanonicalSections(read: WireRequest): CanonicalSection[] {
-  return SECTION_LAYOUT.map(({ entry, module, recordField }, k) => {
+  return COMPILED_MODULES.map(({ entry, module, recordsField }, k) => {
     const section = read.sections[k];
     if (!section.header) throw new Error(`wire: section ${entry.section} is absent`);
     const order = canonicalOrder(section.ids);
     return {
       system: entry.system,
-      recordFieldNo: recordField.number,
+      recordFieldNo: recordsField.number,
       ids: order.map((i) => section.ids[i]),
       records: order.map((i) => recordBytes(read, section, module.record, i)),
     };
@@ -119,13 +120,13 @@ export function cutCanonical(section: CanonicalSection, maxBytes = CHUNK_MAX_BYT
  * sorted, canonical section is one copy per chunk); other records get their entry written.
  */
 function cutWireSection(read: WireRequest, k: number): ChunkedSection {
-  const { entry, module, recordField } = SECTION_LAYOUT[k];
+  const { entry, module, recordsField } = COMPILED_MODULES[k];
   const section = read.sections[k];
   if (!section.header) throw new Error(`wire: section ${entry.section} is absent`);
   const order = canonicalOrder(section.ids);
   const { starts, ends, entries } = section;
   const src = read.bytes;
-  const tag = (recordField.number << 3) | WireType.LengthDelimited;
+  const tag = (recordsField.number << 3) | WireType.LengthDelimited;
   const tagSize = varintSize(tag);
   const encoded = new Map<number, Uint8Array>();
   for (let j = 0; j < order.length; j++) if (starts[order[j]] < 0 || section.sorted.has(order[j])) encoded.set(j, recordBytes(read, section, module.record, order[j]));
@@ -168,7 +169,7 @@ function cutWireSection(read: WireRequest, k: number): ChunkedSection {
 export function prepareWireEpoch(read: WireRequest, stamp: CommitStamp): PreparedEpoch {
   const snapshot = read.snapshot!;
   return assembleEpoch(
-    SECTION_LAYOUT.map((_, k) => cutWireSection(read, k)),
+    COMPILED_MODULES.map((_, k) => cutWireSection(read, k)),
     { schemaVersion: snapshot.schemaVersion, contentVersion: snapshot.world?.contentVersion ?? '' },
     stamp,
   );

@@ -1,7 +1,6 @@
 import { SaveRequestSchema } from '@persistd/contract';
-import { OWNER_MODULES } from '../owner-modules';
+import { COMPILED_MODULES } from '../owner-modules';
 import { SNAPSHOT_RULES, type SnapshotCheckInput, type SnapshotRule } from '../rules';
-import { compileModules } from '../rules/compiled-module';
 import type { Report } from '../rules/rule';
 import { runtimeState } from '../rules/runtime-state';
 import { buildContext } from '../rules/snapshot-context';
@@ -15,8 +14,6 @@ import { makeTyped, type WireRequest } from './read-request';
  * records that went the typed way alone.
  */
 
-/** The modules compiled once, as validateSnapshot compiles them. */
-const COMPILED = compileModules(OWNER_MODULES.map((m) => m.module));
 
 /**
  * The rules known to read records only through the modules' compiled paths (so a light view,
@@ -75,7 +72,7 @@ export function checkInputOf(read: WireRequest): SnapshotCheckInput {
  * whose id repeats are decoded typed here, in `read`, before the rules run.
  */
 export function validateWireRequest(read: WireRequest): RuleViolation[] {
-  const ctx = buildContext(checkInputOf(read), COMPILED);
+  const ctx = buildContext(checkInputOf(read), COMPILED_MODULES);
   ctx.systems.forEach((s, k) => {
     for (const indexes of s.repeated.values()) for (const i of indexes) makeTyped(read, k, i);
   });
