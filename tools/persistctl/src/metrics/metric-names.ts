@@ -23,4 +23,6 @@ export const METRICS = {
   redisUp: 'persistd_redis_up',
   /** gauge: RPCs being served. */
   inflightCalls: 'persistd_inflight_calls',
+  /** gauge, label state (waiting, running): Save and Validate checks waiting for a save worker thread, and running on one. */
+  saveWork: 'persistd_save_work',
 } as const;
