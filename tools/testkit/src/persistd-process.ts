@@ -64,24 +64,31 @@ export async function startDaemonProcess(env: Record<string, string> = {}, label
     }
   };
 
-  const probe = createClient(PersistenceService, address);
   try {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; !(await daemonAnswers(address)); attempt++) {
       if (child.exitCode !== null) throw new Error(`persistd exited with ${child.exitCode} before serving:\n${output}`);
-      try {
-        await probe.getWorldStatus({ worldId: 'readiness-probe' }, { deadline: Date.now() + 1000 });
-        break;
-      } catch (e) {
-        if (fromServiceError(e as ServiceError)) break; // a refusal (UNAUTHENTICATED): it serves
-        if (attempt >= 120) throw new Error(`persistd did not serve on ${address}: ${(e as Error).message}\n${output}`);
-        await sleep(250);
-      }
+      if (attempt >= 120) throw new Error(`persistd did not serve on ${address}\n${output}`);
+      await sleep(250);
     }
   } catch (e) {
     await stop();
     throw e;
-  } finally {
-    probe.close();
   }
   return { address, prefix, redisUrl: TEST_REDIS_URL, output: () => output, stop };
+}
+
+/**
+ * True when a handler of the daemon at `address` answers: a world's status, or a refusal with an
+ * ErrorInfo (no credentials, Redis down on purpose). A bare UNAVAILABLE means nobody serves yet.
+ */
+export async function daemonAnswers(address: string): Promise<boolean> {
+  const client = createClient(PersistenceService, address);
+  try {
+    await client.getWorldStatus({ worldId: 'readiness-probe' }, { deadline: Date.now() + 1000 });
+    return true;
+  } catch (e) {
+    return fromServiceError(e as ServiceError) !== undefined;
+  } finally {
+    client.close();
+  }
 }

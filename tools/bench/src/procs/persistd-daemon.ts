@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServiceError } from '@grpc/grpc-js';
-import { createClient, fromServiceError, PersistenceService } from '@persistd/contract';
-import { freePort, LogTail } from '@persistd/testkit';
+import { daemonAnswers, freePort, LogTail } from '@persistd/testkit';
 import { peakRss, resetPeakRss, sleep, stopChild } from './child';
 
 /** Where the benchmark runs from: the workspace root (two levels above tools/bench/src/procs). */
@@ -58,7 +56,7 @@ export class PersistdDaemon {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--enable-source-maps', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const daemon = new PersistdDaemon(child, `127.0.0.1:${port}`, `127.0.0.1:${metricsPort}`);
     const until = Date.now() + START_TIMEOUT_MS;
-    while (!(await answers(daemon.address))) {
+    while (!(await daemonAnswers(daemon.address))) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`bench: persistd exited during start:\n${daemon.log.text()}`);
       if (Date.now() > until) {
         await stopChild(child, 1000);
@@ -115,15 +113,3 @@ export class PersistdDaemon {
   }
 }
 
-/** True once a handler answers (a status, or a refusal with ErrorInfo); a bare UNAVAILABLE means not yet. */
-async function answers(address: string): Promise<boolean> {
-  const client = createClient(PersistenceService, address);
-  try {
-    await client.getWorldStatus({ worldId: 'bench-probe' }, { deadline: Date.now() + 1000 });
-    return true;
-  } catch (e) {
-    return fromServiceError(e as ServiceError) !== undefined;
-  } finally {
-    client.close();
-  }
-}

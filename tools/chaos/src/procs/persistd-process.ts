@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ServiceError } from '@grpc/grpc-js';
-import { createClient, fromServiceError, PersistenceService } from '@persistd/contract';
+import { daemonAnswers, exited, LogTail, terminate, track, type ExitInfo } from '@persistd/testkit';
 import { sleep } from '../time';
-import { exited, LogTail, terminate, track, type ExitInfo } from '@persistd/testkit';
 import { WORKSPACE_ROOT } from './daemon-entry';
 
 /** How to run one persistd. */
@@ -111,7 +109,7 @@ export class PersistdProcess {
       if (!this.expectingExit) this.crashes.push({ code, signal, logTail: this.log.text() });
     });
     const until = Date.now() + START_TIMEOUT_MS;
-    while (!(await answers(this.address))) {
+    while (!(await daemonAnswers(this.address))) {
       if (!this.alive) throw new Error(`persistd exited during start (${child.exitCode ?? child.signalCode}):\n${this.log.text()}`);
       if (Date.now() > until) {
         await this.kill();
@@ -122,18 +120,3 @@ export class PersistdProcess {
   }
 }
 
-/**
- * True when a handler of the daemon answers: a status of the world, or a refusal with an
- * ErrorInfo (Redis may be down on purpose). A bare UNAVAILABLE means nobody listens yet.
- */
-async function answers(address: string): Promise<boolean> {
-  const client = createClient(PersistenceService, address);
-  try {
-    await client.getWorldStatus({ worldId: 'chaos-probe' }, { deadline: Date.now() + 1000 });
-    return true;
-  } catch (e) {
-    return fromServiceError(e as ServiceError) !== undefined;
-  } finally {
-    client.close();
-  }
-}
