@@ -1,13 +1,11 @@
-import { OWNER_MODULES } from './owner-modules';
-import { createSnapshotValidator, type SnapshotCheckInput } from './rules';
+import { COMPILED_MODULES } from './owner-modules';
+import { runRules, type SnapshotCheckInput } from './rules';
+import { buildContext } from './rules/snapshot-context';
 import type { RuleViolation } from './violation';
 
 export type { RuleViolation } from './violation';
 export type { SnapshotCheckInput } from './rules';
 export { CURRENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, createSnapshotValidator } from './rules';
-
-/** The validator over the five owner modules, every path compiled once at load. */
-const validate = createSnapshotValidator(OWNER_MODULES.map((m) => m.module));
 
 /**
  * Every violation the request's snapshot has, complete and in canonical order (DESIGN §4); empty
@@ -15,5 +13,5 @@ const validate = createSnapshotValidator(OWNER_MODULES.map((m) => m.module));
  * input alone. Save and Validate both call it after authority, parsing and limits.
  */
 export function validateSnapshot(input: SnapshotCheckInput): RuleViolation[] {
-  return validate(input);
+  return runRules(buildContext(input, COMPILED_MODULES));
 }

@@ -12,7 +12,7 @@ import { ownershipOverlap } from './ownership-overlap';
 import { partialSave } from './partial-save';
 import type { Report, SnapshotCheckInput, SnapshotRule } from './rule';
 import { runtimeState } from './runtime-state';
-import { buildContext } from './snapshot-context';
+import { buildContext, type SnapshotContext } from './snapshot-context';
 import { unsupportedVersion } from './unsupported-version';
 import { worldMismatch } from './world-mismatch';
 
@@ -37,19 +37,24 @@ export const SNAPSHOT_RULES: readonly SnapshotRule[] = [
 ];
 
 /**
+ * Runs `rules` (every snapshot rule, by default) over a prepared context: every violation,
+ * complete and in canonical order. The one loop both save paths (typed and wire-level) run.
+ */
+export function runRules(ctx: SnapshotContext, rules: readonly SnapshotRule[] = SNAPSHOT_RULES): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  const report: Report = (code, system, recordId, path, message) => {
+    out.push({ code, system, recordId, path, message });
+  };
+  for (const rule of rules) rule.check(ctx, report);
+  return out.sort(compareViolations);
+}
+
+/**
  * A snapshot validator over a set of owner modules (one per registry system), every path
  * compiled now. The rules read the modules as data: a reference or field rule added to a module
  * is checked with no change here.
  */
 export function createSnapshotValidator(modules: readonly OwnerModule[]): (input: SnapshotCheckInput) => RuleViolation[] {
   const compiled = compileModules(modules);
-  return (input) => {
-    const ctx = buildContext(input, compiled);
-    const out: RuleViolation[] = [];
-    const report: Report = (code, system, recordId, path, message) => {
-      out.push({ code, system, recordId, path, message });
-    };
-    for (const rule of SNAPSHOT_RULES) rule.check(ctx, report);
-    return out.sort(compareViolations);
-  };
+  return (input) => runRules(buildContext(input, compiled));
 }

@@ -1,10 +1,10 @@
 import { SaveRequestSchema } from '@persistd/contract';
 import { COMPILED_MODULES } from '../owner-modules';
-import { SNAPSHOT_RULES, type SnapshotCheckInput, type SnapshotRule } from '../rules';
+import { runRules, SNAPSHOT_RULES, type SnapshotCheckInput, type SnapshotRule } from '../rules';
 import type { Report } from '../rules/rule';
 import { runtimeState } from '../rules/runtime-state';
 import { buildContext } from '../rules/snapshot-context';
-import { compareViolations, type RuleViolation } from '../violation';
+import type { RuleViolation } from '../violation';
 import { makeTyped, type WireRequest } from './read-request';
 
 /**
@@ -76,11 +76,6 @@ export function validateWireRequest(read: WireRequest): RuleViolation[] {
   ctx.systems.forEach((s, k) => {
     for (const indexes of s.repeated.values()) for (const i of indexes) makeTyped(read, k, i);
   });
-  const out: RuleViolation[] = [];
-  const report: Report = (code, system, recordId, path, message) => {
-    out.push({ code, system, recordId, path, message });
-  };
   const runtime = runtimeStateOf(read);
-  for (const rule of SNAPSHOT_RULES) (rule.code === 'RUNTIME_STATE' ? runtime : rule).check(ctx, report);
-  return out.sort(compareViolations);
+  return runRules(ctx, SNAPSHOT_RULES.map((rule) => (rule.code === 'RUNTIME_STATE' ? runtime : rule)));
 }
