@@ -4,9 +4,9 @@ import { describeDurability, inspectDurability } from './durability';
 import { worldKeys } from './keys';
 import { redactRedisUrl } from './redact';
 import { RedisStore } from './redis-store';
-import { commitInput, DEFAULT_SETTINGS, randomContent, sleep } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, DURABLE_ARGS, randomContent, waitForReplicaLink } from './test-fixtures';
 
-const SAFE = ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
+const SAFE = DURABLE_ARGS;
 
 describe('durability guard (private redis-servers)', () => {
   const servers: PrivateRedis[] = [];
@@ -76,14 +76,7 @@ describe('WAIT for replicas (strict durability)', () => {
     master = await startPrivateRedis({ args: [...SAFE, '--repl-diskless-sync-delay', '0'] });
     replica = await startPrivateRedis({ args: [...SAFE, '--replicaof', '127.0.0.1', String(master.port)] });
     replicaConn = new Redis(replica.url);
-    const masterConn = new Redis(master.url);
-    for (let i = 0; i < 200; i++) {
-      const info = String(await replicaConn.info('replication'));
-      const slaves = String(await masterConn.info('replication'));
-      if (/master_link_status:up/.test(info) && /slave0:.*state=online/.test(slaves)) break;
-      await sleep(25);
-    }
-    masterConn.disconnect();
+    await waitForReplicaLink(master, replica);
     const report = await inspectDurability({ url: master.url });
     expect(report.replication).toMatchObject({ readable: true, connectedReplicas: 1 });
     store = new RedisStore({ redis: { url: master.url }, settings: { prefix, ...DEFAULT_SETTINGS }, replicaAck: { replicas: 1, timeoutMs: 2000 } });
