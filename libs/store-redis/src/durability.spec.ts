@@ -23,7 +23,9 @@ describe('durability guard (private redis-servers)', () => {
     const s = await start(SAFE);
     const r = await inspectDurability({ url: s.url });
     expect(r).toMatchObject({ reachable: true, safe: true, risks: [], config: { readable: true, appendonly: 'yes', appendfsync: 'always', maxmemoryPolicy: 'noeviction' }, replication: { readable: true, role: 'master', connectedReplicas: 0 } });
-    expect(describeDurability(r)).toBe('durability: appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=0: an acknowledged save survives a Redis crash and is never evicted');
+    const version = await serverVersion(s);
+    expect(r.version).toEqual({ readable: true, version });
+    expect(describeDurability(r)).toBe(`durability: redis_version=${version} appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=0: an acknowledged save survives a Redis crash and is never evicted`);
   });
 
   it('no AOF, AOF everysec, or an evicting policy: unsafe, each risk named', async () => {
@@ -53,6 +55,16 @@ describe('durability guard (private redis-servers)', () => {
     expect(acl.risks[0]).toMatch(/NOPERM/);
   });
 
+  it('a version it cannot read is unsafe: an ACL user without +info', async () => {
+    const s = await start(SAFE);
+    const admin = new Redis(s.url);
+    await admin.call('ACL', 'SETUSER', 'persistd', 'on', '>acl-pass-3', '~*', '&*', '+@all', '-info');
+    admin.disconnect();
+    const r = await inspectDurability({ url: s.url, username: 'persistd', password: 'acl-pass-3' });
+    expect(r).toMatchObject({ reachable: true, safe: false, version: { readable: false } });
+    expect(r.risks).toContainEqual(expect.stringMatching(/^the Redis version cannot be read \(INFO server is refused: NOPERM.*\), so commit safety cannot be verified \(Redis 6\.0\.9 or newer is required\)$/));
+  });
+
   it('refused credentials and an unreachable Redis are reported, not thrown', async () => {
     const s = await start([...SAFE, '--requirepass', 'right-pass']);
     const wrong = await inspectDurability({ url: s.url, password: 'wrong-pass' });
@@ -63,6 +75,16 @@ describe('durability guard (private redis-servers)', () => {
     expect(down).toMatchObject({ reachable: false, credentialsRefused: false, safe: false });
   });
 });
+
+/** What the server itself says its version is, asked directly. */
+async function serverVersion(s: PrivateRedis): Promise<string> {
+  const conn = new Redis(s.url);
+  try {
+    return /^redis_version:(\S+)/m.exec(String(await conn.call('INFO', 'server')))![1]!;
+  } finally {
+    conn.disconnect();
+  }
+}
 
 describe('WAIT for replicas (strict durability)', () => {
   let master: PrivateRedis;
