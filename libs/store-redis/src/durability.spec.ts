@@ -1,4 +1,4 @@
-import { startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
+import { reportedRedisVersion, startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { describeDurability, inspectDurability } from './durability';
 import { worldKeys } from './keys';
@@ -23,7 +23,7 @@ describe('durability guard (private redis-servers)', () => {
     const s = await start(SAFE);
     const r = await inspectDurability({ url: s.url });
     expect(r).toMatchObject({ reachable: true, safe: true, risks: [], config: { readable: true, appendonly: 'yes', appendfsync: 'always', maxmemoryPolicy: 'noeviction' }, replication: { readable: true, role: 'master', connectedReplicas: 0 } });
-    const version = await serverVersion(s);
+    const version = await reportedRedisVersion(s.url);
     expect(r.version).toEqual({ readable: true, version });
     expect(describeDurability(r)).toBe(`durability: redis_version=${version} appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=0: an acknowledged save survives a Redis crash and is never evicted`);
   });
@@ -75,16 +75,6 @@ describe('durability guard (private redis-servers)', () => {
     expect(down).toMatchObject({ reachable: false, credentialsRefused: false, safe: false });
   });
 });
-
-/** What the server itself says its version is, asked directly. */
-async function serverVersion(s: PrivateRedis): Promise<string> {
-  const conn = new Redis(s.url);
-  try {
-    return /^redis_version:(\S+)/m.exec(String(await conn.call('INFO', 'server')))![1]!;
-  } finally {
-    conn.disconnect();
-  }
-}
 
 describe('WAIT for replicas (strict durability)', () => {
   let master: PrivateRedis;
