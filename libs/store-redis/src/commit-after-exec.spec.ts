@@ -1,8 +1,8 @@
-import { startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
+import { DURABLE_REDIS_ARGS, startPrivateRedis, startReplicatedPair, waitForReplicaLink, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { worldKeys } from './keys';
 import { RedisStore } from './redis-store';
-import { commitInput, DEFAULT_SETTINGS, DURABLE_ARGS, randomContent, startReplicatedPair, waitForReplicaLink } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
 
 /**
  * DESIGN §5 step 5 against real redis-servers: once EXEC has applied, no later failure of that
@@ -157,7 +157,7 @@ describe('a commit that applied is never "nothing applied" (private redis-server
   });
 
   it('a command refused inside MULTI (an ACL user without PERSIST): EXEC runs nothing, STORE_UNAVAILABLE; once granted the retry commits once', async () => {
-    const server = await startPrivateRedis({ args: DURABLE_ARGS });
+    const server = await startPrivateRedis({ args: DURABLE_REDIS_ARGS });
     servers.push(server);
     const admin = adminOf(server);
     await admin.call('ACL', 'SETUSER', 'persistd', 'on', '>acl-pass-2', '~*', '&*', '+@all', '-persist');

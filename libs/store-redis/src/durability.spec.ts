@@ -1,12 +1,12 @@
-import { reportedRedisVersion, startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
+import { DURABLE_REDIS_ARGS, reportedRedisVersion, startPrivateRedis, waitForReplicaLink, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { describeDurability, inspectDurability } from './durability';
 import { worldKeys } from './keys';
 import { redactRedisUrl } from './redact';
 import { RedisStore } from './redis-store';
-import { commitInput, DEFAULT_SETTINGS, DURABLE_ARGS, randomContent, waitForReplicaLink } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
 
-const SAFE = DURABLE_ARGS;
+const SAFE = DURABLE_REDIS_ARGS;
 
 describe('durability guard (private redis-servers)', () => {
   const servers: PrivateRedis[] = [];

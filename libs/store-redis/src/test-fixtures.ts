@@ -6,8 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { EpochMetaSchema, OwnerSystem } from '@persistd/contract';
-import { deletePrefix, keysUnder, startPrivateRedis, testRedis, TEST_REDIS_URL, uniquePrefix, type PrivateRedis } from '@persistd/testkit';
-import Redis from 'ioredis';
+import { deletePrefix, keysUnder, testRedis, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
+import type Redis from 'ioredis';
 import type { Chunk, CommitInput } from './commit';
 import type { StoreSettings } from './settings';
 import type { RedisConnectionConfig } from './connections';
@@ -125,33 +125,3 @@ export class Harness {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** redis-server arguments under which an acknowledged save survives a crash and is never evicted. */
-export const DURABLE_ARGS = ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
-
-/** Resolves once `replica` replicates `master` and the master counts it online (bounded, ~5 s). */
-export async function waitForReplicaLink(master: PrivateRedis, replica: PrivateRedis): Promise<void> {
-  const m = new Redis(master.url);
-  const r = new Redis(replica.url);
-  try {
-    for (let i = 0; i < 200; i++) {
-      const [mine, theirs] = [String(await r.info('replication')), String(await m.info('replication'))];
-      if (/master_link_status:up/.test(mine) && new RegExp(`slave\\d+:ip=127\\.0\\.0\\.1,port=${replica.port},state=online`).test(theirs)) return;
-      await sleep(25);
-    }
-    throw new Error(`replica ${replica.port} did not come online under ${master.port}`);
-  } finally {
-    m.disconnect();
-    r.disconnect();
-  }
-}
-
-/** A durable master with one durable replica, linked; `servers` collects both for stopping. */
-export async function startReplicatedPair(servers: PrivateRedis[]): Promise<{ master: PrivateRedis; replica: PrivateRedis }> {
-  const master = await startPrivateRedis({ args: [...DURABLE_ARGS, '--repl-diskless-sync-delay', '0'] });
-  servers.push(master);
-  const replica = await startPrivateRedis({ args: [...DURABLE_ARGS, '--repl-diskless-sync-delay', '0', '--replicaof', '127.0.0.1', String(master.port)] });
-  servers.push(replica);
-  await waitForReplicaLink(master, replica);
-  return { master, replica };
-}

@@ -8,3 +8,4 @@ export * from './certificates';
 export * from './persistd-process';
 export * from './child-process';
 export * from './redis-version';
+export * from './redis-replication';
