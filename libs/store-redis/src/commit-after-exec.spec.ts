@@ -111,7 +111,7 @@ describe('a commit that applied is never "nothing applied" (private redis-server
   it('the connection dropped after EXEC applied: before WAIT is sent, or while it waits, COMMIT_OUTCOME_UNKNOWN; the retry answers replayed', async () => {
     const { master, replica } = await startReplicatedPair(servers);
     const admin = adminOf(master);
-    const store = storeOn(master, { replicaAckMs: 2000 });
+    const store = storeOn(master, { replicaAckMs: 8000 }); // long: the kill must land while WAIT still blocks, on a loaded machine too
     const kill = (clientId: number) => admin.call('CLIENT', 'KILL', 'ID', String(clientId));
 
     const first = randomContent(3);
