@@ -138,7 +138,8 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
 /**
  * DESIGN §5 "Durability": state plainly, in one line, whether an acknowledged save can be lost.
  * Refuses to start when Redis refuses the credentials (in any mode), and in strict mode whenever
- * anything can lose an ack — an unreadable CONFIG and an unreachable Redis included.
+ * anything can lose an ack — an unreadable CONFIG, a Redis older than 6.0.9 or of a version it
+ * cannot read, and an unreachable Redis included.
  */
 async function durabilityGuard(settings: Settings, redis: RedisConnectionConfig, redisShown: string, logger: Logger): Promise<DurabilityReport> {
   const report = await inspectDurability(redis);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, PersistenceService } from '@persistd/contract';
-import { certificateDir, smallWorld, startPrivateRedis, TEST_REDIS_URL, type CertDir, type PrivateRedis } from '@persistd/testkit';
+import { certificateDir, reportedRedisVersion, smallWorld, startPrivateRedis, TEST_REDIS_URL, type CertDir, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
 import { refusalOf, saveRequest, startTestDaemon } from './testing/test-daemon';
@@ -89,7 +89,8 @@ describe('daemon start-up (child processes)', () => {
     const safe = await redisWith(SAFE);
     const strict = await spawn({ PERSISTD_REDIS_URL: safe.url, PERSISTD_DURABILITY: 'strict' });
     await strict.listening();
-    expect(strict.logs().some((e) => e.msg === 'durability: appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=0: an acknowledged save survives a Redis crash and is never evicted')).toBe(true);
+    const version = await reportedRedisVersion(safe.url);
+    expect(strict.logs().some((e) => e.msg === `durability: redis_version=${version} appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=0: an acknowledged save survives a Redis crash and is never evicted`)).toBe(true);
 
     const unsafe = await redisWith(['--maxmemory-policy', 'allkeys-lru']);
     const warn = await spawn({ PERSISTD_REDIS_URL: unsafe.url });
@@ -97,6 +98,25 @@ describe('daemon start-up (child processes)', () => {
     const line = warn.logs().find((e) => String(e.msg).startsWith('durability:'))!;
     expect(line.level).toBe(40); // warn
     expect(line.msg).toMatch(/an acknowledged save CAN BE LOST — appendonly is no: .*; maxmemory-policy is allkeys-lru/);
+    expect(line.msg).toContain(`redis_version=${await reportedRedisVersion(unsafe.url)} `);
+  });
+
+  it('a Redis version it cannot read (an ACL user without +info): strict refuses to start, warn says so and serves', async () => {
+    const s = await redisWith(SAFE);
+    const admin = new Redis(s.url);
+    await admin.call('ACL', 'SETUSER', 'persistd', 'on', '>acl-Pa55-v3', '~*', '&*', '+@all', '-info');
+    admin.disconnect();
+    const user = { PERSISTD_REDIS_URL: s.url, PERSISTD_REDIS_USERNAME: 'persistd', PERSISTD_REDIS_PASSWORD: 'acl-Pa55-v3' };
+    expect(await refusesToStart(await spawn({ ...user, PERSISTD_DURABILITY: 'strict' }))).toMatch(
+      /PERSISTD_DURABILITY=strict: refusing to start, an acknowledged save could be lost: the Redis version cannot be read \(INFO server is refused: NOPERM[^)]*\), so commit safety cannot be verified \(Redis 6\.0\.9 or newer is required\)/,
+    );
+    const warn = await spawn(user);
+    const client = createClient(PersistenceService, await warn.listening());
+    const line = warn.logs().find((e) => String(e.msg).startsWith('durability:'))!;
+    expect(line.level).toBe(40);
+    expect(line.msg).toMatch(/CAN BE LOST — the Redis version cannot be read/);
+    expect((await client.save(saveRequest('ver', smallWorld('ver')))).committedEpoch).toBe(1n);
+    client.close();
   });
 
   it('reaches a Redis that requires an ACL user and password; refused credentials stop the start; no secret is ever printed', async () => {

@@ -4,8 +4,9 @@
  * masters and folds their reports into one.
  *
  *   discoverMasters   CLUSTER SLOTS on the first seed that answers, on a short-lived connection
- *   combineReports    one report: every master's risks, named by node; config and replication
- *                     summarised (distinct values, sorted, joined with `/` where masters differ; the fewest replicas)
+ *   combineReports    one report: every master's risks, named by node; config, replication and
+ *                     version summarised (distinct values, sorted, joined with `/` where masters
+ *                     differ; the fewest replicas)
  *
  * Beyond each master's own risks, a cluster adds one: masters with replicas next to masters
  * without. Strict mode waits for a replica only when every master has one (the daemon asks for
@@ -71,12 +72,18 @@ export function combineReports(per: Array<{ node: string; report: DurabilityRepo
     ? { readable: false, error: `${unreadableRepl.node}: ${(unreadableRepl.report.replication as { error: string }).error}` }
     : { readable: true, role: joined(repls.map((r) => r.role)), connectedReplicas: Math.min(...repls.map((r) => r.connectedReplicas)) };
 
+  const unreadableVersion = per.find((p) => !p.report.version.readable);
+  const version: DurabilityReport['version'] = unreadableVersion
+    ? { readable: false, error: `${unreadableVersion.node}: ${(unreadableVersion.report.version as { error: string }).error}` }
+    : { readable: true, version: joined(reports.map((r) => (r.version as { version: string }).version)) };
+
   const unreachable = reports.find((r) => !r.reachable);
   const report: DurabilityReport = {
     reachable: !unreachable,
     credentialsRefused: reports.some((r) => r.credentialsRefused),
     config,
     replication,
+    version,
     risks,
     safe: risks.length === 0,
     masters: per,

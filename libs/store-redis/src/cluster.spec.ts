@@ -149,7 +149,7 @@ describe('store on a Redis Cluster', () => {
     const masters = await cluster.masters();
     expect(safe).toMatchObject({ reachable: true, safe: true, risks: [], replication: { readable: true, role: 'master', connectedReplicas: 1 } });
     expect(safe.masters?.map((m) => m.node)).toEqual(masters.map((m) => m.addr).sort());
-    expect(describeDurability(safe)).toMatch(/^durability: cluster of 3 masters \(.+\) appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=1: an acknowledged save survives/);
+    expect(describeDurability(safe)).toMatch(/^durability: cluster of 3 masters \(.+\) redis_version=\d+\.\d+\.\d+ appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=1: an acknowledged save survives/);
 
     const weak = masters[1]!.addr;
     await nodeCall(weak, 'CONFIG', 'SET', 'appendfsync', 'everysec');
@@ -171,6 +171,7 @@ describe('store on a Redis Cluster', () => {
       credentialsRefused: false,
       config: { readable: true, appendonly: 'yes', appendfsync: 'always', maxmemoryPolicy: 'noeviction' },
       replication: { readable: true, role: 'master', connectedReplicas: replicas },
+      version: { readable: true, version: replicas > 0 ? '7.2.4' : '6.2.14' },
       risks: [],
       safe: true,
     });
@@ -178,7 +179,7 @@ describe('store on a Redis Cluster', () => {
       { node: 'a:1', report: node(1) },
       { node: 'b:2', report: node(0) },
     ]);
-    expect(r).toMatchObject({ safe: false, replication: { connectedReplicas: 0 } });
+    expect(r).toMatchObject({ safe: false, replication: { connectedReplicas: 0 }, version: { readable: true, version: '6.2.14/7.2.4' } });
     expect(r.risks).toEqual([expect.stringMatching(/^masters b:2 have no replica while others do/)]);
     expect(combineReports([{ node: 'a:1', report: node(1) }, { node: 'b:2', report: node(2) }]).safe).toBe(true);
   });

@@ -27,8 +27,11 @@
  *      (or `request-id-reused` for other content); epoch moved → `conflict`; unchanged → new
  *      attempt from 1, at most MAX_COMMIT_ATTEMPTS in all, then STORE_UNAVAILABLE.
  *   5. Failures: before EXEC is written → STORE_UNAVAILABLE (nothing committed; staged chunks expire
- *      on their own); after → COMMIT_OUTCOME_UNKNOWN (retry with the same request id resolves it).
- *      The connection is discarded after any failure.
+ *      on their own); after → COMMIT_OUTCOME_UNKNOWN (retry with the same request id resolves it),
+ *      unless Redis refused the EXEC itself (EXECABORT: it ran nothing). Once EXEC answered with
+ *      its results the commit is known applied, and every later failure (step 6: WAIT refused on
+ *      a demoted master, READONLY, NOPERM, a dropped connection, a timeout) is
+ *      COMMIT_OUTCOME_UNKNOWN, never STORE_UNAVAILABLE. The connection is discarded after any failure.
  *   Redis Cluster (cluster-commit-route.ts): the connection goes to the master of the world's
  *      slot. A MOVED, ASK, TRYAGAIN or CLUSTERDOWN reply — to any step, EXEC included (EXECABORT
  *      behind a refused queued command) — means that master applied nothing: the attempt is
@@ -103,6 +106,11 @@ export interface CommitInput {
   onStaged?: (info: AttemptInfo) => Promise<void> | void;
   /** Test hook: called after WATCH and every check, before MULTI (fault tests). */
   onWatched?: (info: WatchedInfo) => Promise<void> | void;
+  /**
+   * Test hook: called once the commit is known applied (EXEC answered, or a replay found its
+   * record), before the replica acknowledgement (fault tests: a failover between EXEC and WAIT).
+   */
+  onApplied?: (info: WatchedInfo) => Promise<void> | void;
 }
 
 /**
@@ -166,9 +174,11 @@ export async function commitEpoch(route: CommitRoute, settings: StoreSettings, i
     let outcome: AttemptOutcome;
     try {
       outcome = await attemptCommit(lease.conn, plan, input, attempt, progress);
-      if (replicaAck && (outcome.kind === 'committed' || outcome.kind === 'replayed')) {
-        progress.phase = 'after-exec';
-        await awaitReplicas(lease.conn, plan, input, outcome, replicaAck);
+      if (outcome.kind === 'committed' || outcome.kind === 'replayed') {
+        // A replay's request record proves its commit applied, as EXEC's results prove this one's.
+        progress.phase = 'applied';
+        if (input.onApplied) await input.onApplied({ attempt, clientId: Number(await lease.conn.client('ID')) });
+        if (replicaAck) await awaitReplicas(lease.conn, plan, input, outcome, replicaAck);
       }
     } catch (e) {
       lease.release(false);
@@ -320,6 +330,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
     return finish(progress, moved ?? { kind: 'retry', why: 'exec-aborted' });
   }
   progress.applied = true;
+  progress.phase = 'applied';
   const failed = results.find(([err]) => err);
   if (failed) {
     // Redis ran the transaction but one command in it failed: state is not what we meant.

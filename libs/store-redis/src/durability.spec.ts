@@ -1,12 +1,12 @@
-import { startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
+import { DURABLE_REDIS_ARGS, reportedRedisVersion, startPrivateRedis, waitForReplicaLink, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { describeDurability, inspectDurability } from './durability';
 import { worldKeys } from './keys';
 import { redactRedisUrl } from './redact';
 import { RedisStore } from './redis-store';
-import { commitInput, DEFAULT_SETTINGS, randomContent, sleep } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
 
-const SAFE = ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
+const SAFE = DURABLE_REDIS_ARGS;
 
 describe('durability guard (private redis-servers)', () => {
   const servers: PrivateRedis[] = [];
@@ -23,7 +23,9 @@ describe('durability guard (private redis-servers)', () => {
     const s = await start(SAFE);
     const r = await inspectDurability({ url: s.url });
     expect(r).toMatchObject({ reachable: true, safe: true, risks: [], config: { readable: true, appendonly: 'yes', appendfsync: 'always', maxmemoryPolicy: 'noeviction' }, replication: { readable: true, role: 'master', connectedReplicas: 0 } });
-    expect(describeDurability(r)).toBe('durability: appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=0: an acknowledged save survives a Redis crash and is never evicted');
+    const version = await reportedRedisVersion(s.url);
+    expect(r.version).toEqual({ readable: true, version });
+    expect(describeDurability(r)).toBe(`durability: redis_version=${version} appendonly=yes appendfsync=always maxmemory-policy=noeviction role=master replicas=0: an acknowledged save survives a Redis crash and is never evicted`);
   });
 
   it('no AOF, AOF everysec, or an evicting policy: unsafe, each risk named', async () => {
@@ -53,6 +55,16 @@ describe('durability guard (private redis-servers)', () => {
     expect(acl.risks[0]).toMatch(/NOPERM/);
   });
 
+  it('a version it cannot read is unsafe: an ACL user without +info', async () => {
+    const s = await start(SAFE);
+    const admin = new Redis(s.url);
+    await admin.call('ACL', 'SETUSER', 'persistd', 'on', '>acl-pass-3', '~*', '&*', '+@all', '-info');
+    admin.disconnect();
+    const r = await inspectDurability({ url: s.url, username: 'persistd', password: 'acl-pass-3' });
+    expect(r).toMatchObject({ reachable: true, safe: false, version: { readable: false } });
+    expect(r.risks).toContainEqual(expect.stringMatching(/^the Redis version cannot be read \(INFO server is refused: NOPERM.*\), so commit safety cannot be verified \(Redis 6\.0\.9 or newer is required\)$/));
+  });
+
   it('refused credentials and an unreachable Redis are reported, not thrown', async () => {
     const s = await start([...SAFE, '--requirepass', 'right-pass']);
     const wrong = await inspectDurability({ url: s.url, password: 'wrong-pass' });
@@ -76,14 +88,7 @@ describe('WAIT for replicas (strict durability)', () => {
     master = await startPrivateRedis({ args: [...SAFE, '--repl-diskless-sync-delay', '0'] });
     replica = await startPrivateRedis({ args: [...SAFE, '--replicaof', '127.0.0.1', String(master.port)] });
     replicaConn = new Redis(replica.url);
-    const masterConn = new Redis(master.url);
-    for (let i = 0; i < 200; i++) {
-      const info = String(await replicaConn.info('replication'));
-      const slaves = String(await masterConn.info('replication'));
-      if (/master_link_status:up/.test(info) && /slave0:.*state=online/.test(slaves)) break;
-      await sleep(25);
-    }
-    masterConn.disconnect();
+    await waitForReplicaLink(master, replica);
     const report = await inspectDurability({ url: master.url });
     expect(report.replication).toMatchObject({ readable: true, connectedReplicas: 1 });
     store = new RedisStore({ redis: { url: master.url }, settings: { prefix, ...DEFAULT_SETTINGS }, replicaAck: { replicas: 1, timeoutMs: 2000 } });

@@ -4,12 +4,16 @@
  * Read at start, on a short-lived connection of its own:
  *   CONFIG GET appendonly, appendfsync, maxmemory-policy   (one round trip, pipelined)
  *   INFO replication                                       (role, connected_slaves)
+ *   INFO server                                            (redis_version)
  *
  * An ack survives a Redis crash only with AOF on and fsynced on every write (`appendonly yes`,
  * `appendfsync always`), and survives memory pressure only under `noeviction`. A CONFIG that
  * cannot be read (`rename-command CONFIG ""`, an ACL user without +config) proves nothing, so it
  * counts as a risk too; so does INFO replication refused. Replicas are reported: in strict mode
  * the daemon then waits for `WAIT 1` before answering a save (commit.ts, `ReplicaAck`).
+ *
+ * The commit itself is safe only on Redis 6.0.9 or newer (redis-version.ts): an older server, or
+ * a version that cannot be read, is a risk like the others, so strict mode refuses it too.
  *
  * Redis Cluster (`clusterSeeds`): every master serving slots is inspected this way, and the
  * reports are folded into one (cluster-durability.ts) that names the master behind each risk.
@@ -18,6 +22,7 @@ import { combineReports, discoverMasters, masterConfig } from './cluster-durabil
 import { isClusterConfig, parseNodeAddress, nodeConfig } from './cluster-connections';
 import { createCommitConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
 import { mapRedisFailure } from './redis-failures';
+import { versionFromInfo, versionRisk, type RedisVersion } from './redis-version';
 import { StoreError } from './store-error';
 
 /** What the guard found. `safe` = nothing can lose an acknowledged save. */
@@ -29,6 +34,8 @@ export interface DurabilityReport {
   credentialsRefused: boolean;
   config: { readable: true; appendonly: string; appendfsync: string; maxmemoryPolicy: string } | { readable: false; error: string };
   replication: { readable: true; role: string; connectedReplicas: number } | { readable: false; error: string };
+  /** `redis_version` from INFO server (cluster: distinct values joined with `/`). */
+  version: RedisVersion;
   /** Each way an acknowledged save can be lost, in plain words; empty when safe. */
   risks: string[];
   safe: boolean;
@@ -76,13 +83,14 @@ async function inspectNode(config: RedisConnectionConfig): Promise<DurabilityRep
         credentialsRefused,
         config: { readable: false, error: 'Redis not reachable' },
         replication: { readable: false, error: 'Redis not reachable' },
+        version: { readable: false, error: 'Redis not reachable' },
         risks: [credentialsRefused ? `Redis refused the credentials (${redisError || 'auth'}), so nothing can be verified` : `Redis cannot be reached (${failure.message}), so nothing can be verified`],
         safe: false,
       };
     }
-    const [cfg, repl] = await Promise.all([readConfig(conn), readReplication(conn)]);
-    const risks = risksOf(cfg, repl);
-    return { reachable: true, credentialsRefused: false, config: cfg, replication: repl, risks, safe: risks.length === 0 };
+    const [cfg, repl, version] = await Promise.all([readConfig(conn), readReplication(conn), readVersion(conn)]);
+    const risks = risksOf(cfg, repl, version);
+    return { reachable: true, credentialsRefused: false, config: cfg, replication: repl, version, risks, safe: risks.length === 0 };
   } finally {
     discard(conn);
   }
@@ -111,8 +119,18 @@ async function readReplication(conn: ReturnType<typeof createCommitConnection>):
   }
 }
 
-function risksOf(cfg: DurabilityReport['config'], repl: DurabilityReport['replication']): string[] {
+async function readVersion(conn: ReturnType<typeof createCommitConnection>): Promise<RedisVersion> {
+  try {
+    return versionFromInfo(String(await conn.call('INFO', 'server')));
+  } catch (e) {
+    return { readable: false, error: `INFO server is refused: ${(e as Error).message}` };
+  }
+}
+
+function risksOf(cfg: DurabilityReport['config'], repl: DurabilityReport['replication'], version: RedisVersion): string[] {
   const risks: string[] = [];
+  const tooOld = versionRisk(version);
+  if (tooOld) risks.push(tooOld);
   if (!cfg.readable) {
     risks.push(`CONFIG GET is refused (${cfg.error}), so appendonly, appendfsync and maxmemory-policy cannot be verified`);
   } else {
@@ -128,6 +146,7 @@ function risksOf(cfg: DurabilityReport['config'], repl: DurabilityReport['replic
 /** The report as one plain line for the start-up log. */
 export function describeDurability(r: DurabilityReport): string {
   const parts: string[] = [];
+  if (r.version.readable) parts.push(`redis_version=${r.version.version}`);
   if (r.config.readable) parts.push(`appendonly=${r.config.appendonly} appendfsync=${r.config.appendfsync} maxmemory-policy=${r.config.maxmemoryPolicy}`);
   if (r.replication.readable) parts.push(`role=${r.replication.role} replicas=${r.replication.connectedReplicas}`);
   if (r.masters) parts.unshift(`cluster of ${r.masters.length} masters (${r.masters.map((m) => m.node).join(', ')})`);

@@ -26,6 +26,7 @@ export {
   type ReplicaAck,
 } from './commit';
 export { inspectDurability, describeDurability, type DurabilityReport } from './durability';
+export { MIN_REDIS_VERSION, type RedisVersion } from './redis-version';
 export { redactRedisUrl } from './redact';
 export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext } from './read';
 export { type RequestRecord } from './request-record';

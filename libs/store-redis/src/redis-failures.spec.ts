@@ -44,6 +44,22 @@ describe('mapRedisFailure', () => {
     expect(mapped?.code).toBe('STORE_UNAVAILABLE');
   });
 
+  it.each([
+    ['WAIT refused on a demoted master', new ReplyError('ERR WAIT cannot be used with replica instances.'), 'redis-error-reply', 'ERR'],
+    ['a write refused by a replica', new ReplyError("READONLY You can't write against a read only replica."), 'redis-error-reply', 'READONLY'],
+    ['an ACL refusal', new ReplyError("NOPERM User persistd has no permissions to run the 'wait' command"), 'redis-error-reply', 'NOPERM'],
+    ['a command refused locally', new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'offline', undefined],
+    ['a closed connection', new Error('Connection is closed.'), 'connection-closed', undefined],
+    ['a command timeout', new Error('Command timed out'), 'timeout', undefined],
+    ['an unexpected error', new TypeError('boom'), 'unexpected', undefined],
+  ])('once the commit is known applied, %s is COMMIT_OUTCOME_UNKNOWN, never "nothing applied"', (_name, err, failure, redisError) => {
+    const mapped = mapRedisFailure(err, 'applied');
+    expect(mapped?.code).toBe('COMMIT_OUTCOME_UNKNOWN');
+    expect(mapped?.metadata).toEqual(redisError === undefined ? { failure } : { failure, redis_error: redisError });
+    expect(mapped?.message).not.toMatch(/nothing was applied/);
+    expect(mapped?.cause).toBe(err);
+  });
+
   it('names the Redis error of a refused command', () => {
     expect(mapRedisFailure(new ReplyError('NOPERM this user has no permissions'), 'before-exec')?.metadata).toEqual({
       failure: 'redis-error-reply',

@@ -9,10 +9,15 @@ import { StoreError, isStoreError } from './store-error';
  * - `after-exec`: MULTI…EXEC went out on the socket; unless Redis itself answered the EXEC with
  *   an error, the transaction may or may not have applied → `COMMIT_OUTCOME_UNKNOWN`; a retry
  *   with the same request id resolves it (DESIGN §5 step 5).
+ * - `applied`: the commit is known to have applied (EXEC answered with its results, or the
+ *   request record of a replay shows it), and a later step — the replica acknowledgement — failed.
+ *   Every failure is then `COMMIT_OUTCOME_UNKNOWN`, a Redis refusal included (`WAIT` on a master
+ *   that a failover demoted, `READONLY`, `NOPERM`): the refusal applied nothing *itself*, but the
+ *   commit before it did, and "nothing was applied" would be a lie a client acts on.
  *
  * Reads always use `before-exec`: they change nothing.
  */
-export type FailurePhase = 'before-exec' | 'after-exec';
+export type FailurePhase = 'before-exec' | 'after-exec' | 'applied';
 
 interface Mapping {
   /** Short, stable name of the failure; goes to ErrorInfo metadata `failure`. */
@@ -119,22 +124,30 @@ const MAPPINGS: readonly Mapping[] = [
 /**
  * The store error for a foreign failure, or `undefined` before EXEC when the failure is not a
  * Redis/connection failure at all (a bug should surface as itself, not as "unavailable").
- * After EXEC every failure is an unknown outcome unless it provably applied nothing.
+ * After EXEC every failure is an unknown outcome unless it provably applied nothing; once the
+ * commit is known applied, every failure is an unknown outcome.
  */
 export function mapRedisFailure(err: unknown, phase: FailurePhase): StoreError | undefined {
   if (isStoreError(err)) return err;
   const e = err instanceof Error ? (err as Error & { code?: unknown }) : new Error(String(err));
   const mapping = MAPPINGS.find((m) => m.matches(e));
+  const metadata: Record<string, string> = { failure: mapping?.failure ?? 'unexpected' };
+  if (mapping?.failure === 'redis-error-reply') metadata.redis_error = e.message.split(' ', 1)[0] ?? '';
+  if (phase === 'applied') {
+    return new StoreError(
+      'COMMIT_OUTCOME_UNKNOWN',
+      `the commit applied on the master, but a step after it failed (${metadata.failure}: ${e.message}), so whether it is safe is unknown; retry with the same request id`,
+      { metadata, cause: err },
+    );
+  }
   if (phase === 'after-exec' && !mapping?.neverApplied) {
     return new StoreError(
       'COMMIT_OUTCOME_UNKNOWN',
       `the commit may or may not have applied (${mapping?.failure ?? 'unexpected failure'}: ${e.message}); retry with the same request id`,
-      { metadata: { failure: mapping?.failure ?? 'unexpected' }, cause: err },
+      { metadata: { failure: metadata.failure! }, cause: err },
     );
   }
   if (!mapping) return undefined;
-  const metadata: Record<string, string> = { failure: mapping.failure };
-  if (mapping.failure === 'redis-error-reply') metadata.redis_error = e.message.split(' ', 1)[0] ?? '';
   return new StoreError('STORE_UNAVAILABLE', `Redis cannot serve the request (${mapping.failure}: ${e.message}); nothing was applied`, {
     metadata,
     cause: err,

@@ -85,7 +85,7 @@ export const SETTINGS = {
   redisUsername: def({ env: 'PERSISTD_REDIS_USERNAME', default: undefined, doc: 'Redis ACL user; never logged', secret: true, parse: optional }),
   redisPassword: def({ env: 'PERSISTD_REDIS_PASSWORD', default: undefined, doc: 'Redis password; never logged', secret: true, parse: optional }),
   redisTls: def({ env: 'PERSISTD_REDIS_TLS', default: undefined, doc: '`true`: TLS to Redis even for a `redis://` URL (extra CAs via `NODE_EXTRA_CA_CERTS`)', parse: bool }),
-  durability: def({ env: 'PERSISTD_DURABILITY', default: 'warn', doc: '`warn` or `strict` (refuse to start unless AOF `always` and `noeviction` are readable and set; with replicas, `WAIT 1` before answering a save)', parse: oneOf('warn', 'strict') }),
+  durability: def({ env: 'PERSISTD_DURABILITY', default: 'warn', doc: '`warn` or `strict` (refuse to start unless AOF `always` and `noeviction` are readable and set and Redis is 6.0.9 or newer; with replicas, `WAIT 1` before answering a save)', parse: oneOf('warn', 'strict') }),
   replicaAckTimeout: def({ env: 'PERSISTD_REPLICA_ACK_TIMEOUT', default: '2000', doc: 'milliseconds a strict-mode save waits for a replica (`WAIT 1`); none: `COMMIT_OUTCOME_UNKNOWN`', parse: integer(1, 9000) }),
   shutdownGrace: def({ env: 'PERSISTD_SHUTDOWN_GRACE', default: '10', doc: 'seconds calls in flight get to finish after SIGTERM before they are cancelled', parse: integer(0, 3600) }),
   metricsListen: def({ env: 'PERSISTD_METRICS_LISTEN', default: '127.0.0.1:9464', doc: 'Prometheus `/metrics` over HTTP (host:port, no credentials: counts only, never world data); `off` disables', parse: pattern(/^(?:off|(?:\[[^\]]+\]|[^:[\]\s]+):\d{1,5})$/) }),
