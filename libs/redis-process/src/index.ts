@@ -2,3 +2,4 @@
 export * from './port-answers';
 export * from './launch-redis-server';
 export * from './parent-watch';
+export * from './process-runs';

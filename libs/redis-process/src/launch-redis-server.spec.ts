@@ -1,20 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, launchRedisServer, portAnswers, RedisServerMissingError } from './index';
+import { freePort, launchRedisServer, portAnswers, processRuns as runs, RedisServerMissingError } from './index';
 
 const REDIS = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 const plain = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Gone, or a zombie nobody reaps (this container's init does not): either way it no longer runs. */
-function runs(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 describe('launchRedisServer', () => {
   it('starts redis-server on a free port that answers, and stop ends it', async () => {
