@@ -7,4 +7,5 @@ export * from './redis-cluster';
 export * from './certificates';
 export * from './persistd-process';
 export * from './child-process';
+export * from './test-redis-server';
 export * from './private-network';
