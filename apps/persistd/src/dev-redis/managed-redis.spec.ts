@@ -132,6 +132,26 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
     expect(d.logs().some((e) => e.level === 60 && String(e.msg).startsWith(`development Redis (pid ${redisPid}) exited (SIGKILL): persistd stops with it`))).toBe(true);
   });
 
+  it('a daemon that fails after starting its Redis (its port is taken) takes that Redis with it', async () => {
+    const holder = await daemon({}, checkout());
+    const taken = await holder.listening();
+    const d = await daemon({ PERSISTD_DEV_REDIS: 'true', PERSISTD_LISTEN: taken }, checkout());
+    const redisPid = await managedPid(d);
+    expect(await d.exited).toEqual({ code: 1, signal: null });
+    expect(await gone(redisPid)).toBe(true);
+  });
+
+  it('one daemon at a time per data folder: a second is refused (exit 2) and the first keeps its Redis', async () => {
+    const cwd = checkout();
+    const first = await daemon({ PERSISTD_DEV_REDIS: 'true' }, cwd);
+    const redisPid = await managedPid(first);
+    await first.listening();
+    const second = await daemon({ PERSISTD_DEV_REDIS: 'true' }, cwd);
+    expect(await second.exited).toEqual({ code: 2, signal: null });
+    expect(second.stderr()).toBe(`persistd: PERSISTD_DEV_REDIS: ${join(cwd, '.persistd/redis')} is in use by persistd pid ${first.child.pid}; stop that daemon first (or remove ${join(cwd, '.persistd/redis/persistd.lock')} if that pid is not persistd)\n`);
+    expect(processRuns(redisPid)).toBe(true);
+  });
+
   it('with no redis-server on PATH, exits 2 with one line saying how to get one', async () => {
     const emptyBin = checkout();
     const d = await daemon({ PERSISTD_DEV_REDIS: 'true', PATH: emptyBin }, checkout());
