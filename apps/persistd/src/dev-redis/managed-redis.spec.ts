@@ -16,6 +16,13 @@ import { saveRequest } from '../testing/test-daemon';
  */
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ROOT = join(__dirname, '../../../..');
+
+/** The daemon's arguments in `npm start`, which must be what asks for the development Redis. */
+const npmStartArgs = (): string[] => {
+  const start: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  return start.split('dist/apps/persistd/main.js')[1]!.trim().split(/\s+/);
+};
 const startedLine = (e: LogEntry) => String(e.msg).startsWith('development Redis: started');
 
 /** Waits (bounded: a loaded machine is slow) until the process no longer runs. */
@@ -56,18 +63,25 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
     dirs.push(dir);
     return dir;
   };
-  const daemon = async (env: Record<string, string>, cwd: string, inNet = net) => {
-    const d = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_SAVE_WORKERS: '0', ...env }, {}, { cwd, wrap: inNet.wrap });
+  const daemon = async (env: Record<string, string>, cwd: string, inNet = net, args: string[] = []) => {
+    const d = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_SAVE_WORKERS: '0', ...env }, {}, { cwd, wrap: (argv) => inNet.wrap([...argv, ...args]) });
     daemons.push(d);
     return d;
   };
   const managedPid = async (d: DaemonProcess) => Number((await d.waitForLog(startedLine)).redisPid);
 
-  it('from a clean data folder, keeps a saved world across a restart of the daemon', async () => {
+  it("npm start asks for it; the production image and compose file never do", () => {
+    expect(npmStartArgs()).toEqual(['--dev-redis', 'true']);
+    const dockerfile = readFileSync(join(ROOT, 'apps/persistd/Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^CMD \["node", "--enable-source-maps", "\/app\/dist\/main.js"\]$/m);
+    for (const text of [dockerfile, readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')]) expect(text).not.toMatch(/DEV_REDIS|dev-redis/);
+  });
+
+  it("from a clean data folder, npm start's Redis keeps a saved world across a restart of the daemon", async () => {
     const cwd = checkout();
     const world = smallWorld('dev-redis-world');
 
-    const first = await daemon({ PERSISTD_DEV_REDIS: 'true' }, cwd);
+    const first = await daemon({}, cwd, net, npmStartArgs());
     const firstRedis = await managedPid(first);
     const started = first.logs().find(startedLine)!;
     expect(started.dataDir).toBe(join(cwd, '.persistd/redis'));
@@ -84,7 +98,7 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
     // A new network as well: nothing of the first run answers anywhere.
     const net2 = await openPrivateNetwork();
     try {
-      const second = await daemon({ PERSISTD_DEV_REDIS: 'true' }, cwd, net2);
+      const second = await daemon({}, cwd, net2, npmStartArgs());
       const secondRedis = await managedPid(second);
       expect(secondRedis).not.toBe(firstRedis);
       const port2 = Number((await second.listening()).split(':').pop());
@@ -114,13 +128,19 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
     expect(await gone(redisPid)).toBe(true);
   });
 
-  it('SIGKILL: the killed daemon runs no code, and its Redis exits by itself', async () => {
-    const d = await daemon({ PERSISTD_DEV_REDIS: 'true' }, checkout());
+  it('SIGKILL: the killed daemon runs no code, and its Redis exits by itself; the next start takes the folder over', async () => {
+    const cwd = checkout();
+    const d = await daemon({ PERSISTD_DEV_REDIS: 'true' }, cwd);
     const redisPid = await managedPid(d);
     await d.listening();
     d.signal('SIGKILL');
     expect(await d.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await gone(redisPid)).toBe(true);
+    // The killed daemon's lock is still on disk; its owner is gone, so it does not block.
+    expect(existsSync(join(cwd, '.persistd/redis/persistd.lock'))).toBe(true);
+    const next = await daemon({ PERSISTD_DEV_REDIS: 'true' }, cwd);
+    await managedPid(next);
+    await next.listening();
   });
 
   it('if its Redis dies, the daemon exits saying so', async () => {
