@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, PersistenceService } from '@persistd/contract';
 import { processRuns } from '@persistd/redis-process';
-import { openPrivateNetwork, smallWorld, type PrivateNetwork } from '@persistd/testkit';
+import { exited, openPrivateNetwork, smallWorld, track, type PrivateNetwork } from '@persistd/testkit';
 import { removeDaemonBundle, spawnDaemon, type DaemonProcess, type LogEntry } from '../testing/daemon-process';
 import { canonicalBytes, collect, reassemble } from '../testing/restore-helpers';
 import { saveRequest } from '../testing/test-daemon';
@@ -70,7 +71,7 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
   };
   const managedPid = async (d: DaemonProcess) => Number((await d.waitForLog(startedLine)).redisPid);
 
-  it("npm start asks for it; the production image and compose file never do", () => {
+  it('npm start asks for it; the production image and compose file never do', () => {
     expect(npmStartArgs()).toEqual(['--dev-redis', 'true']);
     const dockerfile = readFileSync(join(ROOT, 'apps/persistd/Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^CMD \["node", "--enable-source-maps", "\/app\/dist\/main.js"\]$/m);
@@ -188,6 +189,30 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
     expect(d.stderr()).toMatch(/^persistd: PERSISTD_DEV_REDIS is for development and PERSISTD_DURABILITY=strict refuses it: point PERSISTD_REDIS_URL or PERSISTD_REDIS_CLUSTER at a Redis set up for durability\n$/);
     expect(d.logs().some(startedLine)).toBe(false);
     expect(existsSync(join(cwd, '.persistd'))).toBe(false);
+  });
+
+  it('with a Redis answering at the default address, uses it and starts none', async () => {
+    const own = await openPrivateNetwork();
+    const [cmd, ...args] = own.wrap([process.env.REDIS_SERVER ?? '/usr/bin/redis-server', '--port', '6379', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', checkout()]);
+    const redis = track(spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'ignore'] }));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        redis.stdout!.on('data', (b: Buffer) => (out += b.toString()).includes('Ready to accept connections') && resolve());
+        redis.once('exit', () => reject(new Error(`redis-server exited: ${out}`)));
+      });
+      const d = await daemon({}, checkout(), own, npmStartArgs());
+      await d.listening();
+      expect(d.logs().some((e) => e.msg === 'development Redis not needed: a Redis answers at 127.0.0.1:6379')).toBe(true);
+      expect(d.logs().find((e) => String(e.msg).startsWith('persistd listening'))?.redis).toBe('redis://127.0.0.1:6379');
+      expect(d.logs().some(startedLine)).toBe(false);
+      expect(childrenOf(d.child.pid!)).toEqual([]);
+      expect(await d.stop()).toEqual({ code: 0, signal: null });
+    } finally {
+      redis.kill('SIGKILL');
+      await exited(redis);
+      await own.close();
+    }
   });
 
   it('without the flag, or with a Redis configured, nothing is spawned even though no Redis answers', async () => {
