@@ -16,6 +16,9 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json'), diagnostics: false }],
   },
   moduleNameMapper,
+  // A Redis for the run when none answers at the test address (tools/testkit/src/jest).
+  globalSetup: path.join(__dirname, 'tools/testkit/src/jest/global-setup.cjs'),
+  globalTeardown: path.join(__dirname, 'tools/testkit/src/jest/global-teardown.cjs'),
   maxWorkers: 1,
   testTimeout: 60000,
 };

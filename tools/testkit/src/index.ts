@@ -9,3 +9,5 @@ export * from './persistd-process';
 export * from './child-process';
 export * from './redis-version';
 export * from './redis-replication';
+export * from './test-redis-server';
+export * from './private-network';

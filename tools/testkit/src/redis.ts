@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { DEFAULT_TEST_REDIS_URL } from './test-redis-server';
 
-/** The Redis every test shares (CI starts one on 6379); tests keep to their own prefixes. */
-export const TEST_REDIS_URL = process.env.PERSISTD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis every test shares (CI's on 6379, or the one the run started: jest/global-setup); tests keep to their own prefixes. */
+export const TEST_REDIS_URL = process.env.PERSISTD_TEST_REDIS_URL ?? DEFAULT_TEST_REDIS_URL;
 
 /** A key prefix no other test uses, valid for PERSISTD_KEY_PREFIX. */
 export function uniquePrefix(label = 't'): string {

@@ -66,14 +66,24 @@ export interface DaemonProcess {
   stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Where and how the daemon process runs. */
+export interface SpawnHow {
+  /** Working directory (where a development Redis keeps its data); default this process's. */
+  cwd?: string;
+  /** Turns the command line into another that runs it (e.g. inside a private network); same pid. */
+  wrap?: (argv: string[]) => string[];
+}
+
 /**
  * Starts the daemon bundle with exactly these settings (no variable inherited from the test
  * process but PATH). Metrics are off unless `env` says otherwise: their default port is fixed,
  * and daemons of parallel tests would share it.
  */
-export async function spawnDaemon(env: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<DaemonProcess> {
+export async function spawnDaemon(env: Record<string, string>, extraEnv: Record<string, string> = {}, how: SpawnHow = {}): Promise<DaemonProcess> {
   const file = await daemonBundle();
-  const child = spawn(process.execPath, ['--enable-source-maps', file], {
+  const [cmd, ...args] = (how.wrap ?? ((argv: string[]) => argv))([process.execPath, '--enable-source-maps', file]);
+  const child = spawn(cmd!, args, {
+    cwd: how.cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_PATH: join(ROOT, 'node_modules'), PERSISTD_LOG_LEVEL: 'info', PERSISTD_METRICS_LISTEN: 'off', ...extraEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
