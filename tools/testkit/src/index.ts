@@ -7,3 +7,5 @@ export * from './redis-cluster';
 export * from './certificates';
 export * from './persistd-process';
 export * from './child-process';
+export * from './refused-worlds';
+export * from './grpc-trailers';
