@@ -6,3 +6,4 @@ export * from './codes';
 export * from './grpc-bridge';
 export * from './rich-status';
 export * from './utf8-cut';
+export * from './validate-bounds';
