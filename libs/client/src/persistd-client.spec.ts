@@ -42,6 +42,7 @@ const SAVE_ANSWERS: Record<string, Partial<grpc.StatusObject> | 'ok' | 'hang'> =
 
 let server: TestServer;
 let client: PersistdClient;
+let lastRestoreDeadline: grpc.Deadline | undefined;
 let lastSave: { requestId: string; authorization: string[]; source: StateSource; trace: string[]; deadline: grpc.Deadline } | undefined;
 
 beforeAll(async () => {
@@ -60,6 +61,10 @@ beforeAll(async () => {
     validate: (call, callback) => {
       const req = fromBinary(ValidateRequestSchema, call.request);
       callback(null, create(ValidateResponseSchema, { accepted: false, violations: [{ code: 'FORBIDDEN_SOURCE', system: OwnerSystem.UNSPECIFIED, path: 'source', message: `source ${req.source} is not AUTHORITATIVE_RUNTIME` }] }));
+    },
+    restore: (call) => {
+      lastRestoreDeadline = call.getDeadline();
+      call.emit('error', refusal(grpc.status.NOT_FOUND, 'WORLD_NOT_FOUND'));
     },
     getWorldStatus: (call, callback) => {
       const { worldId } = fromBinary(GetWorldStatusRequestSchema, call.request);
@@ -171,6 +176,17 @@ describe('PersistdClient.save', () => {
       short.close();
       none.close();
     }
+  });
+
+  it('gives a restore stream its own default deadline, overridable per call', async () => {
+    const deadlineIn = () => +lastRestoreDeadline! - Date.now();
+    const ignore = () => undefined;
+    const handlers = { player: ignore, world: ignore, npc: ignore, item: ignore, quest: ignore };
+    await expect(client.restore('w', {}, handlers)).rejects.toMatchObject({ reason: 'WORLD_NOT_FOUND' });
+    expect(deadlineIn()).toBeGreaterThan(DEFAULT_DEADLINES.restoreMs - 10_000);
+    expect(deadlineIn()).toBeLessThanOrEqual(DEFAULT_DEADLINES.restoreMs);
+    await expect(client.restore('w', { deadlineMs: 4_000 }, handlers)).rejects.toMatchObject({ reason: 'WORLD_NOT_FOUND' });
+    expect(deadlineIn()).toBeLessThanOrEqual(4_000);
   });
 
   it('flags an unreachable daemon as an unknown outcome', async () => {
