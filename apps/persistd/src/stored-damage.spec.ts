@@ -1,9 +1,9 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { EpochMetaSchema, fromServiceError, SectionManifestSchema, STATUS_DETAILS_KEY, type EpochMeta, type RichError, type WorldSnapshot } from '@persistd/contract';
+import { EpochMetaSchema, fromServiceError, REFUSAL_BOUNDS, SectionManifestSchema, STATUS_DETAILS_KEY, type EpochMeta, type RichError, type WorldSnapshot } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { smallWorld } from '@persistd/testkit';
+import { refusedWorld, smallWorld } from '@persistd/testkit';
 import { canonicalSections, contentDigestOf, countsOf, cutChunks, metaDigestOf, sealEpochMeta, sha256Hex, type VerifyMode } from '@persistd/validation';
 import { dumpStore, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
@@ -217,6 +217,21 @@ describe.each<VerifyMode>(['digest', 'full'])('stored damage, PERSISTD_RESTORE_V
       expect(outcome.error?.violations).toEqual([{ field: `quests[${quest.questId}].player_id`, description: expect.stringMatching(/^DANGLING_REFERENCE: .*nobody/) }]);
     }
     expect(await dumpStore(t.redis, t.prefix)).toEqual(stored);
+  });
+
+  it('an intact epoch with 5,000 items of an absent player: full mode refuses DATA_LOSS with the first violations and the total, within 4 KiB of details', async () => {
+    const worldId = `dmg-${++worldSeq}`;
+    await writeForgedEpoch(t, worldId, refusedWorld('dangling-items', worldId, 5_000).snapshot, 1n);
+    const outcome = await restoreOutcome(t, worldId);
+    if (mode === 'digest') {
+      expect(outcome.error).toBeUndefined();
+      return;
+    }
+    expect({ received: outcome.received, code: outcome.error?.code, reason: outcome.error?.reason }).toEqual({ received: 0, code: status.DATA_LOSS, reason: 'DANGLING_REFERENCE' });
+    expect(outcome.error?.metadata).toEqual({ violations_total: '5000', violations_sent: String(outcome.error?.violations.length) });
+    expect(outcome.error?.violations.length).toBeGreaterThan(0);
+    expect(outcome.error?.violations[0].field).toBe('items[h0000000].location.inventory.player_id');
+    expect(outcome.details!.length).toBeLessThanOrEqual(REFUSAL_BOUNDS.detailsBytes);
   });
 
   it('an epoch whose npc chunk also carries a section header field (hashes right, is no canonical record list): restored in digest mode, DATA_LOSS/DIGEST_MISMATCH in full mode', async () => {

@@ -7,12 +7,13 @@ import {
   STATUS_DETAILS_KEY,
   StateSource,
   ValidateRequestSchema,
+  VALIDATE_BOUNDS,
   ValidateResponseSchema,
   WorldSnapshotSchema,
   type Violation,
   type WorldSnapshot,
 } from '@persistd/contract';
-import { generateWorld, smallWorld } from '@persistd/testkit';
+import { generateWorld, refusedWorld, smallWorld } from '@persistd/testkit';
 import { compareViolations } from '@persistd/validation';
 import fc from 'fast-check';
 import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
@@ -96,6 +97,39 @@ describe('Validate through gRPC', () => {
     const ahead = await t.client.validate(validateRequest(saved, smallWorld(saved, 5n, 3), 5n));
     expect(ahead.violations.map((v) => v.code)).toEqual(['EPOCH_CONFLICT']);
     expect(await dumpStore(t.redis, t.prefix)).toEqual(before);
+  });
+
+  it('lists at most VALIDATE_BOUNDS.violations, the canonical first ones, with the total of 100,000', async () => {
+    const worldId = 'val-flood';
+    const res = await t.client.validate(validateRequest(worldId, refusedWorld('dangling-items', worldId, 100_000).snapshot), { deadline: Date.now() + 30_000 });
+    expect({ accepted: res.accepted, listed: res.violations.length, total: res.violationsTotal }).toEqual({ accepted: false, listed: VALIDATE_BOUNDS.violations, total: 100_000 });
+    expect(res.violations.every((v) => v.code === 'DANGLING_REFERENCE')).toBe(true);
+    expect([...res.violations].sort(compareViolations)).toEqual(res.violations);
+    expect(res.violations[0].path).toBe('items[h0000000].location.inventory.player_id');
+  });
+
+  it('cuts each listed string to its bound, so huge ids cannot swell the answer', async () => {
+    const worldId = 'val-huge-ids';
+    const snapshot = refusedWorld('dangling-items', worldId, 2_000).snapshot;
+    for (const item of snapshot.items!.items) if (item.location.case === 'inventory' && item.location.value.playerId === 'deleted-player') item.location.value.playerId = 'x'.repeat(3_000);
+    const bytes = await rawUnaryCall(t.client.grpc, `${SERVICE}/Validate`, toBinary(ValidateRequestSchema, create(ValidateRequestSchema, validateRequest(worldId, snapshot))));
+    const res = fromBinary(ValidateResponseSchema, bytes);
+    expect(res.violationsTotal).toBeGreaterThan(2_000); // each breaks the id rule and dangles
+    expect(res.violations).toHaveLength(VALIDATE_BOUNDS.violations);
+    for (const v of res.violations) {
+      expect(Buffer.byteLength(v.path)).toBeLessThanOrEqual(VALIDATE_BOUNDS.idBytes);
+      expect(Buffer.byteLength(v.recordId)).toBeLessThanOrEqual(VALIDATE_BOUNDS.idBytes);
+      expect(Buffer.byteLength(v.message)).toBeLessThanOrEqual(VALIDATE_BOUNDS.messageBytes);
+    }
+    expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it('counts every violation of a small list, all listed', async () => {
+    const snapshot = smallWorld(saved, 1n, 2);
+    breakMany(snapshot);
+    const res = await t.client.validate(validateRequest(saved, snapshot, 1n));
+    expect(res.violationsTotal).toBe(res.violations.length);
+    expect(res.violationsTotal).toBeGreaterThan(1);
   });
 
   it('refuses bytes that do not parse with INVALID_ARGUMENT/MALFORMED_REQUEST', async () => {

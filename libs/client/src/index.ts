@@ -6,6 +6,7 @@
  */
 export {
   PersistdClient,
+  DEFAULT_DEADLINES,
   type CallOptions,
   type PersistdClientOptions,
   type RestoreOptions,

@@ -13,7 +13,7 @@ import {
   type RichError,
 } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
-import { PersistdClient } from './persistd-client';
+import { DEFAULT_DEADLINES, PersistdClient } from './persistd-client';
 import { PersistdError } from './persistd-error';
 import { startTestServer, type TestServer } from './testing/grpc-test-server';
 
@@ -29,6 +29,9 @@ const SAVE_ANSWERS: Record<string, Partial<grpc.StatusObject> | 'ok' | 'hang'> =
       { field: 'quests[q0002].player_id', description: 'DANGLING_REFERENCE: player p9 is not in the snapshot' },
     ],
   }),
+  flood: refusal(grpc.status.INVALID_ARGUMENT, 'DANGLING_REFERENCE', {
+    violations: Array.from({ length: 5_000 }, (_, i) => ({ field: `items[i${i}].location.inventory.player_id`, description: 'DANGLING_REFERENCE: player p9 is not in the snapshot' })),
+  }),
   limit: refusal(grpc.status.INVALID_ARGUMENT, 'LIMIT_EXCEEDED', { metadata: { limit: 'max_items', max: '100000' } }),
   conflict: refusal(grpc.status.ABORTED, 'EPOCH_CONFLICT', { metadata: { committed_epoch: '4' } }),
   'commit-unknown': refusal(grpc.status.UNAVAILABLE, 'COMMIT_OUTCOME_UNKNOWN'),
@@ -39,13 +42,14 @@ const SAVE_ANSWERS: Record<string, Partial<grpc.StatusObject> | 'ok' | 'hang'> =
 
 let server: TestServer;
 let client: PersistdClient;
-let lastSave: { requestId: string; authorization: string[]; source: StateSource; trace: string[] } | undefined;
+let lastRestoreDeadline: grpc.Deadline | undefined;
+let lastSave: { requestId: string; authorization: string[]; source: StateSource; trace: string[]; deadline: grpc.Deadline } | undefined;
 
 beforeAll(async () => {
   server = await startTestServer({
     save: (call, callback) => {
       const req = fromBinary(SaveRequestSchema, call.request);
-      lastSave = { requestId: req.requestId, authorization: call.metadata.get('authorization').map(String), source: req.source, trace: call.metadata.get('x-trace').map(String) };
+      lastSave = { requestId: req.requestId, authorization: call.metadata.get('authorization').map(String), source: req.source, trace: call.metadata.get('x-trace').map(String), deadline: call.getDeadline() };
       const answer = SAVE_ANSWERS[req.worldId];
       if (answer === 'hang') return;
       if (answer === 'ok') {
@@ -57,6 +61,10 @@ beforeAll(async () => {
     validate: (call, callback) => {
       const req = fromBinary(ValidateRequestSchema, call.request);
       callback(null, create(ValidateResponseSchema, { accepted: false, violations: [{ code: 'FORBIDDEN_SOURCE', system: OwnerSystem.UNSPECIFIED, path: 'source', message: `source ${req.source} is not AUTHORITATIVE_RUNTIME` }] }));
+    },
+    restore: (call) => {
+      lastRestoreDeadline = call.getDeadline();
+      call.emit('error', refusal(grpc.status.NOT_FOUND, 'WORLD_NOT_FOUND'));
     },
     getWorldStatus: (call, callback) => {
       const { worldId } = fromBinary(GetWorldStatusRequestSchema, call.request);
@@ -101,9 +109,20 @@ describe('PersistdClient.save', () => {
       { field: 'items[i0001].location.inventory.player_id', description: 'DANGLING_REFERENCE: player p9 is not in the snapshot' },
       { field: 'quests[q0002].player_id', description: 'DANGLING_REFERENCE: player p9 is not in the snapshot' },
     ]);
+    expect({ total: e.violationsTotal, sent: e.violationsSent }).toEqual({ total: 2, sent: 2 });
     expect(e.outcomeUnknown).toBe(false);
     expect(e.requestId).toBe('req-2');
     expect(e.message).toBe('DANGLING_REFERENCE: DANGLING_REFERENCE happened');
+  });
+
+  it('exposes the total of a refusal whose violations were not all sent', async () => {
+    const e = await failure(client.save(saveOf('flood')));
+    expect(e.reason).toBe('DANGLING_REFERENCE');
+    expect(e.violationsTotal).toBe(5_000);
+    expect(e.violationsSent).toBe(e.violations.length);
+    expect(e.violations.length).toBeGreaterThan(0);
+    expect(e.violations.length).toBeLessThan(5_000);
+    expect(e.violations[0].field).toBe('items[i0].location.inventory.player_id');
   });
 
   it.each<[string, grpc.status, string, Record<string, string>]>([
@@ -134,6 +153,40 @@ describe('PersistdClient.save', () => {
   it('flags a passed deadline as an unknown outcome', async () => {
     const e = await failure(client.save(saveOf('hang', 'req-slow'), { deadlineMs: 100 }));
     expect(e).toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED, outcomeUnknown: true, requestId: 'req-slow' });
+  });
+
+  it('gives every call a deadline: the SDK default, the client default, the call own, or none when Infinity', async () => {
+    const deadlineIn = () => (lastSave!.deadline === Infinity ? Infinity : +lastSave!.deadline - Date.now());
+    await client.save(saveOf('ok'));
+    expect(deadlineIn()).toBeGreaterThan(DEFAULT_DEADLINES.unaryMs - 10_000);
+    expect(deadlineIn()).toBeLessThanOrEqual(DEFAULT_DEADLINES.unaryMs);
+    const short = new PersistdClient(server.address, { defaultDeadlineMs: 7_000 });
+    const none = new PersistdClient(server.address, { defaultDeadlineMs: Infinity });
+    try {
+      await short.save(saveOf('ok'));
+      expect(deadlineIn()).toBeLessThanOrEqual(7_000);
+      expect(deadlineIn()).toBeGreaterThan(0);
+      await short.save(saveOf('ok'), { deadlineMs: 90_000 });
+      expect(deadlineIn()).toBeGreaterThan(7_000);
+      await none.save(saveOf('ok'));
+      expect(deadlineIn()).toBe(Infinity);
+      await client.save(saveOf('ok'), { deadlineMs: Infinity });
+      expect(deadlineIn()).toBe(Infinity);
+    } finally {
+      short.close();
+      none.close();
+    }
+  });
+
+  it('gives a restore stream its own default deadline, overridable per call', async () => {
+    const deadlineIn = () => +lastRestoreDeadline! - Date.now();
+    const ignore = () => undefined;
+    const handlers = { player: ignore, world: ignore, npc: ignore, item: ignore, quest: ignore };
+    await expect(client.restore('w', {}, handlers)).rejects.toMatchObject({ reason: 'WORLD_NOT_FOUND' });
+    expect(deadlineIn()).toBeGreaterThan(DEFAULT_DEADLINES.restoreMs - 10_000);
+    expect(deadlineIn()).toBeLessThanOrEqual(DEFAULT_DEADLINES.restoreMs);
+    await expect(client.restore('w', { deadlineMs: 4_000 }, handlers)).rejects.toMatchObject({ reason: 'WORLD_NOT_FOUND' });
+    expect(deadlineIn()).toBeLessThanOrEqual(4_000);
   });
 
   it('flags an unreachable daemon as an unknown outcome', async () => {

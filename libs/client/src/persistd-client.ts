@@ -23,6 +23,13 @@ import type { RestoredWorld } from './restored-world';
 /** The Save method's path (from the descriptor, never written out). */
 const SAVE_PATH = `/${PersistenceService.typeName}/${PersistenceService.method.save.name}`;
 
+/**
+ * Deadlines the SDK gives a call when neither the call nor the client names one, so no call can
+ * wait forever: a unary call's attempt, and a whole restore stream (a large world streams for a
+ * while on a slow link).
+ */
+export const DEFAULT_DEADLINES = { unaryMs: 30_000, restoreMs: 300_000 } as const;
+
 /** How to reach the daemon. */
 export interface PersistdClientOptions {
   /** Channel credentials; insecure (loopback deployments) when absent. */
@@ -30,7 +37,10 @@ export interface PersistdClientOptions {
   channelOptions?: grpc.ChannelOptions;
   /** Sent as `authorization: Bearer <token>` on every call (deployments with PERSISTD_TOKENS_FILE). */
   token?: string;
-  /** Deadline of each attempt when a call gives none, in ms; unset: no deadline. */
+  /**
+   * Deadline of each attempt when a call gives none, in ms; unset: DEFAULT_DEADLINES (30 s a
+   * unary call, 5 min a restore stream); `Infinity`: no deadline.
+   */
   defaultDeadlineMs?: number;
   /** Retries of unknown outcomes for every call (DEFAULT_RETRY_POLICY when absent); `false`: none. */
   retry?: RetryOption;
@@ -41,6 +51,7 @@ export interface CallOptions {
   /**
    * Milliseconds from the start of EACH attempt until it is abandoned (DEADLINE_EXCEEDED, an
    * unknown outcome, so retried). A call takes at most `maxAttempts × deadlineMs` plus the pauses.
+   * Unset: the client's `defaultDeadlineMs`; `Infinity`: no deadline.
    */
   deadlineMs?: number;
   /** Extra request metadata, merged over the client's own. */
@@ -93,18 +104,18 @@ export class PersistdClient {
     const requestId = request.requestId || randomUUID();
     const bytes = toBinary(SaveRequestSchema, create(SaveRequestSchema, { ...request, requestId }));
     return this.#unary(options, { requestId }, async () =>
-      fromBinary(SaveResponseSchema, await rawUnaryCall(this.#client.grpc, SAVE_PATH, bytes, this.#callOptions(options), this.#metadata(options))),
+      fromBinary(SaveResponseSchema, await rawUnaryCall(this.#client.grpc, SAVE_PATH, bytes, this.#callOptions(options, 'unaryMs'), this.#metadata(options))),
     );
   }
 
   /** Runs every save check without committing; violations come back in the response. */
   validate(request: ValidateInit, options: CallOptions = {}): Promise<ValidateResponse> {
-    return this.#unary(options, {}, () => this.#client.validate(request, this.#callOptions(options), this.#metadata(options)));
+    return this.#unary(options, {}, () => this.#client.validate(request, this.#callOptions(options, 'unaryMs'), this.#metadata(options)));
   }
 
   /** The committed epoch (0: never saved), the retained epochs and the digests of a world. */
   getWorldStatus(worldId: string, options: CallOptions = {}): Promise<GetWorldStatusResponse> {
-    return this.#unary(options, {}, () => this.#client.getWorldStatus({ worldId }, this.#callOptions(options), this.#metadata(options)));
+    return this.#unary(options, {}, () => this.#client.getWorldStatus({ worldId }, this.#callOptions(options, 'unaryMs'), this.#metadata(options)));
   }
 
   /** The retry policy a call with these options runs under. */
@@ -130,7 +141,7 @@ export class PersistdClient {
     // would hand it out again, so a later failure is thrown as it is.
     const policy = this.retryPolicy(options);
     for (let attempt = 1; ; attempt++) {
-      const call = this.#client.restore({ worldId, epoch: options.epoch ?? 0n }, this.#callOptions(options), this.#metadata(options));
+      const call = this.#client.restore({ worldId, epoch: options.epoch ?? 0n }, this.#callOptions(options, 'restoreMs'), this.#metadata(options));
       let ended = false;
       let received = 0;
       try {
@@ -172,9 +183,9 @@ export class PersistdClient {
     );
   }
 
-  #callOptions(options: CallOptions): grpc.CallOptions {
-    const ms = options.deadlineMs ?? this.#defaultDeadlineMs;
-    return ms === undefined ? {} : { deadline: Date.now() + ms };
+  #callOptions(options: CallOptions, kind: keyof typeof DEFAULT_DEADLINES): grpc.CallOptions {
+    const ms = options.deadlineMs ?? this.#defaultDeadlineMs ?? DEFAULT_DEADLINES[kind];
+    return Number.isFinite(ms) ? { deadline: Date.now() + ms } : {};
   }
 
   #metadata(options: CallOptions): grpc.Metadata {

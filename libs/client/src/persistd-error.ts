@@ -52,7 +52,12 @@ export class PersistdError extends Error {
   readonly code: GrpcStatus;
   readonly reason: PersistdReason | undefined;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The first violations in canonical order: a refusal's details are bounded (DESIGN §3 Errors). */
   readonly violations: readonly FieldViolation[];
+  /** How many violations the daemon found, listed or not (ErrorInfo `violations_total`). */
+  readonly violationsTotal: number;
+  /** How many of them `violations` holds (ErrorInfo `violations_sent`). */
+  readonly violationsSent: number;
   readonly outcomeUnknown: boolean;
   /** The request id the save was sent with (generated when the caller gave none). */
   readonly requestId: string | undefined;
@@ -65,6 +70,8 @@ export class PersistdError extends Error {
     this.reason = init.reason;
     this.metadata = Object.freeze({ ...init.metadata });
     this.violations = Object.freeze([...(init.violations ?? [])]);
+    this.violationsSent = countOf(this.metadata.violations_sent) ?? this.violations.length;
+    this.violationsTotal = countOf(this.metadata.violations_total) ?? this.violationsSent;
     this.outcomeUnknown = init.outcomeUnknown;
     this.requestId = init.requestId;
     this.attempts = init.attempts ?? 1;
@@ -98,6 +105,11 @@ export class EpochConflictError extends PersistdError {
 /** Type guard for EpochConflictError. */
 export function isEpochConflictError(e: unknown): e is EpochConflictError {
   return e instanceof EpochConflictError;
+}
+
+/** A count from ErrorInfo metadata; undefined when absent (an older daemon) or not a count. */
+function countOf(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
 }
 
 function epochOf(text: string | undefined): bigint | undefined {

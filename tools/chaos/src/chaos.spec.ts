@@ -1,4 +1,5 @@
 import { hostileInputs } from './hostile/hostile-input';
+import { semanticRefusals } from './hostile/semantic-refusals';
 import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { formatTable } from './report/table';
 import { randomSeed } from './rng';
@@ -92,6 +93,15 @@ describe(`chaos, short form (seed ${seed})`, () => {
     process.stdout.write(`hostile inputs tried: ${r.counts.operations}\n`);
     expect(problems(r)).toEqual([]);
     expect(r.counts.operations).toBe(SHORT.hostileInputs);
+    expect(r.epochsChecked).toBeGreaterThan(0);
+  });
+
+  it('8. semantic hostility: refusals of 1,000 to 100,000 violations, id and slot floods, a 20,000-zone cycle answered with their code on a channel that keeps serving; a legal 20,000-zone chain commits', async () => {
+    const r = await run('hostile-semantic', semanticRefusals);
+    expect(problems(r)).toEqual([]);
+    expect(r.faults['refusals sent']).toBe(6);
+    expect(r.counts.refused).toBe(6);
+    expect(r.counts.acknowledged).toBe(1);
     expect(r.epochsChecked).toBeGreaterThan(0);
   });
 });

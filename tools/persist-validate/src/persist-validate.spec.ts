@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { toBinary, toJsonString } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { RedisStore, worldKeys } from '@persistd/store-redis';
-import { deletePrefix, generateWorld, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
+import { deletePrefix, generateWorld, refusedWorld, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import { prepareEpoch, sealEpochMeta } from '@persistd/validation';
 import type Redis from 'ioredis';
 import type { Report } from './report';
@@ -226,6 +226,18 @@ describe('persist-validate', () => {
       expect(await run(['--file', name], text)).toBe(1);
       expect(text.stdout()).toContain('snapshot  REJECTED  RUNTIME_STATE: ');
       expect(text.stdout()).toContain(`DANGLING_REFERENCE  quest ${world.quests!.quests[0].questId}  quests[${world.quests!.quests[0].questId}].player_id`);
+      expect(text.stdout()).toContain('      showing 3 of 3 violations\n');
+    });
+
+    it('a world with 5,000 violations: the readable report lists the first 1,000 and says how many there were; JSON keeps them all', async () => {
+      const name = await write('flood.pb', toBinary(WorldSnapshotSchema, refusedWorld('dangling-items', 'pv-file', 5_000).snapshot));
+      const text = captured(dir);
+      expect(await run(['--file', name], text)).toBe(1);
+      expect(text.stdout().split('\n').filter((l) => l.startsWith('      DANGLING_REFERENCE  item '))).toHaveLength(1_000);
+      expect(text.stdout()).toContain('      showing 1000 of 5000 violations\n');
+      const json = captured(dir);
+      expect(await run(['--file', name, '--json'], json)).toBe(1);
+      expect((JSON.parse(json.stdout()) as Report).checks[0].violations).toHaveLength(5_000);
     });
 
     it('judged as a save of another world or epoch when asked: WORLD_MISMATCH, MIXED_EPOCH', async () => {

@@ -1,4 +1,4 @@
-import { OwnerSystem, OwnerSystemSchema, type RecordCounts } from '@persistd/contract';
+import { OwnerSystem, OwnerSystemSchema, VALIDATE_BOUNDS, type RecordCounts } from '@persistd/contract';
 import type { RuleViolation } from '@persistd/validation';
 
 /**
@@ -80,7 +80,11 @@ export function renderJson(report: Report): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-/** The readable output: what was read, one line per check with its violations under it, the verdict. */
+/**
+ * The readable output: what was read, one line per check with its violations under it (the first
+ * VALIDATE_BOUNDS.violations, as Validate lists them, then how many there were), the verdict.
+ * `--json` keeps every violation.
+ */
 export function renderText(report: Report): string {
   const lines = [heading(report.target)];
   const width = Math.max(...report.checks.map((c) => c.subject.length));
@@ -93,7 +97,9 @@ export function renderText(report: Report): string {
       lines.push(`  ${subject}  dropped   ${c.message ?? ''}`.trimEnd());
     } else {
       lines.push(`  ${subject}  REJECTED  ${c.code}: ${c.message}`);
-      for (const v of c.violations) lines.push(`      ${v.code}  ${systemName(v.system)}${v.recordId ? ` ${v.recordId}` : ''}  ${v.path}: ${v.message}`);
+      const listed = c.violations.slice(0, VALIDATE_BOUNDS.violations);
+      for (const v of listed) lines.push(`      ${v.code}  ${systemName(v.system)}${v.recordId ? ` ${v.recordId}` : ''}  ${v.path}: ${v.message}`);
+      if (c.violations.length > 0) lines.push(`      showing ${listed.length} of ${c.violations.length} violations`);
     }
   }
   const rejected = report.checks.filter((c) => c.status === 'rejected').length;

@@ -1,11 +1,19 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { isPersistdError, isRestoreRefusedError } from '@persistd/client';
+import { isPersistdError, isRestoreRefusedError, VIOLATIONS_SENT_KEY, VIOLATIONS_TOTAL_KEY } from '@persistd/client';
 import { isStoreError } from '@persistd/store-redis';
 import { CliError } from './cli-error';
 import { EXIT, type ExitCode } from './exit-codes';
 
 /** Statuses that, without an ErrorInfo, mean the daemon was not (fully) reached. */
 const TRANSPORT = new Set<GrpcStatus>([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED]);
+
+/** ErrorInfo metadata printed as the "showing" line rather than as keys. */
+const COUNT_KEYS: ReadonlySet<string> = new Set([VIOLATIONS_TOTAL_KEY, VIOLATIONS_SENT_KEY]);
+
+/** The line under a listed refusal: a refusal carries only its first violations, so say how many there were. */
+export function showing(listed: number, total: number): string {
+  return `showing ${listed} of ${total} violations`;
+}
 
 /** The one place a failure becomes an exit code; a one-line reason per mapping. */
 export function exitCodeOf(e: unknown): ExitCode {
@@ -29,8 +37,9 @@ export function describeFailure(e: unknown): string {
     if (e.outcomeUnknown) {
       lines.push(`the outcome is unknown after ${e.attempts} attempt(s)${e.requestId ? `; the save was sent with request id ${e.requestId}` : ''}`);
     }
-    for (const [k, v] of Object.entries(e.metadata)) lines.push(`  ${k}: ${v}`);
+    for (const [k, v] of Object.entries(e.metadata)) if (!COUNT_KEYS.has(k)) lines.push(`  ${k}: ${v}`);
     for (const v of e.violations) lines.push(`  ${v.field}: ${v.description}`);
+    if (e.violationsTotal > 0) lines.push(showing(e.violationsSent, e.violationsTotal));
     return lines.join('\n');
   }
   if (isStoreError(e)) return `${e.code}: ${e.message}`;

@@ -11,3 +11,5 @@ export * from './redis-version';
 export * from './redis-replication';
 export * from './test-redis-server';
 export * from './private-network';
+export * from './refused-worlds';
+export * from './grpc-trailers';

@@ -103,7 +103,8 @@ export class CallWatch {
   /** The handler answered; `result` is its response (or Restore's summary). */
   succeeded(result: unknown): void {
     const res = (result ?? {}) as Record<string, unknown>;
-    const violations = Array.isArray(res.violations) ? res.violations.length : undefined;
+    // Validate lists the first violations only; the log counts them all
+    const violations = typeof res.violationsTotal === 'number' ? res.violationsTotal : Array.isArray(res.violations) ? res.violations.length : undefined;
     this.end({
       outcome: 'ok',
       reason: '',

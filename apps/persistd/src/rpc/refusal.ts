@@ -1,5 +1,5 @@
 import { status, type ServerErrorResponse, type StatusObject } from '@grpc/grpc-js';
-import { statusOf, toStatusObject, type ErrorCode } from '@persistd/contract';
+import { cutUtf8, REFUSAL_BOUNDS, statusOf, toStatusObject, type ErrorCode } from '@persistd/contract';
 import { describe, type RuleViolation } from '@persistd/validation';
 import { isStoreError } from '@persistd/store-redis';
 
@@ -17,11 +17,14 @@ export class Refusal extends Error {
     super(message);
   }
 
-  /** A refusal for a complete, sorted violation list: the first violation's code is the reason. */
+  /**
+   * A refusal for a complete, sorted violation list: the first violation's code is the reason.
+   * The first violation is cut so the count after it survives the message's bound.
+   */
   static ofViolations(violations: readonly RuleViolation[], stored = false): Refusal {
     const first = violations[0];
     const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : '';
-    return new Refusal(first.code, `${describe(first)}${more}`, { violations, stored });
+    return new Refusal(first.code, `${cutUtf8(describe(first), REFUSAL_BOUNDS.messageBytes - Buffer.byteLength(more))}${more}`, { violations, stored });
   }
 }
 

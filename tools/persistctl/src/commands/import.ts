@@ -4,6 +4,7 @@ import { worldArg, type CommandSpec } from '../args';
 import { refused } from '../cli-error';
 import { CONNECTION_OPTIONS } from '../connection';
 import { EXIT } from '../exit-codes';
+import { showing } from '../failure';
 import { checkExport } from '../export-file/check-export';
 import { readExport } from '../export-file/read-export';
 import { progressBar } from '../progress';
@@ -48,6 +49,7 @@ export const importCommand: CommandSpec = {
       if (args.values['dry-run']) {
         const res = await client.validate(request);
         for (const v of res.violations) io.stdout(`  ${v.path}: ${v.code}: ${v.message}\n`);
+        if (res.violationsTotal > 0) io.stdout(`${showing(res.violations.length, res.violationsTotal)}\n`);
         io.stdout(`${res.accepted ? 'would be accepted' : 'would be refused'}: ${meta.worldId} epoch ${meta.epoch} into ${worldId} as epoch ${committedEpoch + 1n}\n`);
         return res.accepted ? EXIT.OK : EXIT.REFUSED;
       }
