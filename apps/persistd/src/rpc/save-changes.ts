@@ -4,6 +4,7 @@ import { RecordCountsSchema, SaveResponseSchema, type RecordCounts, type SaveCha
 import { sameRequest, type RequestRecord } from '@persistd/store-redis';
 import { restoreFrames, sealEpochMeta, verifyStoredEpoch } from '@persistd/validation';
 import type { ChangesRequestWork } from '../save-work/change-steps';
+import { SaveRefused } from '../save-work/save-steps';
 import type { RpcContext } from './context';
 import { deadlineOf } from './deadline';
 import type { Admitted } from './intake';
@@ -54,10 +55,14 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
     const cached = ctx.indexCache.get(req.worldId, committed, stored.meta.digest);
     const baseFrames: Uint8Array[] = [];
     for (const frame of restoreFrames(committed, stored.meta, (id) => stored.chunks.get(id)!)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
-    const result = await ctx.savePool.changesResult(
-      { bytes: call.request, limits: ctx.limits, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: findings.beyondResult },
-      deadlineOf(call),
-    );
+    const result = await ctx.savePool
+      .changesResult(
+        { bytes: call.request, limits: ctx.limits, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: findings.beyondResult },
+        deadlineOf(call),
+      )
+      .catch((e: unknown) => {
+        throw e instanceof SaveRefused ? e.refusal : e;
+      });
     const { prepared } = result;
     const unsealed = { ...prepared.unsealed, committedAtMs: BigInt(Date.now()) };
     const counts = [prepared.counts.players, prepared.counts.zones, prepared.counts.npcs, prepared.counts.items, prepared.counts.quests];
