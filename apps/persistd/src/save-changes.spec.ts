@@ -3,6 +3,7 @@ import { ItemRecordSchema, WorldSnapshotSchema, type WorldSnapshot } from '@pers
 import { generateWorld, smallWorld } from '@persistd/testkit';
 import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './testing/change-sets';
 import { canonicalBytes, collect, reassemble } from './testing/restore-helpers';
+import { scrape, valueOf } from './testing/scrape';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
 const none = () => Array.from({ length: 5 }, () => ({ upserts: [] as never[], deletes: [] as string[] }));
@@ -10,7 +11,7 @@ const none = () => Array.from({ length: 5 }, () => ({ upserts: [] as never[], de
 describe('SaveChanges', () => {
   let t: TestDaemon;
   beforeAll(async () => {
-    t = await startTestDaemon({}, { logger: require('pino')({ level: 'error' }) });
+    t = await startTestDaemon();
   });
   afterAll(() => t.stop());
 
@@ -39,6 +40,15 @@ describe('SaveChanges', () => {
     expect(res.contentDigest).toBe(whole.contentDigest);
     expect(res.counts).toEqual(whole.counts);
     expect(canonicalBytes(reassemble(await collect(t.client, 'sc-basic')))).toEqual(canonicalBytes(target));
+  });
+
+  it('commits an empty change set as the base again, counted under its own method label', async () => {
+    await based('sc-none');
+    const status = await t.client.getWorldStatus({ worldId: 'sc-none' });
+    const res = await t.client.saveChanges(changesRequest('sc-none', 1n, 'sc-none-1', none(), { contentVersion: smallWorld('sc-none').world!.contentVersion }));
+    expect(res).toMatchObject({ committedEpoch: 2n, contentDigest: status.contentDigest, replayed: false });
+    const samples = await scrape(t.daemon.metricsUrl!);
+    expect(valueOf(samples, 'persistd_rpcs_total', { method: 'SaveChanges', outcome: 'ok', reason: '' })).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses expected_epoch 0 as INVALID_FIELD', async () => {
