@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { RecordCountsSchema, SaveResponseSchema, type RecordCounts, type SaveChangesRequest, type SaveResponse } from '@persistd/contract';
-import { sameRequest, type RequestRecord } from '@persistd/store-redis';
+import { isStoreError, sameRequest, type RequestRecord, type StoredEpoch } from '@persistd/store-redis';
 import { restoreFrames, sealEpochMeta, verifyStoredEpoch } from '@persistd/validation';
 import type { ChangesRequestWork } from '../save-work/change-steps';
 import { SaveRefused } from '../save-work/save-steps';
@@ -38,8 +38,8 @@ function replayAnswer(worldId: string, record: RequestRecord): SaveResponse {
 export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req, work }: AdmittedChanges): Promise<SaveResponse> {
   const { findings, requestDigest } = work;
   return ctx.queue.run(req.worldId, async () => {
-    const committed = await ctx.store.readCommittedEpoch(req.worldId);
-    if (req.expectedEpoch === 0n || committed !== req.expectedEpoch) {
+    /** No result can be formed: the request's own violations, then its record, then EPOCH_CONFLICT. */
+    const withoutResult = async (committed: bigint): Promise<SaveResponse> => {
       if (findings.own.length > 0) throw Refusal.ofViolations(findings.own);
       const record = await ctx.store.readRequest(req.worldId, req.requestId);
       if (record) {
@@ -47,9 +47,18 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
         throw reused(req, record.epoch);
       }
       throw conflict(req, committed);
-    }
+    };
+    const committed = await ctx.store.readCommittedEpoch(req.worldId);
+    if (req.expectedEpoch === 0n || committed !== req.expectedEpoch) return withoutResult(committed);
 
-    const stored = await ctx.store.readEpoch(req.worldId, committed);
+    let stored: StoredEpoch;
+    try {
+      stored = await ctx.store.readEpoch(req.worldId, committed);
+    } catch (e) {
+      // Other daemons committed past retention since the pointer was read: the base is gone.
+      if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readCommittedEpoch(req.worldId));
+      throw e;
+    }
     const damage = verifyStoredEpoch(stored, 'digest');
     if (damage) throw new Refusal(damage.code, `the base epoch: ${damage.message}`, { stored: true });
     const cached = ctx.indexCache.get(req.worldId, committed, stored.meta.digest);
