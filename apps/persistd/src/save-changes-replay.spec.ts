@@ -1,7 +1,7 @@
 import { clone } from '@bufbuild/protobuf';
-import { SaveChangesRequestSchema, WorldSnapshotSchema } from '@persistd/contract';
+import { createClient, PersistenceService, SaveChangesRequestSchema, WorldSnapshotSchema } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { smallWorld } from '@persistd/testkit';
+import { FaultProxy, smallWorld } from '@persistd/testkit';
 import { changesRequest, diffSnapshots, resultOf } from './testing/change-sets';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
@@ -36,6 +36,30 @@ describe('SaveChanges request ids', () => {
     const again = await t.client.saveChanges(retry);
     expect(again).toEqual({ ...first, replayed: true });
     expect((await t.client.getWorldStatus({ worldId: 'rp-later' })).committedEpoch).toBe(3n);
+  });
+
+  it('a retry after a connection cut before the answer reached the client answers replayed, also after a later epoch', async () => {
+    const { base, req } = await changed('rp-cut', 'rp-cut-1');
+    const proxy = new FaultProxy({ host: '127.0.0.1', port: Number(t.daemon.address.split(':').pop()) });
+    const port = await proxy.listen();
+    const viaProxy = createClient(PersistenceService, `127.0.0.1:${port}`);
+    try {
+      // The answer carries the world id in clear: cut the connection before it reaches the client.
+      proxy.cutOn({ direction: 'down', pattern: 'rp-cut', when: 'before' });
+      await expect(viaProxy.saveChanges(req, { deadline: Date.now() + 10_000 })).rejects.toMatchObject({ code: 14 });
+      expect(proxy.counts.cuts).toBe(1);
+      const status = await t.client.getWorldStatus({ worldId: 'rp-cut' });
+      expect(status.committedEpoch).toBe(2n);
+      const next = resultOf(base, req);
+      for (const s of [next.players, next.world, next.npcs, next.items, next.quests]) s!.sourceEpoch = 2n;
+      next.npcs!.npcs[0].health += 1;
+      await t.client.save(saveRequest('rp-cut', next, 2n));
+      const again = await viaProxy.saveChanges(req, { deadline: Date.now() + 10_000 });
+      expect(again).toMatchObject({ committedEpoch: 2n, digest: status.digest, contentDigest: status.contentDigest, replayed: true });
+    } finally {
+      viaProxy.close();
+      await proxy.close();
+    }
   });
 
   it('the same id with another change set is REQUEST_ID_REUSED, at the committed epoch and after it', async () => {
