@@ -1,6 +1,7 @@
 import { clone } from '@bufbuild/protobuf';
-import { ItemRecordSchema, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
+import { ItemRecordSchema, PlayerRecordSchema, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld, smallWorld } from '@persistd/testkit';
+import { captureLogs } from './testing/captured-logs';
 import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './testing/change-sets';
 import { canonicalBytes, collect, reassemble } from './testing/restore-helpers';
 import { scrape, valueOf } from './testing/scrape';
@@ -81,5 +82,31 @@ describe('SaveChanges', () => {
     expect(err.violations.map((v) => v.field)).toEqual(['items.expected_count', 'items.expected_digest']);
     Object.assign(req.changes!.items!, good);
     expect((await t.client.saveChanges(req)).committedEpoch).toBe(2n);
+  });
+});
+
+describe('SaveChanges in the call log', () => {
+  it('writes one line per call naming the method, world, request id and epochs, never a payload value', async () => {
+    const logs = captureLogs();
+    const t = await startTestDaemon({}, { logger: logs.logger });
+    try {
+      const base = smallWorld('log-c');
+      await t.client.save(saveRequest('log-c', base, 0n, 'log-c-0'));
+      const changed = none();
+      changed[0].upserts = [{ ...clone(PlayerRecordSchema, base.players!.players[0]), identity: { ...base.players!.players[0].identity!, displayName: 'MARKED-VALUE' } } as never];
+      const req = changesRequest('log-c', 1n, 'log-c-1', changed, { contentVersion: base.world!.contentVersion });
+      await t.client.saveChanges(req);
+      const stale = changesRequest('log-c', 1n, 'log-c-2', none());
+      expect((await refusalOf(t.client.saveChanges(stale))).reason).toBe('EPOCH_CONFLICT');
+      const calls = logs.entries().filter((e) => e.method === 'SaveChanges');
+      expect(calls.map((c) => [c.outcome, c.reason, c.requestId, c.expectedEpoch])).toEqual([
+        ['ok', undefined, 'log-c-1', '1'],
+        ['refused', 'EPOCH_CONFLICT', 'log-c-2', '1'],
+      ]);
+      expect(calls[0]).toMatchObject({ worldId: 'log-c', epoch: '2', replayed: false });
+      expect(logs.text()).not.toContain('MARKED-VALUE');
+    } finally {
+      await t.stop();
+    }
   });
 });
