@@ -3,6 +3,7 @@ import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld, smallWorld } from '@persistd/testkit';
 import { prepareEpoch, sealEpochMeta } from '@persistd/validation';
 import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './testing/change-sets';
+import { collect } from './testing/restore-helpers';
 import { scrape, valueOf } from './testing/scrape';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
@@ -46,6 +47,20 @@ describe('SaveChanges base index', () => {
     expect((await t.client.saveChanges(two.req)).committedEpoch).toBe(3n);
     const afterHit = await cacheStats(t);
     expect(afterHit.hits - afterMiss.hits).toBe(2);
+  });
+
+  it('indexes the latest epoch it restored, so the next SaveChanges hits', async () => {
+    const base = smallWorld('ix-restored');
+    await t.client.save(saveRequest('ix-restored', base, 0n));
+    const before = await cacheStats(t);
+    await collect(t.client, 'ix-restored');
+    // The index is built on a save worker after the restore answered: wait for it, bounded.
+    for (let i = 0; i < 100 && (await cacheStats(t)).entries === before.entries; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await cacheStats(t)).entries).toBe(before.entries + 1);
+    const one = step('ix-restored', base, 1n, 'ix-restored-1', (w) => w.quests!.quests.pop());
+    expect((await t.client.saveChanges(one.req)).committedEpoch).toBe(2n);
+    const after = await cacheStats(t);
+    expect([after.hits - before.hits, after.misses - before.misses]).toEqual([1, 0]);
   });
 
   it('misses when a second daemon saved the world, and still commits the right result', async () => {

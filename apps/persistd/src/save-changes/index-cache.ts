@@ -39,8 +39,13 @@ export class IndexCache {
     return held.index;
   }
 
-  /** Holds `index` as its world's, replacing an older one; evicts the least recently used past the bound. */
+  /**
+   * Holds `index` as its world's, replacing one of an older epoch (never a newer one: a restore's
+   * index may finish after a commit's); evicts the least recently used past the bound.
+   */
   put(index: BaseIndex): void {
+    const held = this.byWorld.get(index.worldId);
+    if (held && held.index.epoch > index.epoch) return;
     this.drop(index.worldId);
     const bytes = indexBytes(index);
     if (bytes > this.maxBytes) return;
@@ -59,6 +64,12 @@ export class IndexCache {
     if (!held) return;
     this.byWorld.delete(worldId);
     this.used -= held.bytes;
+  }
+
+  /** Whether the index of this very epoch is held (no lookup counted). */
+  holds(worldId: string, epoch: bigint, digest: string): boolean {
+    const held = this.byWorld.get(worldId)?.index;
+    return held !== undefined && held.epoch === epoch && held.digest === digest;
   }
 
   stats(): IndexCacheStats {

@@ -2,6 +2,7 @@ import { SaveChangesRequestSchema, type RecordCounts, type SaveChangesRequest } 
 import {
   applyChanges,
   baseSectionsOfFrames,
+  indexOfBase,
   changeRequestDigest,
   checkChangeRequest,
   sortViolations,
@@ -55,6 +56,27 @@ export interface ChangesResultJob extends ChangesJobBase {
   /** The base's index, when the daemon holds it (only for this very epoch and digest). */
   cached?: BaseIndex;
   beyondResult: RuleViolation[];
+}
+
+/** A stored epoch to index (one the daemon restored), as restore frames it. */
+export interface IndexBaseJob {
+  method: 'IndexBase';
+  worldId: string;
+  epoch: bigint;
+  /** The epoch's meta digest, which the index is bound to. */
+  digest: string;
+  baseFrames: Uint8Array[];
+}
+
+/** An epoch's index. */
+export interface IndexBaseWork {
+  method: 'IndexBase';
+  index: BaseIndex;
+}
+
+/** Indexes a stored epoch: each record's digest, per system. */
+export function runIndexBaseSteps(job: IndexBaseJob): IndexBaseWork {
+  return { method: 'IndexBase', index: indexOfBase(job.worldId, job.digest, { epoch: job.epoch, schemaVersion: 0, sections: baseSectionsOfFrames(job.baseFrames) }) };
 }
 
 /** A SaveChanges ready to commit: the stored form of its result, and the result's index. */

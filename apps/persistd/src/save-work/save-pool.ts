@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { DeadlinePassed } from '../rpc/refusal';
-import type { ChangesRequestJob, ChangesRequestWork, ChangesResultJob, ChangesResultWork } from './change-steps';
+import type { ChangesRequestJob, ChangesRequestWork, ChangesResultJob, ChangesResultWork, IndexBaseJob, IndexBaseWork } from './change-steps';
 import type { SaveJob, SaveWork, ValidateWork } from './save-steps';
 import { runWorkerJob, type WorkerJob, type WorkerWork } from './worker-job';
 import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
@@ -81,6 +81,11 @@ export class SavePool {
     return this.run({ ...job, method: 'ChangesResult' }, deadlineMs) as Promise<ChangesResultWork>;
   }
 
+  /** A restored epoch's index (change-steps.ts) on a free thread. */
+  indexBase(job: Omit<IndexBaseJob, 'method'>): Promise<IndexBaseWork> {
+    return this.run({ ...job, method: 'IndexBase' }, undefined) as Promise<IndexBaseWork>;
+  }
+
   private run(job: WorkerJob, deadlineMs: number | undefined): Promise<Work> {
     if (this.size === 0) return new Promise((resolve) => resolve(runWorkerJob(job)));
     if (this.closed) return Promise.reject(new Error('save pool: closed'));
@@ -118,6 +123,10 @@ export class SavePool {
       this.busy.set(worker, pending);
       // A typed array is cloned with its whole ArrayBuffer, and grpc-js's request may be a view of
       // a larger one: copy exactly the request's bytes, and move that copy instead of cloning it.
+      if (!('bytes' in pending.job)) {
+        worker.postMessage(pending.job);
+        continue;
+      }
       const bytes = new Uint8Array(pending.job.bytes);
       worker.postMessage({ ...pending.job, bytes }, [bytes.buffer]);
     }

@@ -6,7 +6,7 @@ import { idOf } from '../rules/snapshot-context';
 import { compareIds } from '../stored-form/canonical';
 import type { RuleViolation } from '../violation';
 import type { BaseRecords } from './base-records';
-import type { BaseIndex, IndexSection } from './base-index';
+import { indexSection, type BaseIndex, type IndexSection } from './base-index';
 import { CHANGES_LAYOUT, sectionChanges } from './layout';
 import { addDigest, recordDigest, setDigestHex, subtractDigest } from './record-digest';
 
@@ -81,20 +81,10 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
       const { entry, sectionField, sectionDesc, recordsField, recordDesc, readId } = layout.compiled;
       const b = base.sections[k];
       const known = cached?.sections[k];
-      // The base's digests: cached, or each base record hashed once.
-      let digests: Map<string, bigint>;
-      let sum = 0n;
-      if (known) {
-        digests = new Map(known.digests);
-        sum = known.sum;
-      } else {
-        digests = new Map();
-        b.ids.forEach((id, i) => {
-          const d = recordDigest(b.entries[i].subarray(b.bodyAt[i]));
-          digests.set(id, d);
-          sum = addDigest(sum, d);
-        });
-      }
+      // The base's digests: cached (copied, the cache keeps the base's), or each base record hashed once.
+      const start = known ? { digests: new Map(known.digests), sum: known.sum } : indexSection(b);
+      const digests = start.digests;
+      let sum = start.sum;
       if (!c) {
         sections.push({ digests, sum });
         counts[k] = b.ids.length;

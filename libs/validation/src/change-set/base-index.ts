@@ -1,3 +1,6 @@
+import type { BaseRecords, BaseSection } from './base-records';
+import { addDigest, recordDigest } from './record-digest';
+
 /**
  * What SaveChanges keeps of a committed epoch between saves (DESIGN §5 "Change sets"): per
  * system, each record's digest by id and their sum. It answers, in O(change), which ids the base
@@ -18,6 +21,23 @@ export interface IndexSection {
   digests: Map<string, bigint>;
   /** Their sum modulo 2^256. */
   sum: bigint;
+}
+
+/** One system's index from its base records (each record's canonical bytes hashed once). */
+export function indexSection(base: BaseSection): IndexSection {
+  const digests = new Map<string, bigint>();
+  let sum = 0n;
+  base.ids.forEach((id, i) => {
+    const d = recordDigest(base.entries[i].subarray(base.bodyAt[i]));
+    digests.set(id, d);
+    sum = addDigest(sum, d);
+  });
+  return { digests, sum };
+}
+
+/** The index of a stored epoch, from its records as read (base-records.ts). */
+export function indexOfBase(worldId: string, digest: string, base: BaseRecords): BaseIndex {
+  return { worldId, epoch: base.epoch, digest, sections: base.sections.map(indexSection) };
 }
 
 /** Bytes an index holds, estimated: what PERSISTD_INDEX_CACHE_BYTES bounds (about 120 bytes a record plus its id). */
