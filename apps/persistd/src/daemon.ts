@@ -10,6 +10,7 @@ import { ServingState } from './lifecycle/serving-state';
 import { stopServer, within } from './lifecycle/graceful-stop';
 import { createOperations, type Operations } from './operations/operations';
 import { InflightCalls } from './rpc/inflight-calls';
+import { IndexCache } from './save-changes/index-cache';
 import { SavePool } from './save-work/save-pool';
 import { WorldQueue } from './rpc/world-queue';
 import { bind, createGrpcServer } from './server';
@@ -77,7 +78,8 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const calls = new InflightCalls();
   const budget = new InflightBudget(settings.maxInflightBytes);
   const savePool = new SavePool(settings.saveWorkers, logger);
-  const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, savePool, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
+  const indexCache = new IndexCache(settings.indexCacheBytes);
+  const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, savePool, indexCache, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
   const server = createGrpcServer(
     {
       store,
@@ -88,6 +90,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       budget,
       calls,
       savePool,
+      indexCache,
       limits: { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries },
       callSinks: ops.callSinks,
     },

@@ -6,6 +6,7 @@ import {
   GetWorldStatusResponseSchema,
   PersistenceService,
   RestoreRequestSchema,
+  SaveChangesRequestSchema,
   SaveRequestSchema,
   SaveResponseSchema,
   ValidateRequestSchema,
@@ -18,6 +19,7 @@ import { intake, type Admitted, type AdmittedSave, type AdmittedValidate } from 
 import { toServerError } from './rpc/refusal';
 import { restore, type RestoreOutput } from './rpc/restore';
 import { save } from './rpc/save';
+import { saveChanges, type AdmittedChanges } from './rpc/save-changes';
 import { validate } from './rpc/validate';
 
 /**
@@ -67,6 +69,7 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
 
   addService(server, PersistenceService, {
     save: unary('Save', SaveRequestSchema, SaveResponseSchema, (call, a) => save(ctx, call, a as AdmittedSave)),
+    saveChanges: unary('SaveChanges', SaveChangesRequestSchema, SaveResponseSchema, (call, a) => saveChanges(ctx, call, a as AdmittedChanges)),
     validate: unary('Validate', ValidateRequestSchema, ValidateResponseSchema, (_call, a) => validate(ctx, a as AdmittedValidate)),
     getWorldStatus: unary('GetWorldStatus', GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, (_call, a) => getWorldStatus(ctx, a)),
     restore: (call) => {

@@ -20,6 +20,7 @@ describe('grpc bridge', () => {
       call.write(toBinary(RestoreResponseSchema, create(RestoreResponseSchema, { phase: RestorePhase.WORLD, epoch: 3n })));
       call.end();
     },
+    saveChanges: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
     validate: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
     getWorldStatus: (call, cb) => cb(null, toBinary(SaveResponseSchema, create(SaveResponseSchema, { worldId: fromBinary(GetWorldStatusRequestSchema, call.request).worldId }))),
   };
@@ -34,8 +35,9 @@ describe('grpc bridge', () => {
 
   it('derives one method per RPC from the descriptor, with its path and streaming flag', () => {
     const def = rawServiceDefinition(PersistenceService);
-    expect(Object.keys(def).sort()).toEqual(['getWorldStatus', 'restore', 'save', 'validate']);
+    expect(Object.keys(def).sort()).toEqual(['getWorldStatus', 'restore', 'save', 'saveChanges', 'validate']);
     expect(def.save.path).toBe('/caelmor.persist.v1.PersistenceService/Save');
+    expect(def.saveChanges.path).toBe('/caelmor.persist.v1.PersistenceService/SaveChanges');
     expect(def.restore.responseStream).toBe(true);
     expect(def.save.responseStream).toBe(false);
   });

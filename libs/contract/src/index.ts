@@ -1,6 +1,7 @@
 /** The gRPC contract of persistd: generated messages, the code list, and the grpc-js bridge. */
 export * from './gen/caelmor/persist/v1/options_pb';
 export * from './gen/caelmor/persist/v1/snapshot_pb';
+export * from './gen/caelmor/persist/v1/changes_pb';
 export * from './gen/caelmor/persist/v1/persistence_pb';
 export * from './codes';
 export * from './grpc-bridge';

@@ -6,7 +6,7 @@
  *   P:{w}:chunk:<id>       SET NX EX <stage TTL> (staging), WATCHed, PERSISTed; DELeted once no retained epoch lists it
  *   P:{w}:meta:<N+1>       SET (encoded EpochMeta from `sealMeta`)
  *   P:{w}:meta:<k>         read for k in metaWindow(N+1); DELeted when k ≤ N+1-retention
- *   P:{w}:req:<request_id> read; SET "<epoch> <content_digest> <digest>" EX <request TTL>
+ *   P:{w}:req:<request_id> read; SET "<epoch> <content_digest> <digest>[ changes:<request_digest> <counts>]" EX <request TTL>
  *
  * Arguments: the world, the expected committed epoch N, the request id and content digest, every
  * chunk of the new epoch (bytes + id), and `sealMeta(N+1)`, which builds the meta bytes and digest
@@ -18,7 +18,8 @@
  *   1. Stage: SET chunk NX EX stageTtl, pipelined in bounded batches. An existing chunk is untouched.
  *   2. WATCH epoch + every chunk key; EXISTS the chunks; GET epoch, GET req; MGET the metas of
  *      metaWindow (one round trip). A chunk gone (expired, deleted) → UNWATCH, new attempt from 1.
- *      Request record for this id: same content digest → `replayed`, other → `request-id-reused`.
+ *      Request record for this id: the same request (request-record.ts sameRequest: a Save's
+ *      content digest, a SaveChanges' request digest) → `replayed`, other → `request-id-reused`.
  *      Epoch ≠ expected → `conflict`. Deadline passed → `deadline-exceeded` (UNWATCH).
  *   3. MULTI: PERSIST chunks; SET meta:N+1; SET epoch N+1; SET req EX requestTtl; DEL metas past
  *      retention (and leftovers from a lowered retention within LEFTOVER_WINDOW); DEL chunks no
@@ -60,7 +61,7 @@ import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
 import { parseEpochPointer } from './epoch-pointer';
 import { worldKeys, type WorldKeys } from './keys';
 import { mapRedisFailure, rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
-import { decodeRequestRecord, encodeRequestRecord, type RequestRecord } from './request-record';
+import { decodeRequestRecord, encodeRequestRecord, sameRequest, type RequestRecord } from './request-record';
 import { metaWindow, planRetention } from './retention';
 import type { StoreSettings } from './settings';
 import { StoreError } from './store-error';
@@ -93,6 +94,11 @@ export interface CommitInput {
   requestId: string;
   /** content_digest of the snapshot (DESIGN §5 "Digests"). */
   contentDigest: string;
+  /**
+   * SaveChanges: its request digest and the new epoch's record counts, kept in the request
+   * record; a retry is the same request when its request digest is. Unset for a Save.
+   */
+  changes?: { requestDigest: string; counts: readonly number[] };
   /** Every chunk of the new epoch, unique by id (duplicates are stored once). */
   chunks: readonly Chunk[];
   /**
@@ -125,8 +131,8 @@ export interface ReplicaAck {
 /** Every outcome of a commit that Redis answered. Failures are thrown as StoreError. */
 export type CommitResult =
   | { kind: 'committed'; epoch: bigint; digest: string }
-  /** Same request id, same content digest: the original commit's epoch and digest. */
-  | { kind: 'replayed'; epoch: bigint; digest: string }
+  /** Same request id, same request: the original commit's epoch and digest (and, for a SaveChanges, its whole record). */
+  | { kind: 'replayed'; epoch: bigint; digest: string; record?: RequestRecord }
   /** Same request id, other content digest (REQUEST_ID_REUSED). */
   | { kind: 'request-id-reused'; epoch: bigint }
   /** The committed epoch is not the expected one (EPOCH_CONFLICT). */
@@ -311,7 +317,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   for (const key of plan.chunkKeys) m.persist(key);
   m.set(keys.meta(plan.newEpoch), Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
   m.set(keys.epoch, plan.newEpoch.toString());
-  m.set(reqKey, encodeRequestRecord({ epoch: plan.newEpoch, contentDigest: input.contentDigest, digest: sealed.digest }), 'EX', settings.requestTtlSeconds);
+  m.set(reqKey, encodeRequestRecord({ epoch: plan.newEpoch, contentDigest: input.contentDigest, digest: sealed.digest, ...input.changes }), 'EX', settings.requestTtlSeconds);
   if (retention.dropMetas.length > 0) m.del(...retention.dropMetas.map((e) => keys.meta(e)));
   for (const batch of batchesOf(retention.dropChunks, () => 0, BATCH_LIMITS.maxKeys)) m.del(...batch.map((id) => keys.chunk(id)));
 
@@ -343,10 +349,10 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
 }
 
 /** Step 6: WAIT for replicas on the connection that wrote (see the header). */
-async function awaitReplicas(conn: Redis, plan: Plan, input: CommitInput, outcome: { kind: 'committed' | 'replayed'; epoch: bigint; digest: string }, ack: ReplicaAck): Promise<void> {
+async function awaitReplicas(conn: Redis, plan: Plan, input: CommitInput, outcome: Extract<CommitResult, { kind: 'committed' | 'replayed' }>, ack: ReplicaAck): Promise<void> {
   if (outcome.kind === 'replayed') {
-    const record = encodeRequestRecord({ epoch: outcome.epoch, contentDigest: input.contentDigest, digest: outcome.digest });
-    await conn.call('SET', plan.reqKey, record, 'KEEPTTL', 'XX');
+    const record = outcome.record ?? { epoch: outcome.epoch, contentDigest: input.contentDigest, digest: outcome.digest };
+    await conn.call('SET', plan.reqKey, encodeRequestRecord(record), 'KEEPTTL', 'XX');
   }
   const acked = Number(await conn.call('WAIT', String(ack.replicas), String(ack.timeoutMs)));
   if (acked < ack.replicas) {
@@ -365,8 +371,8 @@ async function awaitReplicas(conn: Redis, plan: Plan, input: CommitInput, outcom
  */
 function judge(input: CommitInput, committed: bigint, record: RequestRecord | undefined): CommitResult | undefined {
   if (record) {
-    return record.contentDigest === input.contentDigest
-      ? { kind: 'replayed', epoch: record.epoch, digest: record.digest }
+    return sameRequest(record, { contentDigest: input.contentDigest, requestDigest: input.changes?.requestDigest })
+      ? { kind: 'replayed', epoch: record.epoch, digest: record.digest, ...(input.changes ? { record } : {}) }
       : { kind: 'request-id-reused', epoch: record.epoch };
   }
   if (committed !== input.expectedEpoch) return { kind: 'conflict', committedEpoch: committed };

@@ -29,7 +29,7 @@ export { inspectDurability, describeDurability, type DurabilityReport } from './
 export { MIN_REDIS_VERSION, type RedisVersion } from './redis-version';
 export { redactRedisUrl } from './redact';
 export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext } from './read';
-export { type RequestRecord } from './request-record';
+export { type RequestRecord, sameRequest } from './request-record';
 export { LEFTOVER_WINDOW } from './retention';
 export { BATCH_LIMITS } from './batches';
 export { RedisStore, type RedisStoreOptions } from './redis-store';

@@ -14,3 +14,4 @@ export * from './stored-form/framing';
 export * from './stored-form/prepare-epoch';
 export * from './stored-form/verify-stored';
 export * from './wire';
+export * from './change-set';

@@ -1,10 +1,10 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
-import { OwnerSystem, RestoreRequestSchema, SaveRequestSchema } from '@persistd/contract';
+import { OwnerSystem, RestoreRequestSchema, SaveChangesRequestSchema, SaveRequestSchema } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
 import { cutByIds, newBytes } from './churn/stable-boundaries';
 import { parseArgs } from './cli-args';
-import { countDelimited } from './ghz-files';
+import { countDelimited, unchangedRequest } from './ghz-files';
 import type { BenchResults } from './report/results';
 import { percentile, summarize } from './report/stats';
 import { chartSvg } from './report/svg-chart';
@@ -42,6 +42,14 @@ describe('ghz request files', () => {
     const ids: string[] = [];
     while (r.pos < r.len) ids.push(fromBinary(RestoreRequestSchema, r.bytes()).worldId);
     expect(ids).toEqual(['gS00-000000', 'gS00-000001']);
+  });
+
+  it('hold a SaveChanges of each world at epoch 1 with every system present and nothing changed', () => {
+    const req = fromBinary(SaveChangesRequestSchema, unchangedRequest('gM00-000003', 'content-9'));
+    expect(req).toMatchObject({ worldId: 'gM00-000003', expectedEpoch: 1n, requestId: 'chg-gM00-000003' });
+    const parts = [req.changes!.players, req.changes!.world, req.changes!.npcs, req.changes!.items, req.changes!.quests];
+    expect(parts.map((p) => [p?.sourceEpoch, p?.upserts.length, p?.deletes.length])).toEqual(Array(5).fill([1n, 0, 0]));
+    expect(req.changes!.world).toMatchObject({ worldId: 'gM00-000003', contentVersion: 'content-9' });
   });
 });
 

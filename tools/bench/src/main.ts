@@ -78,7 +78,7 @@ async function runSize(ctx: Context, spec: SizeSpec): Promise<{ result: SizeResu
   const inProcess = await measureInWorker(ctx.inProcessScript, join(ctx.outDir, `.request-${spec.name}.bin`), template.bytes, rounds.reps, rounds.warmups);
   if (!inProcess.sameDigest) throw new Error(`bench: the wire path and the typed path disagree on the ${spec.name} world`);
   const prepared = storedFormOf(template.bytes);
-  writeGhzFiles(join(ctx.outDir, 'ghz'), spec.name, template);
+  writeGhzFiles(join(ctx.outDir, 'ghz'), spec.name, template, world.world!.contentVersion);
 
   const storedBytes = prepared.sections.reduce((n, s) => n + s.chunks.reduce((m, c) => m + c.bytes.length, 0), 0);
   const payload = { chunks: prepared.chunks, metaBytes: sealEpochMeta(prepared.unsealed, 1n).bytes };

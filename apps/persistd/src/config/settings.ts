@@ -82,6 +82,7 @@ export const SETTINGS = {
   maxStringBytes: def({ env: 'PERSISTD_MAX_STRING_BYTES', default: '4096', doc: 'UTF-8 bytes of any one string or map key (ids are held to 128 characters by the field rules); limit `max_string_bytes`', parse: integer(128) }),
   maxMapEntries: def({ env: 'PERSISTD_MAX_MAP_ENTRIES', default: '1024', doc: 'entries of any one map (attributes, flags, objectives); limit `max_map_entries`', parse: integer(1) }),
   saveWorkers: def({ env: 'PERSISTD_SAVE_WORKERS', default: 'auto', doc: "threads that read, check and prepare saves off the event loop; `auto` = the machine's available parallelism; `0` = on the event loop", parse: threadCount }),
+  indexCacheBytes: def({ env: 'PERSISTD_INDEX_CACHE_BYTES', default: '268435456', doc: 'memory for the base-epoch indexes `SaveChanges` keeps (about 150 bytes a record: an L world of 250,000 records takes about 37 MiB), least recently used evicted; `0` keeps none (each change set then indexes its base from Redis)', parse: integer(0) }),
   redisUsername: def({ env: 'PERSISTD_REDIS_USERNAME', default: undefined, doc: 'Redis ACL user; never logged', secret: true, parse: optional }),
   redisPassword: def({ env: 'PERSISTD_REDIS_PASSWORD', default: undefined, doc: 'Redis password; never logged', secret: true, parse: optional }),
   redisTls: def({ env: 'PERSISTD_REDIS_TLS', default: undefined, doc: '`true`: TLS to Redis even for a `redis://` URL (extra CAs via `NODE_EXTRA_CA_CERTS`)', parse: bool }),

@@ -11,6 +11,8 @@ export interface MetricSources {
   inflightCalls(): number;
   /** Save and Validate checks waiting for a save worker, and running on one. */
   saveWork(): { waiting: number; running: number };
+  /** SaveChanges' base-epoch index cache; absent in daemons built without one. */
+  indexCache?(): { hits: number; misses: number; evictions: number; entries: number; bytes: number };
   /** Whether Redis answered the last health PING; undefined before the first. */
   redisUp(): boolean | undefined;
   /** The authority's counters (refusals, refused TLS handshakes). */
@@ -36,8 +38,8 @@ export class DaemonMetrics {
   private readonly restoreDuration = new Histogram({ name: 'persistd_restore_duration_seconds', help: 'Restore latency, arrival to the last message, by outcome.', labelNames: ['outcome'], buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly requestBytes = new Counter({ name: 'persistd_request_bytes_total', help: 'Request bytes received, by method.', labelNames: ['method'], registers: [this.registry] });
   private readonly responseBytes = new Counter({ name: 'persistd_response_bytes_total', help: 'Response bytes sent, by method.', labelNames: ['method'], registers: [this.registry] });
-  private readonly epochConflicts = new Counter({ name: 'persistd_epoch_conflicts_total', help: 'Saves refused with EPOCH_CONFLICT (another save won).', registers: [this.registry] });
-  private readonly commitOutcomeUnknown = new Counter({ name: 'persistd_commit_outcome_unknown_total', help: 'Saves answered COMMIT_OUTCOME_UNKNOWN (no reply to EXEC; the client retries with the same request id).', registers: [this.registry] });
+  private readonly epochConflicts = new Counter({ name: 'persistd_epoch_conflicts_total', help: 'Saves (Save and SaveChanges) refused with EPOCH_CONFLICT (another save won).', registers: [this.registry] });
+  private readonly commitOutcomeUnknown = new Counter({ name: 'persistd_commit_outcome_unknown_total', help: 'Saves (Save and SaveChanges) answered COMMIT_OUTCOME_UNKNOWN (no reply to EXEC; the client retries with the same request id).', registers: [this.registry] });
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -48,6 +50,16 @@ export class DaemonMetrics {
       registers,
       collect() {
         this.set(sources.redisUp() === true ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'persistd_index_cache',
+      help: "SaveChanges' base-epoch index cache (PERSISTD_INDEX_CACHE_BYTES): lookups that hit and missed, evictions since start, and the indexes and bytes held now.",
+      labelNames: ['stat'],
+      registers,
+      collect() {
+        const stats = sources.indexCache?.();
+        if (stats) for (const [stat, value] of Object.entries(stats)) this.set({ stat }, value);
       },
     });
     new Gauge({
@@ -115,9 +127,12 @@ export class DaemonMetrics {
     if (call.method === 'Save') {
       this.saves.inc(labels);
       this.saveDuration.observe({ outcome: call.outcome }, call.seconds);
+    }
+    if (call.method === 'Save' || call.method === 'SaveChanges') {
       if (call.reason === 'EPOCH_CONFLICT') this.epochConflicts.inc();
       if (call.reason === 'COMMIT_OUTCOME_UNKNOWN') this.commitOutcomeUnknown.inc();
-    } else if (call.method === 'Restore') {
+    }
+    if (call.method === 'Restore') {
       this.restores.inc(labels);
       this.restoreDuration.observe({ outcome: call.outcome }, call.seconds);
     }

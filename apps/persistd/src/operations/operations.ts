@@ -16,6 +16,7 @@ export interface OperationsParts {
   store: Pingable;
   calls: { readonly count: number };
   savePool: { stats(): ReturnType<MetricSources['saveWork']> };
+  indexCache?: { stats(): ReturnType<NonNullable<MetricSources['indexCache']>> };
   authority: MetricSources['authority'];
   serving: ServingState;
   /** Health PING interval in ms (default 1000). */
@@ -46,7 +47,7 @@ export interface Operations {
 export function createOperations(parts: OperationsParts): Operations {
   const { logger } = parts;
   const health = new HealthReporter(parts.store, { intervalMs: parts.healthIntervalMs, logger });
-  const metrics = new DaemonMetrics({ inflightCalls: () => parts.calls.count, saveWork: () => parts.savePool.stats(), redisUp: () => health.redisUp, authority: parts.authority });
+  const metrics = new DaemonMetrics({ inflightCalls: () => parts.calls.count, saveWork: () => parts.savePool.stats(), indexCache: parts.indexCache && (() => parts.indexCache!.stats()), redisUp: () => health.redisUp, authority: parts.authority });
   parts.serving.onShutdown(() => health.stop());
   let endpoint: MetricsEndpoint | undefined;
   let closed = false;

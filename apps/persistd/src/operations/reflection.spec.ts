@@ -112,7 +112,7 @@ describe('server reflection', () => {
     for (let missing = [...files.values()].flatMap((f) => f.dependency).filter((d) => !files.has(d)); missing.length > 0; missing = [...files.values()].flatMap((f) => f.dependency).filter((d) => !files.has(d))) {
       add(await reflect(client, 'v1', request('file', missing[0])));
     }
-    expect([...files.keys()].sort()).toEqual(['caelmor/persist/v1/options.proto', 'caelmor/persist/v1/persistence.proto', 'caelmor/persist/v1/snapshot.proto', 'google/protobuf/descriptor.proto']);
+    expect([...files.keys()].sort()).toEqual(['caelmor/persist/v1/changes.proto', 'caelmor/persist/v1/options.proto', 'caelmor/persist/v1/persistence.proto', 'caelmor/persist/v1/snapshot.proto', 'google/protobuf/descriptor.proto']);
     expect((await reflect(client, 'v1', request('symbol', 'no.such.Symbol'))).error?.code).toBe(grpc.status.NOT_FOUND);
 
     // A FileDescriptorSet lists imports before their importers.
@@ -127,11 +127,13 @@ describe('server reflection', () => {
     const service = registry.getService('caelmor.persist.v1.PersistenceService')!;
     expect(service.methods.map((m) => [m.name, m.methodKind])).toEqual([
       ['Save', 'unary'],
+      ['SaveChanges', 'unary'],
       ['Restore', 'server_streaming'],
       ['Validate', 'unary'],
       ['GetWorldStatus', 'unary'],
     ]);
     const save = service.methods.find((m) => m.name === 'Save')!;
+    expect(service.methods.find((m) => m.name === 'SaveChanges')?.input.typeName).toBe('caelmor.persist.v1.SaveChangesRequest');
 
     // A save encoded with the reflected schema is the one the generated code encodes, and it commits.
     const generated = toBinary(SaveRequestSchema, create(SaveRequestSchema, saveRequest('refl', smallWorld('refl'), 0n, 'refl-1')));

@@ -3,7 +3,7 @@ import { isStoreError } from '@persistd/store-redis';
 import { answerOf, Refusal } from './refusal';
 
 /** The PersistenceService methods, by their proto names. */
-export type RpcMethod = 'Save' | 'Restore' | 'Validate' | 'GetWorldStatus';
+export type RpcMethod = 'Save' | 'SaveChanges' | 'Restore' | 'Validate' | 'GetWorldStatus';
 
 /**
  * How a call ended: `ok`; `refused` — the daemon answered with a §4 refusal the caller can act
@@ -36,7 +36,7 @@ export interface CallRecord {
   worldId?: string;
   requestId?: string;
   expectedEpoch?: bigint;
-  /** Committed (Save, GetWorldStatus) or restored (Restore) epoch. */
+  /** Committed (Save, SaveChanges, GetWorldStatus) or restored (Restore) epoch. */
   epoch?: bigint;
   replayed?: boolean;
   /** Validate's answer. */

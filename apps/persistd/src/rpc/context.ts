@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Authority } from '../auth/authority';
 import type { InflightBudget } from '../limits/inflight-budget';
 import type { InputLimits } from '../limits/input-limits';
+import type { IndexCache } from '../save-changes/index-cache';
 import type { SavePool } from '../save-work/save-pool';
 import type { CallSink } from './call-observer';
 import type { InflightCalls } from './inflight-calls';
@@ -21,6 +22,8 @@ export interface RpcContext {
   budget: InflightBudget;
   /** Threads that read, check and prepare saves off the event loop. */
   savePool: SavePool;
+  /** The base-epoch indexes SaveChanges uses (PERSISTD_INDEX_CACHE_BYTES). */
+  indexCache: IndexCache;
   /** Bounds on a decoded request. */
   limits: InputLimits;
   /** Handlers running now (graceful shutdown waits for them). */

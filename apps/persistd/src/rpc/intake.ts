@@ -1,5 +1,5 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
-import { SaveRequestSchema, ValidateRequestSchema, type SaveRequest, type ValidateRequest } from '@persistd/contract';
+import { SaveChangesRequestSchema, SaveRequestSchema, ValidateRequestSchema, type SaveRequest, type ValidateRequest } from '@persistd/contract';
 import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
 import type { CallCredentials } from '../auth/authority';
 import { enforceInputLimits } from '../limits/input-limits';
@@ -9,6 +9,7 @@ import type { RpcContext } from './context';
 import { deadlineOf } from './deadline';
 import { decodeRequest } from './decode-request';
 import { Refusal } from './refusal';
+import type { AdmittedChanges } from './save-changes';
 
 /** A request past intake: who sent it, and the decoded message. */
 export interface Admitted<M> {
@@ -37,7 +38,8 @@ export interface AdmittedValidate extends Admitted<ValidateRequest> {
  *
  * then the handler. Save and Validate, which carry a whole snapshot, take steps 3 and 4 and the
  * snapshot rules on a save worker thread (save-work/), reading the request at wire level; their
- * handlers get the outcome. The budget is held until the
+ * handlers get the outcome. SaveChanges takes steps 3 and 4 and its own checks there too
+ * (save-work/change-steps.ts); its result is checked later, once its base is read. The budget is held until the
  * handler's promise settles. `watch` (the call observer) learns the principal and the request as
  * soon as they are known, so even a refused call is logged with what could be read.
  */
@@ -54,6 +56,10 @@ export async function intake<D extends DescMessage, T>(
   try {
     if ((desc as DescMessage) === SaveRequestSchema || (desc as DescMessage) === ValidateRequestSchema) {
       const admitted = await admitSnapshot(ctx, (desc as DescMessage) === SaveRequestSchema ? 'Save' : 'Validate', call.request, deadlineOf(call), admission, watch);
+      return await handler(admitted as unknown as Admitted<MessageShape<D>>);
+    }
+    if ((desc as DescMessage) === SaveChangesRequestSchema) {
+      const admitted = await admitChanges(ctx, call.request, deadlineOf(call), admission, watch);
       return await handler(admitted as unknown as Admitted<MessageShape<D>>);
     }
     const req = decodeRequest(desc, call.request);
@@ -84,6 +90,25 @@ async function admitSnapshot(
     const work = method === 'Save' ? await ctx.savePool.save(job, deadlineMs) : await ctx.savePool.validate(job, deadlineMs);
     watch?.decoded(work.header);
     return { principal: admission.principal, req: work.header, work } as AdmittedSave | AdmittedValidate;
+  } catch (e) {
+    if (!(e instanceof SaveRefused)) throw e;
+    if (e.header) watch?.decoded(e.header);
+    throw e.refusal;
+  }
+}
+
+/** Steps 3 and 4 and the request's own checks of a SaveChanges, on a save worker thread. */
+async function admitChanges(
+  ctx: RpcContext,
+  bytes: Buffer,
+  deadlineMs: number | undefined,
+  admission: { principal: string; checkedWorld?: string },
+  watch?: Pick<CallWatch, 'decoded'>,
+): Promise<AdmittedChanges> {
+  try {
+    const work = await ctx.savePool.changesRequest({ bytes, limits: ctx.limits, checkedWorld: admission.checkedWorld, principal: admission.principal }, deadlineMs);
+    watch?.decoded(work.header);
+    return { principal: admission.principal, req: work.header, work };
   } catch (e) {
     if (!(e instanceof SaveRefused)) throw e;
     if (e.header) watch?.decoded(e.header);

@@ -3,6 +3,7 @@ import { RestoreSequence } from '@persistd/restore-sequence';
 import { restoreFrames, verifyStoredEpoch } from '@persistd/validation';
 import type { RpcContext } from './context';
 import type { Admitted } from './intake';
+import { indexRestoredEpoch } from '../save-changes/index-restored';
 import { Refusal } from './refusal';
 import { requireWorldId } from './world-id';
 
@@ -46,5 +47,6 @@ export async function restore(ctx: RpcContext, out: RestoreOutput, { req }: Admi
     if (!out.write(frame.bytes)) await out.drained();
   }
   sequence.finish();
+  if (req.epoch === 0n) indexRestoredEpoch(ctx, stored);
   return { epoch, messages };
 }

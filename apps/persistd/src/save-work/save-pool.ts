@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { DeadlinePassed } from '../rpc/refusal';
-import { runSnapshotSteps, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
+import type { ChangesRequestJob, ChangesRequestWork, ChangesResultJob, ChangesResultWork, IndexBaseJob, IndexBaseWork } from './change-steps';
+import type { SaveJob, SaveWork, ValidateWork } from './save-steps';
+import { runWorkerJob, type WorkerJob, type WorkerWork } from './worker-job';
 import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
 
-type Work = SaveWork | ValidateWork;
+type Work = WorkerWork;
 
 /**
  * Each thread's young generation, in MiB (V8's default is 48). A save allocates tens of MB of
@@ -17,7 +19,7 @@ type Work = SaveWork | ValidateWork;
 export const SAVE_WORKER_YOUNG_GENERATION_MB = 384;
 
 interface Pending {
-  job: SaveJob;
+  job: WorkerJob;
   /** The call's deadline (Date.now() instant): a job still waiting when it passes is never run. */
   deadlineMs?: number;
   resolve(work: Work): void;
@@ -69,8 +71,23 @@ export class SavePool {
     return this.run({ ...job, method: 'Validate' }, deadlineMs) as Promise<ValidateWork>;
   }
 
-  private run(job: SaveJob, deadlineMs: number | undefined): Promise<Work> {
-    if (this.size === 0) return new Promise((resolve) => resolve(runSnapshotSteps(job)));
+  /** A SaveChanges' request checks (change-steps.ts) on a free thread. */
+  changesRequest(job: Omit<ChangesRequestJob, 'method'>, deadlineMs?: number): Promise<ChangesRequestWork> {
+    return this.run({ ...job, method: 'ChangesRequest' }, deadlineMs) as Promise<ChangesRequestWork>;
+  }
+
+  /** A SaveChanges' result, formed on its base, checked and prepared (change-steps.ts) on a free thread. */
+  changesResult(job: Omit<ChangesResultJob, 'method'>, deadlineMs?: number): Promise<ChangesResultWork> {
+    return this.run({ ...job, method: 'ChangesResult' }, deadlineMs) as Promise<ChangesResultWork>;
+  }
+
+  /** A restored epoch's index (change-steps.ts) on a free thread. */
+  indexBase(job: Omit<IndexBaseJob, 'method'>): Promise<IndexBaseWork> {
+    return this.run({ ...job, method: 'IndexBase' }, undefined) as Promise<IndexBaseWork>;
+  }
+
+  private run(job: WorkerJob, deadlineMs: number | undefined): Promise<Work> {
+    if (this.size === 0) return new Promise((resolve) => resolve(runWorkerJob(job)));
     if (this.closed) return Promise.reject(new Error('save pool: closed'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ job, deadlineMs, resolve, reject });
@@ -106,6 +123,10 @@ export class SavePool {
       this.busy.set(worker, pending);
       // A typed array is cloned with its whole ArrayBuffer, and grpc-js's request may be a view of
       // a larger one: copy exactly the request's bytes, and move that copy instead of cloning it.
+      if (!('bytes' in pending.job)) {
+        worker.postMessage(pending.job);
+        continue;
+      }
       const bytes = new Uint8Array(pending.job.bytes);
       worker.postMessage({ ...pending.job, bytes }, [bytes.buffer]);
     }

@@ -1,4 +1,4 @@
-import { SaveRequestSchema, ValidateRequestSchema, type SaveRequest, type ValidateRequest } from '@persistd/contract';
+import { SaveRequestSchema, ValidateRequestSchema, type SaveChangesRequest, type SaveRequest, type ValidateRequest } from '@persistd/contract';
 import { isWireMalformed, prepareWireEpoch, readSnapshotRequest, validateWireRequest, wireExtent, type PreparedEpoch, type RuleViolation, type SnapshotRequestSchema, type WireRequest, type WireStats } from '@persistd/validation';
 import { enforceInputLimits, type InputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
@@ -38,7 +38,7 @@ export interface ValidateWork {
 export class SaveRefused extends Error {
   constructor(
     readonly refusal: Refusal,
-    readonly header: SaveRequest | ValidateRequest | undefined,
+    readonly header: SaveRequest | ValidateRequest | SaveChangesRequest | undefined,
   ) {
     super(refusal.message);
   }

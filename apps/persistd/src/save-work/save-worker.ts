@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { runSnapshotSteps } from './save-steps';
+import { runWorkerJob } from './worker-job';
 import { outcomeMessage, SAVE_WORKER_ROLE, type JobMessage } from './worker-protocol';
 
 /** True in a thread the save pool started (main.ts then serves jobs instead of starting a daemon). */
@@ -11,7 +11,7 @@ export function isSaveWorkerThread(): boolean {
 export function serveSaveJobs(): void {
   const port = parentPort!;
   port.on('message', (job: JobMessage) => {
-    const { message, transfer } = outcomeMessage(() => runSnapshotSteps(job));
+    const { message, transfer } = outcomeMessage(() => runWorkerJob(job));
     port.postMessage(message, transfer);
   });
 }

@@ -1,6 +1,7 @@
 import type { PreparedEpoch } from '@persistd/validation';
 import { Refusal } from '../rpc/refusal';
-import { SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
+import { SaveRefused } from './save-steps';
+import type { WorkerJob, WorkerWork } from './worker-job';
 
 /**
  * What crosses between the event loop and a save worker thread (structured clone): a job one
@@ -11,18 +12,18 @@ import { SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './s
 /** Marks a worker thread started as a save worker (main.ts dispatches on it). */
 export const SAVE_WORKER_ROLE = 'persistd-save-worker';
 
-export type JobMessage = SaveJob;
+export type JobMessage = WorkerJob;
 
 export type OutcomeMessage =
-  | { kind: 'work'; work: SaveWork | ValidateWork }
+  | { kind: 'work'; work: WorkerWork }
   | { kind: 'refused'; code: Refusal['code']; message: string; options: Refusal['options']; header?: SaveRefused['header'] }
   | { kind: 'failed'; message: string; stack?: string };
 
-/** The outcome of runSnapshotSteps as a message, and what to transfer rather than copy. */
-export function outcomeMessage(run: () => SaveWork | ValidateWork): { message: OutcomeMessage; transfer: ArrayBuffer[] } {
+/** The outcome of a job as a message, and what to transfer rather than copy. */
+export function outcomeMessage(run: () => WorkerWork): { message: OutcomeMessage; transfer: ArrayBuffer[] } {
   try {
     const work = run();
-    return { message: { kind: 'work', work }, transfer: work.method === 'Save' ? ownedBuffers(work.prepared) : [] };
+    return { message: { kind: 'work', work }, transfer: work.method === 'Save' || work.method === 'ChangesResult' ? ownedBuffers(work.prepared) : [] };
   } catch (e) {
     if (e instanceof SaveRefused) {
       const { code, message, options } = e.refusal;
@@ -46,8 +47,8 @@ function ownedBuffers(prepared: PreparedEpoch): ArrayBuffer[] {
   return [...out];
 }
 
-/** The outcome as runSnapshotSteps would have ended inline: its work, or the same throw. */
-export function settleOutcome(message: OutcomeMessage): SaveWork | ValidateWork {
+/** The outcome as the job would have ended inline: its work, or the same throw. */
+export function settleOutcome(message: OutcomeMessage): WorkerWork {
   switch (message.kind) {
     case 'work':
       return message.work;

@@ -13,7 +13,8 @@ export const runtimeState: SnapshotRule = {
   check({ input, snapshot, systems }, report) {
     if (input.request) {
       const { desc, message } = input.request;
-      const snapshotField = new Set(desc.fields.filter((f) => f.name === 'snapshot'));
+      // The snapshot (or a SaveChanges' change set) is walked below, section by section.
+      const snapshotField = new Set(desc.fields.filter((f) => f.name === 'snapshot' || f.name === 'changes'));
       findRuntimeState(desc, message, 'request', (path, message) => report('RUNTIME_STATE', OwnerSystem.UNSPECIFIED, '', path, message), snapshotField);
     }
     if (!snapshot) return;

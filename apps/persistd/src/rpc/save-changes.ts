@@ -1,0 +1,113 @@
+import { create } from '@bufbuild/protobuf';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { RecordCountsSchema, SaveResponseSchema, type RecordCounts, type SaveChangesRequest, type SaveResponse } from '@persistd/contract';
+import { isStoreError, sameRequest, type RequestRecord, type StoredEpoch } from '@persistd/store-redis';
+import { restoreFrames, sealEpochMeta, verifyStoredEpoch } from '@persistd/validation';
+import type { ChangesRequestWork } from '../save-work/change-steps';
+import { SaveRefused } from '../save-work/save-steps';
+import type { RpcContext } from './context';
+import { deadlineOf } from './deadline';
+import type { Admitted } from './intake';
+import { DeadlinePassed, Refusal } from './refusal';
+
+/** A SaveChanges past intake: its request checked alone on a save worker. */
+export interface AdmittedChanges extends Admitted<SaveChangesRequest> {
+  work: ChangesRequestWork;
+}
+
+const countsOf = (c: readonly number[]): RecordCounts => create(RecordCountsSchema, { players: c[0], zones: c[1], npcs: c[2], items: c[3], quests: c[4] });
+
+/** The original answer of a committed SaveChanges, from its request record. */
+function replayAnswer(worldId: string, record: RequestRecord): SaveResponse {
+  return create(SaveResponseSchema, { worldId, committedEpoch: record.epoch, digest: record.digest, contentDigest: record.contentDigest, counts: countsOf(record.counts ?? []), replayed: true });
+}
+
+/**
+ * SaveChanges: commit epoch N+1 = the committed epoch N with the change set applied, checked and
+ * stored as a Save of that whole snapshot (DESIGN §3), in DESIGN §4's order for it:
+ *   - authority, MALFORMED_REQUEST, LIMIT_EXCEEDED of the request (intake, on a save worker);
+ *   - expected_epoch the committed epoch: the base is read and verified, the result formed and run
+ *     through the Save steps on a save worker (LIMIT_EXCEEDED of the result, then every violation,
+ *     the request's and the change set's among them), then the commit (REQUEST_ID_REUSED,
+ *     EPOCH_CONFLICT when another save won meanwhile);
+ *   - otherwise, no result can be formed: the request's own violations, then its request record
+ *     (replayed / REQUEST_ID_REUSED, decided by the request digest), then EPOCH_CONFLICT.
+ * Runs in the world's queue, so saves of one world in this daemon never read a base another is
+ * about to replace.
+ */
+export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req, work }: AdmittedChanges): Promise<SaveResponse> {
+  const { findings, requestDigest } = work;
+  return ctx.queue.run(req.worldId, async () => {
+    /** No result can be formed: the request's own violations, then its record, then EPOCH_CONFLICT. */
+    const withoutResult = async (committed: bigint): Promise<SaveResponse> => {
+      if (findings.own.length > 0) throw Refusal.ofViolations(findings.own);
+      const record = await ctx.store.readRequest(req.worldId, req.requestId);
+      if (record) {
+        if (sameRequest(record, { contentDigest: '', requestDigest })) return replayAnswer(req.worldId, record);
+        throw reused(req, record.epoch);
+      }
+      throw conflict(req, committed);
+    };
+    const committed = await ctx.store.readCommittedEpoch(req.worldId);
+    if (req.expectedEpoch === 0n || committed !== req.expectedEpoch) return withoutResult(committed);
+
+    let stored: StoredEpoch;
+    try {
+      stored = await ctx.store.readEpoch(req.worldId, committed);
+    } catch (e) {
+      // Other daemons committed past retention since the pointer was read: the base is gone.
+      if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readCommittedEpoch(req.worldId));
+      throw e;
+    }
+    const damage = verifyStoredEpoch(stored, 'digest');
+    if (damage) throw new Refusal(damage.code, `the base epoch: ${damage.message}`, { stored: true });
+    const cached = ctx.indexCache.get(req.worldId, committed, stored.meta.digest);
+    const baseFrames: Uint8Array[] = [];
+    for (const frame of restoreFrames(committed, stored.meta, (id) => stored.chunks.get(id)!)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
+    const result = await ctx.savePool
+      .changesResult(
+        { bytes: call.request, limits: ctx.limits, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: findings.beyondResult },
+        deadlineOf(call),
+      )
+      .catch((e: unknown) => {
+        throw e instanceof SaveRefused ? e.refusal : e;
+      });
+    const { prepared } = result;
+    const unsealed = { ...prepared.unsealed, committedAtMs: BigInt(Date.now()) };
+    const counts = [prepared.counts.players, prepared.counts.zones, prepared.counts.npcs, prepared.counts.items, prepared.counts.quests];
+    const outcome = await ctx.store.commit({
+      worldId: req.worldId,
+      expectedEpoch: req.expectedEpoch,
+      requestId: req.requestId,
+      contentDigest: prepared.contentDigest,
+      changes: { requestDigest, counts },
+      chunks: prepared.chunks,
+      sealMeta: (epoch) => sealEpochMeta(unsealed, epoch),
+      deadlineMs: deadlineOf(call),
+    });
+    switch (outcome.kind) {
+      case 'committed':
+        ctx.indexCache.put({ ...result.index, epoch: outcome.epoch, digest: outcome.digest });
+        return create(SaveResponseSchema, { worldId: req.worldId, committedEpoch: outcome.epoch, digest: outcome.digest, contentDigest: prepared.contentDigest, counts: prepared.counts, replayed: false });
+      case 'replayed':
+        return replayAnswer(req.worldId, outcome.record ?? { ...outcome, contentDigest: prepared.contentDigest, counts });
+      case 'request-id-reused':
+        throw reused(req, outcome.epoch);
+      case 'conflict':
+        ctx.indexCache.drop(req.worldId);
+        throw conflict(req, outcome.committedEpoch);
+      case 'deadline-exceeded':
+        throw new DeadlinePassed('deadline passed before the commit; nothing was committed');
+    }
+  });
+}
+
+function reused(req: SaveChangesRequest, epoch: bigint): Refusal {
+  return new Refusal('REQUEST_ID_REUSED', `request_id ${req.requestId} committed epoch ${epoch} with another request`);
+}
+
+function conflict(req: SaveChangesRequest, committed: bigint): Refusal {
+  return new Refusal('EPOCH_CONFLICT', `expected epoch ${req.expectedEpoch}, committed epoch is ${committed}`, {
+    metadata: { committed_epoch: String(committed), expected_epoch: String(req.expectedEpoch) },
+  });
+}

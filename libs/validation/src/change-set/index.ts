@@ -1,0 +1,8 @@
+/** SaveChanges: a change set's own checks, its request digest, and its application to a base epoch. */
+export * from './layout';
+export * from './record-digest';
+export * from './request-checks';
+export * from './request-digest';
+export * from './base-records';
+export * from './base-index';
+export * from './apply-changes';
