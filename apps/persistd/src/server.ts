@@ -2,6 +2,8 @@ import { toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobu
 import * as grpc from '@grpc/grpc-js';
 import {
   addService,
+  DeleteWorldRequestSchema,
+  DeleteWorldResponseSchema,
   GetWorldStatusRequestSchema,
   GetWorldStatusResponseSchema,
   PersistenceService,
@@ -13,6 +15,7 @@ import {
 } from '@persistd/contract';
 import { CallWatch, type RpcMethod } from './rpc/call-observer';
 import type { RpcContext } from './rpc/context';
+import { deleteWorld } from './rpc/delete-world';
 import { getWorldStatus } from './rpc/get-world-status';
 import { intake, type Admitted, type AdmittedSave, type AdmittedValidate } from './rpc/intake';
 import { toServerError } from './rpc/refusal';
@@ -69,6 +72,7 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
     save: unary('Save', SaveRequestSchema, SaveResponseSchema, (call, a) => save(ctx, call, a as AdmittedSave)),
     validate: unary('Validate', ValidateRequestSchema, ValidateResponseSchema, (_call, a) => validate(ctx, a as AdmittedValidate)),
     getWorldStatus: unary('GetWorldStatus', GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, (_call, a) => getWorldStatus(ctx, a)),
+    deleteWorld: unary('DeleteWorld', DeleteWorldRequestSchema, DeleteWorldResponseSchema, (_call, a) => deleteWorld(ctx, a)),
     restore: (call) => {
       const watch = new CallWatch('Restore', call, ctx.callSinks);
       const out = restoreOutput(call, (bytes) => watch.sent(bytes));

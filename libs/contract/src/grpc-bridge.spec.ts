@@ -22,6 +22,7 @@ describe('grpc bridge', () => {
     },
     validate: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
     getWorldStatus: (call, cb) => cb(null, toBinary(SaveResponseSchema, create(SaveResponseSchema, { worldId: fromBinary(GetWorldStatusRequestSchema, call.request).worldId }))),
+    deleteWorld: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
   };
 
   beforeAll(async () => {
@@ -34,7 +35,7 @@ describe('grpc bridge', () => {
 
   it('derives one method per RPC from the descriptor, with its path and streaming flag', () => {
     const def = rawServiceDefinition(PersistenceService);
-    expect(Object.keys(def).sort()).toEqual(['getWorldStatus', 'restore', 'save', 'validate']);
+    expect(Object.keys(def).sort()).toEqual(['deleteWorld', 'getWorldStatus', 'restore', 'save', 'validate']);
     expect(def.save.path).toBe('/caelmor.persist.v1.PersistenceService/Save');
     expect(def.restore.responseStream).toBe(true);
     expect(def.save.responseStream).toBe(false);

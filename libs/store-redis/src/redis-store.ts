@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import { commitEpoch, type CommitInput, type CommitResult, type ReplicaAck } from './commit';
 import type { StoreSettings } from './settings';
+import { deleteWorld, type DeleteInput, type DeleteResult } from './delete-world';
 import { CommitPool, type CommitPoolOptions } from './commit-pool';
 import type { CommitRoute } from './commit-route';
 import { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
@@ -10,6 +11,7 @@ import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type Red
 import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type StoredEpoch } from './read';
 import { rethrowAsStoreError } from './redis-failures';
 import type { RequestRecord } from './request-record';
+import { readWorldStatus, type WorldStatus } from './world-status';
 
 /** Everything a RedisStore is made from. */
 export interface RedisStoreOptions {
@@ -80,6 +82,11 @@ export class RedisStore {
     return commitEpoch(this.route, this.settings, input, this.replicaAck);
   }
 
+  /** Deletes a world whole if its committed epoch is still the expected one (see delete-world.ts). */
+  deleteWorld(input: DeleteInput): Promise<DeleteResult> {
+    return deleteWorld(this.route, this.settings, input);
+  }
+
   /** Cluster mode: redirections and failovers the commits met, and the masters they used (undefined standalone). */
   routingStats(): RoutingStats | undefined {
     return this.clusterRoute?.stats();
@@ -98,6 +105,11 @@ export class RedisStore {
   /** A retained epoch's meta alone, with the same pointer and retention checks as readEpoch. */
   readEpochMeta(worldId: string, epoch: bigint): Promise<StoredEpoch> {
     return readEpoch(this.ctx, worldId, epoch, false);
+  }
+
+  /** Committed epoch, retained epochs, digests and deleted epoch, from one consistent read (world-status.ts). */
+  worldStatus(worldId: string): Promise<WorldStatus> {
+    return readWorldStatus(this.ctx, worldId);
   }
 
   /** Retained epochs, ascending. */

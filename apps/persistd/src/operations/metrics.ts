@@ -37,6 +37,7 @@ export class DaemonMetrics {
   private readonly requestBytes = new Counter({ name: 'persistd_request_bytes_total', help: 'Request bytes received, by method.', labelNames: ['method'], registers: [this.registry] });
   private readonly responseBytes = new Counter({ name: 'persistd_response_bytes_total', help: 'Response bytes sent, by method.', labelNames: ['method'], registers: [this.registry] });
   private readonly epochConflicts = new Counter({ name: 'persistd_epoch_conflicts_total', help: 'Saves refused with EPOCH_CONFLICT (another save won).', registers: [this.registry] });
+  private readonly worldsDeleted = new Counter({ name: 'persistd_worlds_deleted_total', help: 'DeleteWorld calls answered ok (a repeat of a delete included), by the admin principal that made them.', labelNames: ['principal'], registers: [this.registry] });
   private readonly commitOutcomeUnknown = new Counter({ name: 'persistd_commit_outcome_unknown_total', help: 'Saves answered COMMIT_OUTCOME_UNKNOWN (no reply to EXEC; the client retries with the same request id).', registers: [this.registry] });
 
   constructor(sources: MetricSources) {
@@ -117,6 +118,8 @@ export class DaemonMetrics {
       this.saveDuration.observe({ outcome: call.outcome }, call.seconds);
       if (call.reason === 'EPOCH_CONFLICT') this.epochConflicts.inc();
       if (call.reason === 'COMMIT_OUTCOME_UNKNOWN') this.commitOutcomeUnknown.inc();
+    } else if (call.method === 'DeleteWorld') {
+      if (call.outcome === 'ok') this.worldsDeleted.inc({ principal: call.principal ?? '' });
     } else if (call.method === 'Restore') {
       this.restores.inc(labels);
       this.restoreDuration.observe({ outcome: call.outcome }, call.seconds);

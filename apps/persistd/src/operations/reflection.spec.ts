@@ -130,6 +130,7 @@ describe('server reflection', () => {
       ['Restore', 'server_streaming'],
       ['Validate', 'unary'],
       ['GetWorldStatus', 'unary'],
+      ['DeleteWorld', 'unary'],
     ]);
     const save = service.methods.find((m) => m.name === 'Save')!;
 
