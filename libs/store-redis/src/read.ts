@@ -110,7 +110,7 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
   const neverSaved = async () => {
     const { deletedAt } = parseWorldPointer(await redis.get(keys.epoch), keys.epoch);
     const why = deletedAt > 0n ? `was deleted at epoch ${deletedAt}` : 'was never saved';
-    return new StoreError('WORLD_NOT_FOUND', `world ${worldId} ${why}`, { metadata: { world_id: worldId } });
+    return new StoreError('WORLD_NOT_FOUND', `world ${worldId} ${why}`, { metadata: { world_id: worldId, ...(deletedAt > 0n ? { deleted_epoch: String(deletedAt) } : {}) } });
   };
 
   return reading(ctx, async () => {
