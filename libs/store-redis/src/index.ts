@@ -30,6 +30,7 @@ export { redactRedisUrl } from './redact';
 export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext } from './read';
 export { type RequestRecord } from './request-record';
 export { deleteWorld, SWEEP_BATCH_KEYS, type DeleteInput, type DeleteResult, type SweepReport } from './delete-world';
+export { listWorlds, type WorldSummary, type ListWorldsOptions, type ListProgress } from './list-worlds';
 export { readWorldStatus, type WorldStatus } from './world-status';
 export { parseWorldPointer, type WorldPointer } from './epoch-pointer';
 export { LEFTOVER_WINDOW } from './retention';

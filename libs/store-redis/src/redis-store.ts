@@ -12,6 +12,7 @@ import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadCo
 import { rethrowAsStoreError } from './redis-failures';
 import type { RequestRecord } from './request-record';
 import { readWorldStatus, type WorldStatus } from './world-status';
+import { listWorlds, type ListWorldsOptions, type WorldSummary } from './list-worlds';
 
 /** Everything a RedisStore is made from. */
 export interface RedisStoreOptions {
@@ -110,6 +111,20 @@ export class RedisStore {
   /** Committed epoch, retained epochs, digests and deleted epoch, from one consistent read (world-status.ts). */
   worldStatus(worldId: string): Promise<WorldStatus> {
     return readWorldStatus(this.ctx, worldId);
+  }
+
+  /**
+   * Every world under the prefix with what it holds (list-worlds.ts): SCAN in bounded steps on
+   * the one Redis, or on every master of a cluster. Read-only.
+   */
+  async listWorlds(options: ListWorldsOptions = {}): Promise<WorldSummary[]> {
+    try {
+      await whenReady(this.read, this.ctx.readyTimeoutMs);
+      const nodes = this.topology === 'cluster' ? (this.read as Cluster).nodes('master') : [this.read as Redis];
+      return await listWorlds(nodes.map((redis) => ({ redis, name: `${redis.options.host}:${redis.options.port}` })), this.settings, options);
+    } catch (e) {
+      rethrowAsStoreError(e, 'before-exec');
+    }
   }
 
   /** Retained epochs, ascending. */
