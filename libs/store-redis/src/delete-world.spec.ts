@@ -122,7 +122,27 @@ describe('deleteWorld', () => {
     const ttls = await Promise.all(chunkKeys.map((c) => h.redis.ttl(c)));
     expect(ttls.filter((t) => t === -1).length).toBeGreaterThan(0); // the crash left some without expiry
     await expect(store.readEpoch(W, 0n)).rejects.toMatchObject({ code: 'WORLD_NOT_FOUND' });
+    expect(await h.redis.get(k.sweep)).toBe('3');
     expect(await store.deleteWorld({ worldId: W, expectedEpoch: 3n })).toMatchObject({ kind: 'already-deleted', deletedEpoch: 3n });
     for (const c of chunkKeys) expect(await h.redis.ttl(c)).toBeGreaterThan(0);
+    expect(await h.redis.exists(k.sweep)).toBe(0);
+  });
+
+  it('a sweep cut short and followed by a new save is finished by the next delete call, which still answers its own outcome', async () => {
+    const inputs = await saveTimes(2);
+    const k = worldKeys(h.prefix, W);
+    await expect(store.deleteWorld({ worldId: W, expectedEpoch: 2n, batchKeys: 1, onSweepBatch: () => Promise.reject(new Error('crash')) })).rejects.toMatchObject({ code: 'COMMIT_OUTCOME_UNKNOWN' });
+    const kept = inputs[1]!.chunks[1]!;
+    const reborn = commitInput(W, contentOf([kept, randomChunk()]), { expectedEpoch: 0n });
+    expect(await store.commit(reborn)).toMatchObject({ kind: 'committed', epoch: 3n });
+    // The old world's chunks no one lists would never expire without the marker.
+    expect(await store.deleteWorld({ worldId: W, expectedEpoch: 2n })).toEqual({ kind: 'conflict', committedEpoch: 3n });
+    expect(await h.redis.exists(k.sweep)).toBe(0);
+    const listed = new Set(reborn.chunks.map((c) => k.chunk(c.id)));
+    for (const key of (await h.keys()).filter((x) => x.startsWith(k.chunkHead))) {
+      if (listed.has(key)) expect(await h.redis.ttl(key)).toBe(-1);
+      else expect(await h.redis.ttl(key)).toBeGreaterThan(0);
+    }
+    expect((await store.readEpoch(W, 0n)).chunks.size).toBe(2);
   });
 });

@@ -8,23 +8,28 @@
  *   P:{w}:chunk:<id>       given an expiry of the stage TTL by the sweep, in bounded batches
  *   P:{w}:req:<id>         untouched: kept until their TTL, so a retry of a save made before the
  *                          deletion answers `replayed` and never commits again
+ *   P:{w}:sweep            SET to N with the tombstone; DELeted once the sweep has finished
  *
  * Steps, on a connection leased to this call alone (the commit route, so a cluster uses the
  * master of the world's slot):
- *   1. WATCH epoch; GET epoch. Absent → `not-found`. Tombstone at N = expected → `already-deleted`
- *      (a repeat answers as the first did, and finishes the sweep a crash may have cut short);
- *      a tombstone at another epoch → `not-found`. Live epoch ≠ expected → `conflict` (UNWATCH).
- *   2. MULTI: SET epoch "deleted:N"; DEL meta:k for every k the retention window of N (and its
- *      leftovers) can hold; EXEC. Nil EXEC (a commit moved the pointer): back to 1, bounded.
+ *   1. WATCH epoch; GET epoch, GET sweep. Absent → `not-found`. Tombstone at N = expected →
+ *      `already-deleted` (a repeat answers as the first did). A tombstone at another epoch →
+ *      `not-found`. Live epoch ≠ expected → `conflict` (UNWATCH). Whatever the answer, an
+ *      unfinished sweep (the marker is set: a crash cut it short, even if a new save followed)
+ *      is finished first.
+ *   2. MULTI: SET epoch "deleted:N"; SET sweep N; DEL meta:k for every k the retention window of
+ *      N (and its leftovers) can hold; EXEC. Nil EXEC (a commit moved the pointer): back to 1, bounded.
  *      From this EXEC on nothing of the world is restorable: the pointer says deleted.
  *   3. Sweep: SCAN MATCH P:{w}:* in bounded batches (never KEYS); per batch, WATCH epoch, GET
  *      it, then MULTI: EXPIRE each chunk key (stage TTL), DEL each meta of an epoch ≤ N; EXEC.
  *      If a new save committed meanwhile (pointer live again), chunks its retained epochs list
  *      are left alone, and the WATCH makes a batch racing such a commit start over. A later save
- *      that lists an expiring chunk PERSISTs it in its own EXEC, as every commit does.
+ *      that lists an expiring chunk PERSISTs it in its own EXEC, as every commit does. Then, under
+ *      WATCH sweep, DEL sweep if it still names N.
  *   Failures: before EXEC → STORE_UNAVAILABLE (nothing applied); from the EXEC of step 2 on, the
  *   sweep included → COMMIT_OUTCOME_UNKNOWN (repeat the delete: it answers as the first did). A crash in step 3
- *   leaves the tombstone and some chunks without expiry; a repeat of the delete sweeps them.
+ *   leaves the tombstone, the marker and some chunks without expiry; a repeat of the delete
+ *   (any epoch) sweeps them.
  *
  * Every transaction holds at most a batch of small commands, so a large world's deletion never
  * stalls Redis for other worlds.
@@ -89,17 +94,19 @@ export async function deleteWorld(route: CommitRoute, settings: StoreSettings, i
       const conn = lease.conn;
       await conn.watch(keys.epoch);
       const pointer = parseWorldPointer(await conn.get(keys.epoch), keys.epoch);
+      const unfinished = sweepMarker(await conn.get(keys.sweep));
       if (pointer.committed === 0n || pointer.committed !== input.expectedEpoch) {
         await conn.unwatch();
         clean = true;
+        const repeat = pointer.committed === 0n && pointer.deletedAt > 0n && pointer.deletedAt === input.expectedEpoch;
+        // A repeat's world is deleted whatever happens next: a failed sweep is an unknown outcome, resolved by another repeat.
+        if (repeat) phase = 'after-exec';
+        const sweep = unfinished > 0n ? await sweepWorld(conn, settings, keys, unfinished, input) : EMPTY_SWEEP;
         if (pointer.committed > 0n) return { kind: 'conflict', committedEpoch: pointer.committed };
-        if (pointer.deletedAt === 0n || pointer.deletedAt !== input.expectedEpoch) return { kind: 'not-found', deletedEpoch: pointer.deletedAt };
-        // The world is deleted whatever happens next: a failed sweep is an unknown outcome, resolved by a repeat.
-        phase = 'after-exec';
-        const sweep = await sweepWorld(conn, settings, keys, input);
+        if (!repeat) return { kind: 'not-found', deletedEpoch: pointer.deletedAt };
         return { kind: 'already-deleted', deletedEpoch: pointer.deletedAt, sweep };
       }
-      const m = conn.multi().set(keys.epoch, tombstoneValue(input.expectedEpoch));
+      const m = conn.multi().set(keys.epoch, tombstoneValue(input.expectedEpoch)).set(keys.sweep, String(input.expectedEpoch));
       const metas = [...metaWindow(input.expectedEpoch + 1n, settings.retention)].map((e) => keys.meta(e));
       if (metas.length > 0) m.del(...metas);
       if (conn.status !== 'ready') throw unavailable('connection-closed', `the delete connection is ${conn.status} after WATCH; nothing was sent`);
@@ -112,7 +119,7 @@ export async function deleteWorld(route: CommitRoute, settings: StoreSettings, i
       }
       const failed = applied.find(([err]) => err);
       if (failed) throw failed[0];
-      const sweep = await sweepWorld(conn, settings, keys, input);
+      const sweep = await sweepWorld(conn, settings, keys, input.expectedEpoch, input);
       return { kind: 'deleted', deletedEpoch: input.expectedEpoch, sweep };
     }
     throw unavailable('retries-exhausted', `delete of ${input.worldId} gave up after ${MAX_DELETE_ATTEMPTS} attempts (commits kept moving the pointer)`);
@@ -124,8 +131,15 @@ export async function deleteWorld(route: CommitRoute, settings: StoreSettings, i
   }
 }
 
-/** Step 3: expiries and stale metas, in bounded batches (see the header). */
-async function sweepWorld(conn: Redis, settings: StoreSettings, keys: WorldKeys, input: DeleteInput): Promise<SweepReport> {
+const EMPTY_SWEEP: SweepReport = Object.freeze({ chunksExpiring: 0, metasDeleted: 0, chunksKept: 0, batches: 0 });
+
+/** The epoch an unfinished sweep's marker names; 0n when there is none. */
+function sweepMarker(value: string | null): bigint {
+  return value !== null && /^[1-9][0-9]{0,19}$/.test(value) ? BigInt(value) : 0n;
+}
+
+/** Step 3: expiries and stale metas (of epochs up to `deletedAt`), in bounded batches; then the marker goes (see the header). */
+async function sweepWorld(conn: Redis, settings: StoreSettings, keys: WorldKeys, deletedAt: bigint, input: DeleteInput): Promise<SweepReport> {
   const report: SweepReport = { chunksExpiring: 0, metasDeleted: 0, chunksKept: 0, batches: 0 };
   const count = input.batchKeys ?? SWEEP_BATCH_KEYS;
   let cursor = '0';
@@ -133,12 +147,16 @@ async function sweepWorld(conn: Redis, settings: StoreSettings, keys: WorldKeys,
     const [next, found] = await conn.scan(cursor, 'MATCH', keys.pattern, 'COUNT', count);
     cursor = next;
     const chunks = found.filter((k) => k.startsWith(keys.chunkHead));
-    const metas = found.filter((k) => k.startsWith(keys.metaHead) && epochOfMeta(keys, k) <= input.expectedEpoch);
+    const metas = found.filter((k) => k.startsWith(keys.metaHead) && epochOfMeta(keys, k) <= deletedAt);
     if (chunks.length === 0 && metas.length === 0) continue;
     await sweepBatch(conn, settings, keys, chunks, metas, report);
     report.batches += 1;
     await input.onSweepBatch?.(report.batches);
   } while (cursor !== '0');
+  // Only this sweep's marker: a later deletion (after a new save) may have set its own meanwhile.
+  await conn.watch(keys.sweep);
+  if ((await conn.get(keys.sweep)) === String(deletedAt)) await conn.multi().del(keys.sweep).exec();
+  else await conn.unwatch();
   return report;
 }
 

@@ -7,6 +7,7 @@
  *   P:{w}:meta:<N>           encoded EpochMeta of retained epoch N
  *   P:{w}:chunk:<chunk_id>   chunk bytes, shared by every retained epoch that lists the id
  *   P:{w}:req:<request_id>   the outcome of a committed request (see request-record.ts)
+ *   P:{w}:sweep              the epoch N of a deletion whose chunk sweep has not finished
  *
  * The world id sits in braces, a Redis Cluster hash tag: every key of a world hashes to one slot,
  * so a WATCH/MULTI/EXEC over a world's keys is legal on a cluster too.
@@ -34,6 +35,8 @@ export interface WorldKeys {
   chunk(id: string): string;
   /** The record of a committed request id. */
   req(requestId: string): string;
+  /** Set while a deletion's chunk sweep is unfinished (delete-world.ts): its epoch. */
+  readonly sweep: string;
   /** A SCAN MATCH pattern for every key of the world (its key parts hold no glob character). */
   readonly pattern: string;
   /** What every chunk key starts with, and every meta key: to tell a scanned key's kind. */
@@ -66,6 +69,7 @@ export function worldKeys(prefix: string, worldId: string): WorldKeys {
     },
     chunk: (id: string) => `${base}chunk:${part('chunk id', id)}`,
     req: (requestId: string) => `${base}req:${part('request id', requestId)}`,
+    sweep: `${base}sweep`,
     // Key parts hold no glob character ([A-Za-z0-9._-]), so nothing needs escaping.
     pattern: `${base}*`,
     chunkHead: `${base}chunk:`,
