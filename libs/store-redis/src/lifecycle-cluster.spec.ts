@@ -49,4 +49,23 @@ describe('world lifecycle on a Redis Cluster', () => {
     const owner = await cluster.masterOfSlot(worldSlot('cw-3'));
     expect(owner.addr).toBe((await store.listWorlds({ match: 'cw-3' }))[0]!.node);
   }, 60_000);
+
+  it('a delete racing a save on the slot owner: exactly one wins, and a deleted world is never half restorable', async () => {
+    for (let i = 0; i < 8; i++) {
+      const w = `race-${i}`;
+      await store.commit(commitInput(w, randomContent(3, 100), { expectedEpoch: 0n }));
+      const [saved, deleted] = await Promise.all([
+        store.commit(commitInput(w, randomContent(3, 100), { expectedEpoch: 1n })),
+        store.deleteWorld({ worldId: w, expectedEpoch: 1n }),
+      ]);
+      expect([saved.kind === 'committed', deleted.kind === 'deleted'].filter(Boolean)).toHaveLength(1);
+      if (deleted.kind === 'deleted') {
+        expect(saved).toEqual({ kind: 'conflict', committedEpoch: 0n, deletedEpoch: 1n });
+        await expect(store.readEpoch(w, 0n)).rejects.toMatchObject({ code: 'WORLD_NOT_FOUND' });
+      } else {
+        expect(deleted).toEqual({ kind: 'conflict', committedEpoch: 2n });
+        expect((await store.readEpoch(w, 0n)).chunks.size).toBe(3);
+      }
+    }
+  }, 60_000);
 });

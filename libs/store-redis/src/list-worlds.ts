@@ -86,6 +86,8 @@ export async function listWorlds(nodes: ReadonlyArray<{ redis: Redis; name: stri
       options.onProgress?.({ ...progress, scanned: Math.min(progress.scanned, progress.total) });
     } while (cursor !== '0');
   }
+  // COUNT is a hint: say "all walked" once every node's cursor came back to 0.
+  options.onProgress?.({ ...progress, scanned: progress.total });
   return out.sort((a, b) => (a.worldId < b.worldId ? -1 : a.worldId > b.worldId ? 1 : 0));
 }
 

@@ -8,18 +8,20 @@ import { REDIS_OPTIONS } from '../redis-options';
 import { withStore } from '../resources';
 
 /** Keyspaces this large get a progress line on stderr (when it is a terminal). */
-const PROGRESS_MIN_KEYS = 100_000;
+export const PROGRESS_MIN_KEYS = 100_000;
 
-/** A progress line redrawn at most every 100 ms: keys walked of the total, worlds found. */
-function scanProgress(io: CliIo): (p: ListProgress) => void {
+/** @internal A progress line on stderr, redrawn at most every 100 ms: keys walked of the total, worlds found. */
+export function scanProgress(io: CliIo): (p: ListProgress) => void {
   let drawnAt = -Infinity;
-  let drawn = false;
+  let finished = false;
   return (p) => {
-    if (!io.stderrIsTTY || p.total < PROGRESS_MIN_KEYS || io.now() - drawnAt < 100) return;
+    if (!io.stderrIsTTY || p.total < PROGRESS_MIN_KEYS || finished) return;
+    const last = p.scanned >= p.total;
+    if (!last && io.now() - drawnAt < 100) return;
     drawnAt = io.now();
-    drawn = true;
+    finished = last;
     const pct = Math.floor((100 * p.scanned) / p.total);
-    io.stderr(`\rscanning ${p.scanned}/${p.total} keys (${pct}%), ${p.worlds} worlds${p.scanned >= p.total && drawn ? '\n' : ''}`);
+    io.stderr(`\rscanning ${p.scanned}/${p.total} keys (${pct}%), ${p.worlds} worlds${last ? '\n' : ''}`);
   };
 }
 
