@@ -1,4 +1,4 @@
-import { isEpochConflictError, isPersistdError, type PersistdClient, type RestoredWorld } from '@persistd/client';
+import { isEpochConflictError, isPersistdError, isWorldDeleted, type PersistdClient, type RestoredWorld } from '@persistd/client';
 import type { SaveResponse } from '@persistd/contract';
 import { ActivationGate } from './game/activation';
 import { freshWorld } from './game/fresh-world';
@@ -84,7 +84,8 @@ export class GameServer {
       this.#origin = { kind: 'restored', restored };
       this.#log('restored', { world: worldId, epoch: restored.epoch, content_digest: restored.contentDigest, counts: restored.counts, active: restored.isActive });
     } catch (e) {
-      if (!(isPersistdError(e) && e.reason === 'WORLD_NOT_FOUND')) throw e; // anything else: do not invent a world
+      // Anything else, a deleted world included (an operator removed it on purpose): do not invent a world.
+      if (!(isPersistdError(e) && e.reason === 'WORLD_NOT_FOUND') || isWorldDeleted(e)) throw e;
       this.#world = freshWorld(worldId, contentVersion, BigInt(Date.now()));
       this.#saver = new WorldSaver(client, 0n);
       this.#origin = { kind: 'fresh' };

@@ -2,6 +2,8 @@ import { toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobu
 import * as grpc from '@grpc/grpc-js';
 import {
   addService,
+  DeleteWorldRequestSchema,
+  DeleteWorldResponseSchema,
   GetWorldStatusRequestSchema,
   GetWorldStatusResponseSchema,
   PersistenceService,
@@ -14,6 +16,7 @@ import {
 } from '@persistd/contract';
 import { CallWatch, type RpcMethod } from './rpc/call-observer';
 import type { RpcContext } from './rpc/context';
+import { deleteWorld } from './rpc/delete-world';
 import { getWorldStatus } from './rpc/get-world-status';
 import { intake, type Admitted, type AdmittedSave, type AdmittedValidate } from './rpc/intake';
 import { toServerError } from './rpc/refusal';
@@ -72,6 +75,7 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
     saveChanges: unary('SaveChanges', SaveChangesRequestSchema, SaveResponseSchema, (call, a) => saveChanges(ctx, call, a as AdmittedChanges)),
     validate: unary('Validate', ValidateRequestSchema, ValidateResponseSchema, (_call, a) => validate(ctx, a as AdmittedValidate)),
     getWorldStatus: unary('GetWorldStatus', GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, (_call, a) => getWorldStatus(ctx, a)),
+    deleteWorld: unary('DeleteWorld', DeleteWorldRequestSchema, DeleteWorldResponseSchema, (_call, a) => deleteWorld(ctx, a)),
     restore: (call) => {
       const watch = new CallWatch('Restore', call, ctx.callSinks);
       const out = restoreOutput(call, (bytes) => watch.sent(bytes));

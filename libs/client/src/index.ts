@@ -16,8 +16,10 @@ export {
 export {
   PersistdError,
   EpochConflictError,
+  WorldDeletedError,
   isPersistdError,
   isEpochConflictError,
+  isWorldDeleted,
   toPersistdError,
   parseViolation,
   type ParsedViolation,

@@ -7,6 +7,7 @@ import {
   rawUnaryCall,
   SaveRequestSchema,
   SaveResponseSchema,
+  type DeleteWorldResponse,
   type GetWorldStatusResponse,
   type RestoreResponse,
   type SaveResponse,
@@ -116,6 +117,15 @@ export class PersistdClient {
   /** The committed epoch (0: never saved), the retained epochs and the digests of a world. */
   getWorldStatus(worldId: string, options: CallOptions = {}): Promise<GetWorldStatusResponse> {
     return this.#unary(options, {}, () => this.#client.getWorldStatus({ worldId }, this.#callOptions(options, 'unaryMs'), this.#metadata(options)));
+  }
+
+  /**
+   * Deletes a world whole, only if its committed epoch is still `expectedEpoch` (admin principals
+   * only; DESIGN §3). A repeat of a delete that succeeded answers as it did, so an unknown
+   * outcome is retried like any other call.
+   */
+  deleteWorld(worldId: string, expectedEpoch: bigint, options: CallOptions = {}): Promise<DeleteWorldResponse> {
+    return this.#unary(options, {}, () => this.#client.deleteWorld({ worldId, expectedEpoch }, this.#callOptions(options, 'unaryMs'), this.#metadata(options)));
   }
 
   /** The retry policy a call with these options runs under. */

@@ -77,6 +77,14 @@ export class PersistdError extends Error {
     this.attempts = init.attempts ?? 1;
   }
 
+  /**
+   * The epoch the world was deleted at, when the daemon says the world is deleted (ErrorInfo
+   * `deleted_epoch`, on EPOCH_CONFLICT of a save and WORLD_NOT_FOUND of a restore); else undefined.
+   */
+  get deletedEpoch(): bigint | undefined {
+    return epochOf(this.metadata.deleted_epoch);
+  }
+
   /** The violations split into path, code and message, in the daemon's (canonical) order. */
   get parsedViolations(): ParsedViolation[] {
     return this.violations.map(parseViolation);
@@ -89,7 +97,7 @@ export class PersistdError extends Error {
  * retried by the SDK: the game server must re-read (or stop, if another server owns the world).
  */
 export class EpochConflictError extends PersistdError {
-  override readonly name = 'EpochConflictError';
+  override readonly name: string = 'EpochConflictError';
   /** The committed epoch the daemon reported, when it did (ErrorInfo `committed_epoch`). */
   readonly committedEpoch: bigint | undefined;
   /** The epoch the save expected (ErrorInfo `expected_epoch`). */
@@ -100,6 +108,23 @@ export class EpochConflictError extends PersistdError {
     this.committedEpoch = epochOf(this.metadata.committed_epoch);
     this.expectedEpoch = epochOf(this.metadata.expected_epoch);
   }
+}
+
+/**
+ * A save refused because an operator deleted the world (DeleteWorld): `EPOCH_CONFLICT` whose
+ * ErrorInfo names `deleted_epoch`. The world's state is gone on purpose. The SDK never saves
+ * it again at epoch 0 on its own; a game server that means to re-create it must decide so.
+ */
+export class WorldDeletedError extends EpochConflictError {
+  override readonly name = 'WorldDeletedError';
+}
+
+/**
+ * True when the daemon said the world was deleted: a save refused with WorldDeletedError, or a
+ * restore refused WORLD_NOT_FOUND with `deleted_epoch` (as opposed to a world never saved).
+ */
+export function isWorldDeleted(e: unknown): e is PersistdError & { deletedEpoch: bigint } {
+  return e instanceof PersistdError && e.deletedEpoch !== undefined && (e.reason === 'EPOCH_CONFLICT' || e.reason === 'WORLD_NOT_FOUND');
 }
 
 /** Type guard for EpochConflictError. */
@@ -129,7 +154,8 @@ function isServiceError(e: unknown): e is ServiceError {
  * The one place a grpc-js failure becomes a PersistdError; undefined for anything that is not
  * a gRPC status (a handler's own error, a programming error), which callers rethrow as it is.
  * COMMIT_OUTCOME_UNKNOWN is flagged `outcomeUnknown` too: the daemon itself says so.
- * EPOCH_CONFLICT becomes its own subclass, EpochConflictError, with the epochs parsed.
+ * EPOCH_CONFLICT becomes its own subclass, EpochConflictError, with the epochs parsed, and
+ * WorldDeletedError when the world was deleted.
  */
 export function toPersistdError(e: unknown, context: { requestId?: string; attempts?: number } = {}): PersistdError | undefined {
   if (e instanceof PersistdError) return e;
@@ -141,7 +167,8 @@ export function toPersistdError(e: unknown, context: { requestId?: string; attem
       { cause: e },
     );
   }
-  const ErrorType = rich.reason === 'EPOCH_CONFLICT' ? EpochConflictError : PersistdError;
+  const conflict = rich.reason === 'EPOCH_CONFLICT';
+  const ErrorType = conflict && rich.metadata.deleted_epoch !== undefined ? WorldDeletedError : conflict ? EpochConflictError : PersistdError;
   return new ErrorType(
     {
       code: rich.code,

@@ -23,6 +23,7 @@ describe('grpc bridge', () => {
     saveChanges: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
     validate: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
     getWorldStatus: (call, cb) => cb(null, toBinary(SaveResponseSchema, create(SaveResponseSchema, { worldId: fromBinary(GetWorldStatusRequestSchema, call.request).worldId }))),
+    deleteWorld: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
   };
 
   beforeAll(async () => {
@@ -35,7 +36,7 @@ describe('grpc bridge', () => {
 
   it('derives one method per RPC from the descriptor, with its path and streaming flag', () => {
     const def = rawServiceDefinition(PersistenceService);
-    expect(Object.keys(def).sort()).toEqual(['getWorldStatus', 'restore', 'save', 'saveChanges', 'validate']);
+    expect(Object.keys(def).sort()).toEqual(['deleteWorld', 'getWorldStatus', 'restore', 'save', 'saveChanges', 'validate']);
     expect(def.save.path).toBe('/caelmor.persist.v1.PersistenceService/Save');
     expect(def.saveChanges.path).toBe('/caelmor.persist.v1.PersistenceService/SaveChanges');
     expect(def.restore.responseStream).toBe(true);

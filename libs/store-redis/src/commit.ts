@@ -2,15 +2,16 @@
  * The commit: one world's epoch N+1 made visible all at once (DESIGN §5 "Commit").
  *
  * Keys touched (worldKeys(P, w)):
- *   P:{w}:epoch            read, WATCHed, SET to N+1
+ *   P:{w}:epoch            read, WATCHed, SET to N+1 (a tombstone "deleted:D" reads as committed 0 and
+ *                          makes the new epoch D+1: epoch numbers are never reused)
  *   P:{w}:chunk:<id>       SET NX EX <stage TTL> (staging), WATCHed, PERSISTed; DELeted once no retained epoch lists it
  *   P:{w}:meta:<N+1>       SET (encoded EpochMeta from `sealMeta`)
  *   P:{w}:meta:<k>         read for k in metaWindow(N+1); DELeted when k ≤ N+1-retention
  *   P:{w}:req:<request_id> read; SET "<epoch> <content_digest> <digest>[ changes:<request_digest> <counts>]" EX <request TTL>
  *
  * Arguments: the world, the expected committed epoch N, the request id and content digest, every
- * chunk of the new epoch (bytes + id), and `sealMeta(N+1)`, which builds the meta bytes and digest
- * once the epoch is known.
+ * chunk of the new epoch (bytes + id), and `sealMeta(E)`, which builds the meta bytes and digest
+ * once the new epoch E is known: N+1, or D+1 for the first save (N = 0) of a world deleted at D.
  *
  * Steps of one attempt, on a connection leased to it alone (commit-pool.ts):
  *   0. Pre-check, unwatched: GET epoch, GET req. A replay, a reused id or a stale expected epoch is
@@ -58,7 +59,7 @@ import { redirectionOf, type Redirection } from './cluster-redirect';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
 import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
-import { parseEpochPointer } from './epoch-pointer';
+import { lastEpochOf, parseWorldPointer, type WorldPointer } from './epoch-pointer';
 import { worldKeys, type WorldKeys } from './keys';
 import { mapRedisFailure, rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
 import { decodeRequestRecord, encodeRequestRecord, sameRequest, type RequestRecord } from './request-record';
@@ -136,7 +137,7 @@ export type CommitResult =
   /** Same request id, other content digest (REQUEST_ID_REUSED). */
   | { kind: 'request-id-reused'; epoch: bigint }
   /** The committed epoch is not the expected one (EPOCH_CONFLICT). */
-  | { kind: 'conflict'; committedEpoch: bigint }
+  | { kind: 'conflict'; committedEpoch: bigint; /** Set when the world is deleted: the epoch it was deleted at. */ deletedEpoch?: bigint }
   /** The deadline passed; nothing was committed. */
   | { kind: 'deadline-exceeded' };
 
@@ -233,9 +234,8 @@ interface Plan {
   reqKey: string;
   chunks: Chunk[];
   chunkKeys: string[];
-  newEpoch: bigint;
-  /** Filled by the first attempt that reaches step 3; sealMeta runs once. */
-  sealed?: { bytes: Uint8Array; digest: string };
+  /** Filled by the first attempt that reaches step 3; sealMeta runs once per new epoch number. */
+  sealed?: { epoch: bigint; bytes: Uint8Array; digest: string };
 }
 
 function preparePlan(settings: StoreSettings, input: CommitInput): Plan {
@@ -251,7 +251,6 @@ function preparePlan(settings: StoreSettings, input: CommitInput): Plan {
     reqKey: keys.req(input.requestId),
     chunks,
     chunkKeys: chunks.map((c) => keys.chunk(c.id)),
-    newEpoch: input.expectedEpoch + 1n,
   };
 }
 
@@ -260,8 +259,10 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
 
   // 0. Pre-check, unwatched: no chunk bytes go out for a save that cannot commit.
   const [pointerRaw, reqRaw] = await run(conn.pipeline().get(keys.epoch).get(reqKey));
-  const early = judge(input, parseEpochPointer(pointerRaw as string | null, keys.epoch), readRecord(reqRaw, reqKey));
+  const pointer = parseWorldPointer(pointerRaw as string | null, keys.epoch);
+  const early = judge(input, pointer, readRecord(reqRaw, reqKey));
   if (early) return finish(progress, early);
+  const newEpoch = lastEpochOf(pointer) + 1n;
   if (deadlinePassed(input)) return finish(progress, { kind: 'deadline-exceeded' });
 
   // 1. Stage.
@@ -274,7 +275,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   if (deadlinePassed(input)) return finish(progress, { kind: 'deadline-exceeded' });
 
   // 2. WATCH and check, one round trip. From here until EXEC/UNWATCH the connection is not clean.
-  const window = metaWindow(plan.newEpoch, settings.retention);
+  const window = metaWindow(newEpoch, settings.retention);
   const p = conn.pipeline().watch(keys.epoch, ...plan.chunkKeys);
   if (plan.chunkKeys.length > 0) p.exists(...plan.chunkKeys);
   p.get(keys.epoch).get(reqKey);
@@ -282,7 +283,8 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   const replies = await run(p);
   let i = 1;
   const present = plan.chunkKeys.length > 0 ? Number(replies[i++]) : 0;
-  const committed = parseEpochPointer(replies[i++] as string | null, keys.epoch);
+  const pointerNow = replies[i++] as string | null;
+  const committed = parseWorldPointer(pointerNow, keys.epoch);
   const record = readRecord(replies[i++], reqKey);
   const metaValues = window.length > 0 ? (replies[i++] as Array<Buffer | null>) : [];
 
@@ -291,16 +293,20 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   }
   const refusal = judge(input, committed, record);
   if (refusal) return unwatch(conn, progress, refusal);
+  // Same committed epoch, other pointer value: the world was deleted (or re-deleted) since step 0, so
+  // the new epoch number read there is stale. Start over.
+  if (pointerNow !== pointerRaw) return unwatch(conn, progress, { kind: 'retry', why: 'exec-aborted' } as const);
   if (deadlinePassed(input)) return unwatch(conn, progress, { kind: 'deadline-exceeded' });
 
-  const sealed = (plan.sealed ??= sealChecked(input, plan));
+  if (plan.sealed?.epoch !== newEpoch) plan.sealed = { epoch: newEpoch, ...sealChecked(input, plan, newEpoch) };
+  const sealed = plan.sealed;
   const metas = new Map<bigint, Uint8Array>();
   window.forEach((epoch, k) => {
     const bytes = metaValues[k];
     if (bytes) metas.set(epoch, bytes);
   });
   const retention = planRetention({
-    newEpoch: plan.newEpoch,
+    newEpoch,
     retention: settings.retention,
     newChunkIds: plan.chunks.map((c) => c.id),
     metas,
@@ -315,9 +321,9 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   // 3. MULTI … EXEC: small commands only.
   const m = conn.multi();
   for (const key of plan.chunkKeys) m.persist(key);
-  m.set(keys.meta(plan.newEpoch), Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
-  m.set(keys.epoch, plan.newEpoch.toString());
-  m.set(reqKey, encodeRequestRecord({ epoch: plan.newEpoch, contentDigest: input.contentDigest, digest: sealed.digest, ...input.changes }), 'EX', settings.requestTtlSeconds);
+  m.set(keys.meta(newEpoch), Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
+  m.set(keys.epoch, newEpoch.toString());
+  m.set(reqKey, encodeRequestRecord({ epoch: newEpoch, contentDigest: input.contentDigest, digest: sealed.digest, ...input.changes }), 'EX', settings.requestTtlSeconds);
   if (retention.dropMetas.length > 0) m.del(...retention.dropMetas.map((e) => keys.meta(e)));
   for (const batch of batchesOf(retention.dropChunks, () => 0, BATCH_LIMITS.maxKeys)) m.del(...batch.map((id) => keys.chunk(id)));
 
@@ -332,7 +338,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
     // 4. Nil EXEC: Redis ran nothing, and EXEC cleared the WATCH.
     progress.phase = 'before-exec';
     const [again, againReq] = await run(conn.pipeline().get(keys.epoch).get(reqKey));
-    const moved = judge(input, parseEpochPointer(again as string | null, keys.epoch), readRecord(againReq, reqKey));
+    const moved = judge(input, parseWorldPointer(again as string | null, keys.epoch), readRecord(againReq, reqKey));
     return finish(progress, moved ?? { kind: 'retry', why: 'exec-aborted' });
   }
   progress.applied = true;
@@ -345,7 +351,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
       cause: failed[0],
     });
   }
-  return finish(progress, { kind: 'committed', epoch: plan.newEpoch, digest: sealed.digest });
+  return finish(progress, { kind: 'committed', epoch: newEpoch, digest: sealed.digest });
 }
 
 /** Step 6: WAIT for replicas on the connection that wrote (see the header). */
@@ -369,13 +375,15 @@ async function awaitReplicas(conn: Redis, plan: Plan, input: CommitInput, outcom
  * a recorded request (replayed / request-id-reused) before EPOCH_CONFLICT, so a retry after an
  * unknown outcome is answered with the original commit even though the epoch has moved.
  */
-function judge(input: CommitInput, committed: bigint, record: RequestRecord | undefined): CommitResult | undefined {
+function judge(input: CommitInput, pointer: WorldPointer, record: RequestRecord | undefined): CommitResult | undefined {
   if (record) {
     return sameRequest(record, { contentDigest: input.contentDigest, requestDigest: input.changes?.requestDigest })
       ? { kind: 'replayed', epoch: record.epoch, digest: record.digest, ...(input.changes ? { record } : {}) }
       : { kind: 'request-id-reused', epoch: record.epoch };
   }
-  if (committed !== input.expectedEpoch) return { kind: 'conflict', committedEpoch: committed };
+  if (pointer.committed !== input.expectedEpoch) {
+    return pointer.deletedAt > 0n ? { kind: 'conflict', committedEpoch: 0n, deletedEpoch: pointer.deletedAt } : { kind: 'conflict', committedEpoch: pointer.committed };
+  }
   return undefined;
 }
 
@@ -384,11 +392,11 @@ function readRecord(value: unknown, key: string): RequestRecord | undefined {
 }
 
 /** Calls sealMeta once and checks the meta lists exactly the chunks being committed. */
-function sealChecked(input: CommitInput, plan: Plan): { bytes: Uint8Array; digest: string } {
-  const sealed = input.sealMeta(plan.newEpoch);
+function sealChecked(input: CommitInput, plan: Plan, newEpoch: bigint): { bytes: Uint8Array; digest: string } {
+  const sealed = input.sealMeta(newEpoch);
   let meta: EpochMeta;
   try {
-    meta = decodeEpochMeta(sealed.bytes, plan.keys.meta(plan.newEpoch));
+    meta = decodeEpochMeta(sealed.bytes, plan.keys.meta(newEpoch));
   } catch (cause) {
     throw new Error('store-redis: sealMeta returned bytes that are not an EpochMeta', { cause });
   }

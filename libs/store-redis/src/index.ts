@@ -4,7 +4,7 @@
  * chunk; game rules live elsewhere.
  */
 export { type StoreSettings } from './settings';
-export { worldKeys, type WorldKeys } from './keys';
+export { worldKeys, tombstoneValue, pointerPattern, worldOfPointerKey, type WorldKeys } from './keys';
 export { StoreError, isStoreError, type StoreErrorCode } from './store-error';
 export { mapRedisFailure, type FailurePhase } from './redis-failures';
 export { createReadConnection, createCommitConnection, whenReady, CONNECTION_DEFAULTS, type RedisConnectionConfig } from './connections';
@@ -30,6 +30,10 @@ export { MIN_REDIS_VERSION, type RedisVersion } from './redis-version';
 export { redactRedisUrl } from './redact';
 export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext } from './read';
 export { type RequestRecord, sameRequest } from './request-record';
+export { deleteWorld, SWEEP_BATCH_KEYS, type DeleteInput, type DeleteResult, type SweepReport } from './delete-world';
+export { listWorlds, type WorldSummary, type ListWorldsOptions, type ListProgress } from './list-worlds';
+export { readWorldStatus, type WorldStatus } from './world-status';
+export { parseWorldPointer, type WorldPointer } from './epoch-pointer';
 export { LEFTOVER_WINDOW } from './retention';
 export { BATCH_LIMITS } from './batches';
 export { RedisStore, type RedisStoreOptions } from './redis-store';

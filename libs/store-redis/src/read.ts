@@ -7,7 +7,7 @@
  * Nothing here verifies hashes or digests — the validation lib does, before anything is sent —
  * and nothing looks inside a chunk. What this module guarantees is that the bytes it returns
  * belong to one committed, retained epoch, or it says why not:
- *   pointer absent                                   → WORLD_NOT_FOUND
+ *   pointer absent, or a tombstone (world deleted)   → WORLD_NOT_FOUND
  *   epoch above the pointer, or past retention       → EPOCH_NOT_FOUND
  *   meta/chunk absent while the pointer moved on     → read again (bounded), then as above
  *   meta/chunk absent for an epoch still retained    → MISSING_COMPONENT
@@ -21,7 +21,7 @@ import { BATCH_LIMITS, batchesOf } from './batches';
 import type { StoreSettings } from './settings';
 import { whenReady } from './connections';
 import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
-import { parseEpochPointer } from './epoch-pointer';
+import { parseEpochPointer, parseWorldPointer } from './epoch-pointer';
 import { worldKeys } from './keys';
 import { rethrowAsStoreError, unavailable } from './redis-failures';
 import { decodeRequestRecord, type RequestRecord } from './request-record';
@@ -51,7 +51,7 @@ export interface ReadContext {
 export const MAX_READ_PASSES = 4;
 
 /** Runs a read, mapping every Redis failure to STORE_UNAVAILABLE. */
-async function reading<T>(ctx: ReadContext, body: () => Promise<T>): Promise<T> {
+export async function reading<T>(ctx: ReadContext, body: () => Promise<T>): Promise<T> {
   try {
     await whenReady(ctx.redis, ctx.readyTimeoutMs);
     return await body();
@@ -107,11 +107,16 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
   const keys = worldKeys(ctx.settings.prefix, worldId);
   const { redis, settings } = ctx;
   const readPointer = async () => parseEpochPointer(await redis.get(keys.epoch), keys.epoch);
+  const neverSaved = async () => {
+    const { deletedAt } = parseWorldPointer(await redis.get(keys.epoch), keys.epoch);
+    const why = deletedAt > 0n ? `was deleted at epoch ${deletedAt}` : 'was never saved';
+    return new StoreError('WORLD_NOT_FOUND', `world ${worldId} ${why}`, { metadata: { world_id: worldId, ...(deletedAt > 0n ? { deleted_epoch: String(deletedAt) } : {}) } });
+  };
 
   return reading(ctx, async () => {
     for (let pass = 0; pass < MAX_READ_PASSES; pass++) {
       const pointer = await readPointer();
-      if (pointer === 0n) throw new StoreError('WORLD_NOT_FOUND', `world ${worldId} was never saved`, { metadata: { world_id: worldId } });
+      if (pointer === 0n) throw await neverSaved();
       const target = epoch === 0n ? pointer : epoch;
       if (target > pointer) {
         throw notFound(worldId, target, `epoch ${target} of ${worldId} is above the committed epoch ${pointer}`);

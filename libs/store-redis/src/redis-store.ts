@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import { commitEpoch, type CommitInput, type CommitResult, type ReplicaAck } from './commit';
 import type { StoreSettings } from './settings';
+import { deleteWorld, type DeleteInput, type DeleteResult } from './delete-world';
 import { CommitPool, type CommitPoolOptions } from './commit-pool';
 import type { CommitRoute } from './commit-route';
 import { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
@@ -10,6 +11,8 @@ import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type Red
 import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type StoredEpoch } from './read';
 import { rethrowAsStoreError } from './redis-failures';
 import type { RequestRecord } from './request-record';
+import { readWorldStatus, type WorldStatus } from './world-status';
+import { listWorlds, type ListWorldsOptions, type WorldSummary } from './list-worlds';
 
 /** Everything a RedisStore is made from. */
 export interface RedisStoreOptions {
@@ -80,6 +83,11 @@ export class RedisStore {
     return commitEpoch(this.route, this.settings, input, this.replicaAck);
   }
 
+  /** Deletes a world whole if its committed epoch is still the expected one (see delete-world.ts). */
+  deleteWorld(input: DeleteInput): Promise<DeleteResult> {
+    return deleteWorld(this.route, this.settings, input);
+  }
+
   /** Cluster mode: redirections and failovers the commits met, and the masters they used (undefined standalone). */
   routingStats(): RoutingStats | undefined {
     return this.clusterRoute?.stats();
@@ -98,6 +106,25 @@ export class RedisStore {
   /** A retained epoch's meta alone, with the same pointer and retention checks as readEpoch. */
   readEpochMeta(worldId: string, epoch: bigint): Promise<StoredEpoch> {
     return readEpoch(this.ctx, worldId, epoch, false);
+  }
+
+  /** Committed epoch, retained epochs, digests and deleted epoch, from one consistent read (world-status.ts). */
+  worldStatus(worldId: string): Promise<WorldStatus> {
+    return readWorldStatus(this.ctx, worldId);
+  }
+
+  /**
+   * Every world under the prefix with what it holds (list-worlds.ts): SCAN in bounded steps on
+   * the one Redis, or on every master of a cluster. Read-only.
+   */
+  async listWorlds(options: ListWorldsOptions = {}): Promise<WorldSummary[]> {
+    try {
+      await whenReady(this.read, this.ctx.readyTimeoutMs);
+      const nodes = this.topology === 'cluster' ? (this.read as Cluster).nodes('master') : [this.read as Redis];
+      return await listWorlds(nodes.map((redis) => ({ redis, name: `${redis.options.host}:${redis.options.port}` })), this.settings, options);
+    } catch (e) {
+      rethrowAsStoreError(e, 'before-exec');
+    }
   }
 
   /** Retained epochs, ascending. */

@@ -8,6 +8,7 @@ import { UsageError } from './cli-error';
  */
 export const REDIS_OPTIONS: OptionDef[] = [
   { name: 'redis-url', type: 'string', value: 'URL', doc: "the daemon's Redis (redis:// or rediss://)", env: 'PERSISTD_REDIS_URL' },
+  { name: 'redis-cluster', type: 'string', value: 'HOST:PORT,...', doc: "the daemon's Redis Cluster seeds (instead of --redis-url)", env: 'PERSISTD_REDIS_CLUSTER' },
   { name: 'key-prefix', type: 'string', value: 'PREFIX', doc: "the daemon's key prefix", env: 'PERSISTD_KEY_PREFIX', default: 'caelmor' },
   { name: 'retention', type: 'string', value: 'N', doc: "the daemon's retention: which epochs count as retained", env: 'PERSISTD_RETENTION', default: '3' },
   { name: 'redis-username', type: 'string', value: 'USER', doc: 'Redis ACL user', env: 'PERSISTD_REDIS_USERNAME' },
@@ -20,12 +21,13 @@ export const REDIS_OPTIONS: OptionDef[] = [
  */
 export function openStore(args: ParsedArgs, why: string): RedisStore {
   const url = stringOpt(args, 'redis-url');
-  if (!url) throw new UsageError(`--redis-url (or PERSISTD_REDIS_URL) is required: ${why}`);
+  const clusterSeeds = (stringOpt(args, 'redis-cluster') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (!url && clusterSeeds.length === 0) throw new UsageError(`--redis-url (or PERSISTD_REDIS_URL) or --redis-cluster is required: ${why}`);
   const retention = Number(stringOpt(args, 'retention'));
   if (!Number.isSafeInteger(retention) || retention < 1) throw new UsageError(`--retention must be a positive integer, got ${JSON.stringify(stringOpt(args, 'retention'))}`);
   try {
     return new RedisStore({
-      redis: { url, username: stringOpt(args, 'redis-username') || undefined, password: stringOpt(args, 'redis-password') || undefined },
+      redis: { url: url ?? '', clusterSeeds: clusterSeeds.length > 0 ? clusterSeeds : undefined, username: stringOpt(args, 'redis-username') || undefined, password: stringOpt(args, 'redis-password') || undefined },
       // TTLs matter to commits only, which this store never makes.
       settings: { prefix: stringOpt(args, 'key-prefix')!, retention, requestTtlSeconds: 1, stageTtlSeconds: 1 },
     });

@@ -38,7 +38,7 @@ describe('persistctl status and epochs', () => {
 
   it('status --json is one document with epochs as strings', async () => {
     const run = await runCliCaptured(['status', 'st', '--json', ...conn()]);
-    expect(JSON.parse(run.stdout)).toEqual({ world_id: 'st', committed_epoch: '4', retained_epochs: ['2', '3', '4'], digest: saves[3].digest, content_digest: saves[3].contentDigest });
+    expect(JSON.parse(run.stdout)).toEqual({ world_id: 'st', committed_epoch: '4', retained_epochs: ['2', '3', '4'], digest: saves[3].digest, content_digest: saves[3].contentDigest, deleted_epoch: '0' });
   });
 
   it('status of a world never saved answers epoch 0 (exit 0)', async () => {

@@ -28,14 +28,14 @@ export function worldGlob(source: string): WorldGlob {
 }
 
 /** Parses the setting; an empty entry, principal or glob is a ConfigError naming the entry. */
-export function parseAllowlist(raw: string): Allowlist {
+export function parseAllowlist(raw: string, setting = 'PERSISTD_ALLOWED_PRINCIPALS'): Allowlist {
   const grants = new Map<string, 'any' | WorldGlob[]>();
   for (const entry of raw.split(',').map((e) => e.trim())) {
-    if (entry === '') throw new ConfigError(`PERSISTD_ALLOWED_PRINCIPALS has an empty entry: ${JSON.stringify(raw)}`);
+    if (entry === '') throw new ConfigError(`${setting} has an empty entry: ${JSON.stringify(raw)}`);
     // The glob follows the LAST '=': a principal (a SPIFFE URI, say) may itself hold one.
     const eq = entry.lastIndexOf('=');
     const principal = (eq < 0 ? entry : entry.slice(0, eq)).trim();
-    if (principal === '') throw new ConfigError(`PERSISTD_ALLOWED_PRINCIPALS entry ${JSON.stringify(entry)} names no principal`);
+    if (principal === '') throw new ConfigError(`${setting} entry ${JSON.stringify(entry)} names no principal`);
     const prior = grants.get(principal);
     if (eq < 0) {
       grants.set(principal, 'any');

@@ -8,6 +8,10 @@ import { grantCovers, type Allowlist, type WorldGlob } from './allowlist';
 import { identitiesOf } from './peer-identity';
 import { bearerOf, type TokenTable } from './tokens';
 import { peekWorldId } from './world-peek';
+import { isAdminRpc } from './admin-rpcs';
+
+/** The admin list when PERSISTD_ADMIN_PRINCIPALS is unset while credentials are configured. */
+const NOBODY: Allowlist = { grants: new Map() };
 
 /** What authority is made from (see `authorityFromSettings`). */
 export interface AuthorityConfig {
@@ -17,6 +21,8 @@ export interface AuthorityConfig {
   mutualTls: boolean;
   /** PERSISTD_ALLOWED_PRINCIPALS, parsed. */
   allowlist?: Allowlist;
+  /** PERSISTD_ADMIN_PRINCIPALS, parsed: who may call admin RPCs (admin-rpcs.ts). */
+  admins?: Allowlist;
 }
 
 /** The part of a grpc-js server call authority reads. */
@@ -107,8 +113,12 @@ export class Authority {
   }
 
   private decide(call: CallCredentials, desc: DescMessage, bytes: Uint8Array): Admission {
-    const { tokens, mutualTls, allowlist } = this.config;
+    const { tokens, mutualTls } = this.config;
     if (!tokens && !mutualTls) return { principal: ANONYMOUS };
+    // Admin RPCs are granted by PERSISTD_ADMIN_PRINCIPALS instead, and never to everyone by default.
+    const admin = isAdminRpc(desc);
+    const allowlist = admin ? (this.config.admins ?? NOBODY) : this.config.allowlist;
+    const listName = admin ? 'an admin (PERSISTD_ADMIN_PRINCIPALS)' : 'an allowed game server (PERSISTD_ALLOWED_PRINCIPALS)';
 
     // 1. Authentication, every configured credential.
     const parties: { names: string[]; what: string }[] = [];
@@ -134,7 +144,7 @@ export class Authority {
         const grant = allowlist.grants.get(name);
         return grant === undefined ? [] : [{ name, grant }];
       });
-      if (grants.length === 0) throw new Refusal('CLIENT_AUTHORED', `${p.what} is not an allowed game server (PERSISTD_ALLOWED_PRINCIPALS)`);
+      if (grants.length === 0) throw new Refusal('CLIENT_AUTHORED', `${p.what} is not ${listName}`);
       return { ...p, grants };
     });
 

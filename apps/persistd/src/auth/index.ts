@@ -20,12 +20,13 @@ export { watchHandshakeFailures } from './handshake-failures';
 
 /** Reads the authority settings (files included); every inconsistency is a ConfigError that says why. */
 export function authorityFromSettings(
-  settings: Pick<Settings, 'tlsCert' | 'tlsKey' | 'tlsClientCa' | 'allowedPrincipals' | 'tokensFile'>,
+  settings: Pick<Settings, 'tlsCert' | 'tlsKey' | 'tlsClientCa' | 'allowedPrincipals' | 'tokensFile' | 'adminPrincipals'>,
   logger?: Logger,
 ): { authority: Authority; credentials: ReturnType<typeof serverCredentialsOf>['credentials']; transport: ReturnType<typeof serverCredentialsOf>['transport'] } {
   const { credentials, transport } = serverCredentialsOf(settings);
   const tokens = settings.tokensFile === undefined ? undefined : loadTokens(settings.tokensFile);
   const allowlist = settings.allowedPrincipals === undefined ? undefined : parseAllowlist(settings.allowedPrincipals);
-  const authority = new Authority({ tokens, mutualTls: transport === 'mutual-tls', allowlist }, logger);
+  const admins = settings.adminPrincipals === undefined ? undefined : parseAllowlist(settings.adminPrincipals, 'PERSISTD_ADMIN_PRINCIPALS');
+  const authority = new Authority({ tokens, mutualTls: transport === 'mutual-tls', allowlist, admins }, logger);
   return { authority, credentials, transport };
 }

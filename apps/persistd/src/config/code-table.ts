@@ -43,7 +43,7 @@ const CODE_DOCS: Record<ErrorCode, CodeDoc> = {
   DANGLING_REFERENCE: { meaning: 'a reference to a player, zone or NPC absent from the snapshot', action: 'include the referenced record in the same snapshot, or drop the reference (nothing is ever inferred)' },
   REQUEST_ID_REUSED: { meaning: 'a committed `request_id` sent again with other content', action: 'use a fresh request id for new content; reuse one only to retry the very same save' },
   EPOCH_CONFLICT: { meaning: '`expected_epoch` is not the committed epoch', action: 'another save won: re-read (GetWorldStatus or Restore) and save again from the committed epoch; never retry unchanged' },
-  WORLD_NOT_FOUND: { meaning: 'restore of a world never saved', action: 'start the world fresh and save it with `expected_epoch` 0' },
+  WORLD_NOT_FOUND: { meaning: 'restore of a world never saved or deleted; DeleteWorld of such a world', action: 'never saved: start the world fresh and save it with `expected_epoch` 0; `deleted_epoch` in the metadata: an operator deleted it, do not re-create it unasked' },
   EPOCH_NOT_FOUND: { meaning: 'restore of an epoch not retained', action: 'ask GetWorldStatus for the retained epochs and pick one' },
   MISSING_COMPONENT: { meaning: 'a stored meta, section or chunk is absent', action: 'restore another retained epoch; operators: check Redis (eviction, manual deletes) and run `persistctl verify`' },
   DIGEST_MISMATCH: { meaning: "a chunk's bytes do not hash to its id, or the meta to its digest", action: 'restore another retained epoch; operators: run `persistctl verify`; on `persistctl import`: the file was altered' },

@@ -73,6 +73,7 @@ export const SETTINGS = {
   tlsKey: def({ env: 'PERSISTD_TLS_KEY', default: undefined, doc: 'server private key (PEM file)', parse: optional }),
   tlsClientCa: def({ env: 'PERSISTD_TLS_CLIENT_CA', default: undefined, doc: 'CA for client certificates (PEM file); set = mutual TLS required, and `PERSISTD_ALLOWED_PRINCIPALS` must be set', parse: optional }),
   allowedPrincipals: def({ env: 'PERSISTD_ALLOWED_PRINCIPALS', default: undefined, doc: "comma list of `principal` or `principal=world-glob` (SAN URI, SAN DNS or CN, or a token's principal; `*` and `?` in globs)", parse: optional }),
+  adminPrincipals: def({ env: 'PERSISTD_ADMIN_PRINCIPALS', default: undefined, doc: 'principals that may call `DeleteWorld` (entries as in `PERSISTD_ALLOWED_PRINCIPALS`, globs bound the worlds they may delete); unset with credentials configured: nobody; without credentials: loopback callers', parse: optional }),
   tokensFile: def({ env: 'PERSISTD_TOKENS_FILE', default: undefined, doc: 'file of bearer tokens, one `principal:token` a line (split on the last `:`; `#` comments); callers send `authorization: Bearer <token>`; never logged', parse: optional }),
   restoreVerify: def({ env: 'PERSISTD_RESTORE_VERIFY', default: 'digest', doc: '`digest` (meta, chunk ids, SHA-256) or `full` (also every structural rule)', parse: oneOf('digest', 'full') }),
   requestTtl: def({ env: 'PERSISTD_REQUEST_TTL', default: '86400', doc: 'seconds a committed request id is remembered', parse: integer(1) }),

@@ -39,6 +39,7 @@ export class DaemonMetrics {
   private readonly requestBytes = new Counter({ name: 'persistd_request_bytes_total', help: 'Request bytes received, by method.', labelNames: ['method'], registers: [this.registry] });
   private readonly responseBytes = new Counter({ name: 'persistd_response_bytes_total', help: 'Response bytes sent, by method.', labelNames: ['method'], registers: [this.registry] });
   private readonly epochConflicts = new Counter({ name: 'persistd_epoch_conflicts_total', help: 'Saves (Save and SaveChanges) refused with EPOCH_CONFLICT (another save won).', registers: [this.registry] });
+  private readonly worldsDeleted = new Counter({ name: 'persistd_worlds_deleted_total', help: 'DeleteWorld calls answered ok (a repeat of a delete included), by the admin principal that made them.', labelNames: ['principal'], registers: [this.registry] });
   private readonly commitOutcomeUnknown = new Counter({ name: 'persistd_commit_outcome_unknown_total', help: 'Saves (Save and SaveChanges) answered COMMIT_OUTCOME_UNKNOWN (no reply to EXEC; the client retries with the same request id).', registers: [this.registry] });
 
   constructor(sources: MetricSources) {
@@ -131,6 +132,9 @@ export class DaemonMetrics {
     if (call.method === 'Save' || call.method === 'SaveChanges') {
       if (call.reason === 'EPOCH_CONFLICT') this.epochConflicts.inc();
       if (call.reason === 'COMMIT_OUTCOME_UNKNOWN') this.commitOutcomeUnknown.inc();
+    }
+    if (call.method === 'DeleteWorld') {
+      if (call.outcome === 'ok') this.worldsDeleted.inc({ principal: call.principal ?? '' });
     }
     if (call.method === 'Restore') {
       this.restores.inc(labels);

@@ -131,6 +131,7 @@ describe('server reflection', () => {
       ['Restore', 'server_streaming'],
       ['Validate', 'unary'],
       ['GetWorldStatus', 'unary'],
+      ['DeleteWorld', 'unary'],
     ]);
     const save = service.methods.find((m) => m.name === 'Save')!;
     expect(service.methods.find((m) => m.name === 'SaveChanges')?.input.typeName).toBe('caelmor.persist.v1.SaveChangesRequest');

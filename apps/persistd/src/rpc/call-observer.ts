@@ -3,7 +3,7 @@ import { isStoreError } from '@persistd/store-redis';
 import { answerOf, Refusal } from './refusal';
 
 /** The PersistenceService methods, by their proto names. */
-export type RpcMethod = 'Save' | 'SaveChanges' | 'Restore' | 'Validate' | 'GetWorldStatus';
+export type RpcMethod = 'Save' | 'SaveChanges' | 'Restore' | 'Validate' | 'GetWorldStatus' | 'DeleteWorld';
 
 /**
  * How a call ended: `ok`; `refused` — the daemon answered with a §4 refusal the caller can act
@@ -36,7 +36,7 @@ export interface CallRecord {
   worldId?: string;
   requestId?: string;
   expectedEpoch?: bigint;
-  /** Committed (Save, SaveChanges, GetWorldStatus) or restored (Restore) epoch. */
+  /** Committed (Save, SaveChanges, GetWorldStatus), restored (Restore) or deleted (DeleteWorld) epoch. */
   epoch?: bigint;
   replayed?: boolean;
   /** Validate's answer. */
@@ -109,7 +109,7 @@ export class CallWatch {
       outcome: 'ok',
       reason: '',
       status: status.OK,
-      epoch: bigintOf(res.committedEpoch) ?? bigintOf(res.epoch),
+      epoch: bigintOf(res.committedEpoch) ?? bigintOf(res.epoch) ?? bigintOf(res.deletedEpoch),
       replayed: typeof res.replayed === 'boolean' ? res.replayed : undefined,
       accepted: typeof res.accepted === 'boolean' ? res.accepted : undefined,
       violations: violations === 0 ? undefined : violations,

@@ -4,17 +4,12 @@ import type { RpcContext } from './context';
 import type { Admitted } from './intake';
 import { requireWorldId } from './world-id';
 
-/** GetWorldStatus: committed epoch, retained epochs (ascending) and the committed digests. */
+/**
+ * GetWorldStatus: committed epoch, retained epochs (ascending), the committed digests and the
+ * deleted epoch, all from one consistent read (store-redis world-status.ts).
+ */
 export async function getWorldStatus(ctx: RpcContext, { req }: Admitted<GetWorldStatusRequest>): Promise<GetWorldStatusResponse> {
   requireWorldId(req.worldId);
-  const committed = await ctx.store.readCommittedEpoch(req.worldId);
-  if (committed === 0n) return create(GetWorldStatusResponseSchema, { worldId: req.worldId });
-  const [retained, stored] = await Promise.all([ctx.store.retainedEpochs(req.worldId), ctx.store.readEpochMeta(req.worldId, committed)]);
-  return create(GetWorldStatusResponseSchema, {
-    worldId: req.worldId,
-    committedEpoch: committed,
-    retainedEpochs: retained,
-    digest: stored.meta.digest,
-    contentDigest: stored.meta.contentDigest,
-  });
+  const s = await ctx.store.worldStatus(req.worldId);
+  return create(GetWorldStatusResponseSchema, { worldId: req.worldId, ...s });
 }

@@ -38,8 +38,13 @@ export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknow
       case 'request-id-reused':
         throw new Refusal('REQUEST_ID_REUSED', `request_id ${req.requestId} committed epoch ${result.epoch} with other content`);
       case 'conflict':
-        throw new Refusal('EPOCH_CONFLICT', `expected epoch ${req.expectedEpoch}, committed epoch is ${result.committedEpoch}`, {
-          metadata: { committed_epoch: String(result.committedEpoch), expected_epoch: String(req.expectedEpoch) },
+        throw new Refusal('EPOCH_CONFLICT', `expected epoch ${req.expectedEpoch}, committed epoch is ${result.committedEpoch}${result.deletedEpoch ? ` (the world was deleted at epoch ${result.deletedEpoch})` : ''}`, {
+          metadata: {
+            committed_epoch: String(result.committedEpoch),
+            expected_epoch: String(req.expectedEpoch),
+            // A game server told this knows the world was deleted, rather than merely saved by another server.
+            ...(result.deletedEpoch ? { deleted_epoch: String(result.deletedEpoch) } : {}),
+          },
         });
       case 'deadline-exceeded':
         throw new DeadlinePassed('deadline passed before the commit; nothing was committed');

@@ -1,11 +1,14 @@
 import type { CommandSpec } from '../args';
+import { deleteCommand } from './delete';
 import { epochsCommand } from './epochs';
 import { exportCommand } from './export';
+import { findPlayerCommand } from './find-player';
 import { importCommand } from './import';
 import { rollbackCommand } from './rollback';
 import { statusCommand } from './status';
 import { verifyCommand } from './verify';
 import { watchCommand } from './watch';
+import { worldsCommand } from './worlds';
 
 /** Every command, in the order `persistctl --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [statusCommand, epochsCommand, exportCommand, importCommand, rollbackCommand, verifyCommand, watchCommand];
+export const COMMANDS: readonly CommandSpec[] = [statusCommand, epochsCommand, worldsCommand, exportCommand, importCommand, rollbackCommand, deleteCommand, verifyCommand, findPlayerCommand, watchCommand];

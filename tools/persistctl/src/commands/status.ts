@@ -18,7 +18,9 @@ export const statusCommand: CommandSpec = {
     const worldId = worldArg(args.positionals[0]);
     const s = await withClient(args, (c) => c.getWorldStatus(worldId));
     if (args.values.json) {
-      printJson(io, { world_id: worldId, committed_epoch: s.committedEpoch, retained_epochs: s.retainedEpochs, digest: s.digest, content_digest: s.contentDigest });
+      printJson(io, { world_id: worldId, committed_epoch: s.committedEpoch, retained_epochs: s.retainedEpochs, digest: s.digest, content_digest: s.contentDigest, deleted_epoch: s.deletedEpoch });
+    } else if (s.committedEpoch === 0n && s.deletedEpoch > 0n) {
+      printTable(io, [['world', worldId], ['committed', `0 (deleted at epoch ${s.deletedEpoch}; a new save starts at ${s.deletedEpoch + 1n})`]]);
     } else if (s.committedEpoch === 0n) {
       printTable(io, [['world', worldId], ['committed', '0 (never saved)']]);
     } else {
