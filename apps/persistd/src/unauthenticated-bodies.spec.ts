@@ -1,4 +1,5 @@
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
@@ -6,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, PersistenceService, rawUnaryCall, type TypedClient } from '@persistd/contract';
 import { deletePrefix, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
-import { saveRequest } from './testing/test-daemon';
+import { saveRequest, startTestDaemon } from './testing/test-daemon';
 
 const SAVE = '/caelmor.persist.v1.PersistenceService/Save';
 const STATUS = '/caelmor.persist.v1.PersistenceService/GetWorldStatus';
@@ -112,4 +113,24 @@ describe('unauthenticated large bodies', () => {
       attacker.close();
     }
   }, 180_000);
+});
+
+describe('streams per connection', () => {
+  it('are capped at PERSISTD_MAX_CONCURRENT_STREAMS, announced in the HTTP/2 settings, and a channel with more calls than that still gets every one answered', async () => {
+    const t = await startTestDaemon({ PERSISTD_MAX_CONCURRENT_STREAMS: '3' });
+    const session = http2.connect(`http://${t.daemon.address}`);
+    try {
+      const settings = await new Promise<http2.Settings>((resolve, reject) => {
+        session.once('remoteSettings', resolve);
+        session.once('error', reject);
+      });
+      expect(settings.maxConcurrentStreams).toBe(3);
+      // Ten calls on one channel: the client queues what the cap does not admit, nothing is refused.
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => t.client.getWorldStatus({ worldId: `streams-${i}` }, { deadline: Date.now() + 10_000 })));
+      expect(answers.map((a) => a.committedEpoch)).toEqual(Array(10).fill(0n));
+    } finally {
+      session.close();
+      await t.stop();
+    }
+  }, 60_000);
 });
