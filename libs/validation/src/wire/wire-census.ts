@@ -17,9 +17,9 @@ import { WireReader } from './wire-reader';
  * cost a view each: one field number (unknown, or a singular field sent again and again) more
  * often than `max_records_per_section` in one message.
  *
- * Bytes that do not parse are not judged here: the census stops at them and gives no breach, and
- * the reader's verdict (MALFORMED_REQUEST) follows — unless a count was already past its limit
- * when they were met, which is refused without reading on.
+ * Bytes that do not parse are not judged here: the census looks only at the whole fields before
+ * them. A breach there is refused without reading on; otherwise the reader's verdict
+ * (MALFORMED_REQUEST) follows, and what it decodes first is within the limits.
  */
 
 /** The bounds the census checks: the daemon's input limits. */
@@ -122,18 +122,11 @@ class Census {
   message(desc: DescMessage, spans: readonly Span[], depth: number): Found | undefined {
     if (depth > RECURSION_LIMIT) throw new Unreadable();
     const fields = fieldsByNumber(desc);
-    let tallies: Map<number, Tally>;
-    try {
-      tallies = this.tally(fields, spans, depth);
-    } catch (e) {
-      if (!(e instanceof FloodBeforeUnreadable)) throw e;
-      e.found.path.unshift(e.fieldName);
-      return e.found;
-    }
+    const { tallies, readable } = this.tally(fields, spans, depth);
     for (const field of desc.fields) {
       const t = tallies.get(field.number);
       if (!t) continue;
-      const found = this.field(field, t, spans, depth);
+      const found = this.field(field, t, readable, depth);
       if (found) {
         found.path.unshift(field.name);
         return found;
@@ -150,64 +143,76 @@ class Census {
   }
 
   /**
-   * Counts the values of each field number in one message. Stops at bytes that do not parse,
-   * refusing a count already past the records limit rather than reading on.
+   * Counts the values of each field number in one message. Where the bytes stop parsing, the
+   * count stops: `readable` are the spans up to the last whole field, and only they are looked at
+   * further — a flood is refused even when garbage follows it, and what the reader later decodes
+   * of a request the census passed is within the limits.
    */
-  private tally(fields: Map<number, DescField>, spans: readonly Span[], depth: number): Map<number, Tally> {
+  private tally(fields: Map<number, DescField>, spans: readonly Span[], depth: number): { tallies: Map<number, Tally>; readable: Span[] } {
     const r = this.r;
     const tallies = new Map<number, Tally>();
-    try {
-      for (const [start, end] of spans) {
-        r.pos = start;
+    const readable: Span[] = [];
+    for (const [start, end] of spans) {
+      r.pos = start;
+      let whole = start;
+      try {
         while (r.pos < end) {
           const [no, wt] = r.tag();
-          let t = tallies.get(no);
-          if (!t) tallies.set(no, (t = { count: 0, last: undefined }));
+          let counted = 1;
+          let last: Span | undefined;
           if (wt === WireType.LengthDelimited) {
             const n = r.uint32();
             const s = r.pos;
             if (s + n > end) throw new Unreadable();
             r.pos = s + n;
             const field = fields.get(no);
-            t.count += field && isPackable(field) ? packedCount(field, r.data, s, s + n) : 1;
-            t.last = [s, s + n];
+            if (field && isPackable(field)) counted = packedCount(field, r.data, s, s + n);
+            last = [s, s + n];
           } else {
             r.skip(wt, no, RECURSION_LIMIT - depth);
             if (r.pos > end) throw new Unreadable();
-            t.count++;
           }
+          let t = tallies.get(no);
+          if (!t) tallies.set(no, (t = { count: 0, last: undefined }));
+          t.count += counted;
+          if (last) t.last = last;
+          whole = r.pos;
         }
+      } catch {
+        readable.push([start, whole]);
+        return { tallies, readable };
       }
-    } catch (e) {
-      for (const [no, t] of tallies) {
-        const field = fields.get(no);
-        const max = field?.fieldKind === 'map' ? this.limits.maxMapEntries : this.limits.maxRecordsPerSection;
-        if (t.count > max) throw new FloodBeforeUnreadable(field?.fieldKind === 'map' ? { limit: 'max_map_entries', max, actual: t.count, path: [] } : this.overRecords(t.count), field?.name ?? `?${no}`);
-      }
-      throw e;
+      readable.push([start, end]);
     }
-    return tallies;
+    return { tallies, readable };
   }
 
-  /** The byte ranges of every value of field `no` in `spans`, in order (their count is within the limits). */
-  private occurrences(no: number, spans: readonly Span[], depth: number): Span[] {
+  /**
+   * Calls `visit` with the byte range of every value of field `no` in `spans`, in order, until it
+   * returns a breach. `visit` may move the reader: the walk picks up where it was.
+   */
+  private each(no: number, spans: readonly Span[], depth: number, visit: (span: Span, index: number) => Found | undefined): Found | undefined {
     const r = this.r;
-    const out: Span[] = [];
+    let index = 0;
     for (const [start, end] of spans) {
-      r.pos = start;
-      while (r.pos < end) {
+      let pos = start;
+      while (pos < end) {
+        r.pos = pos;
         const [n, wt] = r.tag();
-        if (wt === WireType.LengthDelimited) {
-          const len = r.uint32();
-          const s = r.pos;
-          r.pos = s + len;
-          if (n === no) out.push([s, s + len]);
-        } else {
+        if (wt !== WireType.LengthDelimited) {
           r.skip(wt, n, RECURSION_LIMIT - depth);
+          pos = r.pos;
+          continue;
         }
+        const len = r.uint32();
+        const s = r.pos;
+        pos = s + len;
+        if (n !== no) continue;
+        const found = visit([s, s + len], index++);
+        if (found) return found;
       }
     }
-    return out;
+    return undefined;
   }
 
   private field(field: DescField, t: Tally, spans: readonly Span[], depth: number): Found | undefined {
@@ -219,30 +224,27 @@ class Census {
         return t.count > this.limits.maxRecordsPerSection ? this.overRecords(t.count) : undefined;
       case 'message': {
         if (t.count > this.limits.maxRecordsPerSection) return this.overRecords(t.count);
-        const found = this.message(field.message, this.occurrences(field.number, spans, depth), depth + 1);
+        const parts: Span[] = [];
+        this.each(field.number, spans, depth, (span) => void parts.push(span));
+        const found = this.message(field.message, parts, depth + 1);
         if (found) found.path.unshift('.');
         return found;
       }
       case 'list': {
         if (t.count > this.limits.maxRecordsPerSection) return this.overRecords(t.count);
         if (field.listKind === 'message') {
-          const items = this.occurrences(field.number, spans, depth);
-          for (let i = 0; i < items.length; i++) {
-            const found = this.message(field.message, [items[i]], depth + 1);
-            if (found) {
-              found.path.unshift(`[${i}].`);
-              return found;
-            }
-          }
-        } else if (field.scalar === ScalarType.STRING) {
-          const items = this.occurrences(field.number, spans, depth);
-          for (let i = 0; i < items.length; i++) {
-            const found = this.text(items[i]);
-            if (found) {
-              found.path.unshift(`[${i}]`);
-              return found;
-            }
-          }
+          return this.each(field.number, spans, depth, (span, i) => {
+            const found = this.message(field.message, [span], depth + 1);
+            found?.path.unshift(`[${i}].`);
+            return found;
+          });
+        }
+        if (field.scalar === ScalarType.STRING) {
+          return this.each(field.number, spans, depth, (span, i) => {
+            const found = this.text(span);
+            found?.path.unshift(`[${i}]`);
+            return found;
+          });
         }
         return undefined;
       }
@@ -256,14 +258,15 @@ class Census {
     if (field.mapKey !== ScalarType.STRING) throw new Unreadable(); // every map of the contract has string keys
     const max = this.limits.maxMapEntries;
     const entries = new Map<string, Span | undefined>();
-    for (const span of this.occurrences(field.number, spans, depth)) {
+    const over = this.each(field.number, spans, depth, (span) => {
       const { key, value } = this.entry(span);
       entries.set(key, value);
-      // Past the limit: refused without collecting more keys.
-      if (entries.size > max) return { limit: 'max_map_entries', max, actual: Math.max(entries.size, t.count), path: [] };
-    }
+      // Past the limit: refused without collecting more keys (a key sent twice counts once, as decoded).
+      return entries.size > max ? { limit: 'max_map_entries', max, actual: t.count, path: [] } : undefined;
+    });
+    if (over) return over;
     for (const key of objectKeyOrder(entries.keys())) {
-      if (Buffer.byteLength(key, 'utf8') > this.limits.maxStringBytes) return { limit: 'max_string_bytes', max: this.limits.maxStringBytes, actual: Buffer.byteLength(key, 'utf8'), path: [`[${key}]`, '.key'] };
+      if (Buffer.byteLength(key, 'utf8') > this.limits.maxStringBytes) return { limit: 'max_string_bytes', max: this.limits.maxStringBytes, actual: Buffer.byteLength(key, 'utf8'), path: ['.key'] };
       const value = entries.get(key);
       if (value === undefined) continue;
       let found: Found | undefined;
@@ -312,15 +315,5 @@ class Census {
     const d = this.r.data;
     if (d[s] === BOM[0] && d[s + 1] === BOM[1] && d[s + 2] === BOM[2]) n -= 3;
     return n > max ? { limit: 'max_string_bytes', max, actual: n, path: [] } : undefined;
-  }
-}
-
-/** A count already past its limit when the bytes stopped parsing: refused rather than read on. */
-class FloodBeforeUnreadable extends Error {
-  constructor(
-    readonly found: Found,
-    readonly fieldName: string,
-  ) {
-    super('flood');
   }
 }
