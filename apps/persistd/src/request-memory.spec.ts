@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { rawUnaryCall, SaveRequestSchema, type WorldSnapshot } from '@persistd/contract';
-import { smallWorld } from '@persistd/testkit';
+import { lengthDelimited as field, mapEntryFlood, recordFlood, smallSaveBytes as validSave, smallWorld, stringFlood } from '@persistd/testkit';
 import { firstWireBreach } from '@persistd/validation';
 import pino from 'pino';
 import { firstBreach } from './limits/input-limits';
@@ -10,47 +10,6 @@ import { refusalOf, saveRequest, startTestDaemon } from './testing/test-daemon';
 
 const MIB = 1024 * 1024;
 const DEFAULT_LIMITS = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, maxMapEntries: 1024 };
-
-/** A length-delimited field: tag, varint length, payload. */
-function field(no: number, payload: Buffer): Buffer {
-  const len: number[] = [];
-  for (let n = payload.length; ; n >>>= 7) {
-    if (n < 0x80) {
-      len.push(n);
-      break;
-    }
-    len.push((n & 0x7f) | 0x80);
-  }
-  return Buffer.concat([Buffer.from([(no << 3) | 2]), Buffer.from(len), payload]);
-}
-
-const validSave = (world: string, requestId = `req-${world}`) => Buffer.from(toBinary(SaveRequestSchema, create(SaveRequestSchema, saveRequest(world, smallWorld(world), 0n, requestId))));
-
-/**
- * A valid save of `world` followed by a second `snapshot` (SaveRequest field 5), which a decoder
- * merges into the first: `section` is the WorldSnapshot field and `inner` its payload.
- */
-const withExtra = (world: string, section: number, inner: Buffer) => Buffer.concat([validSave(world), field(5, field(section, inner))]);
-
-/** 16 MiB of empty PlayerRecords: `players` (PlayerSection field 3), two bytes each. */
-function recordFlood(world: string, bytes = 16 * MIB): Buffer {
-  const records = Buffer.alloc(bytes);
-  for (let i = 0; i < bytes; i += 2) records[i] = (3 << 3) | 2;
-  return withExtra(world, 2, records);
-}
-
-/** One NpcRecord (NpcSection field 3) whose `flags` map (field 8) has `entries` distinct keys. */
-function mapEntryFlood(world: string, entries = 1_000_000): Buffer {
-  const parts: Buffer[] = [field(1, Buffer.from('npc-flood'))];
-  for (let i = 0; i < entries; i++) parts.push(field(8, field(1, Buffer.from(i.toString(36)))));
-  return withExtra(world, 4, field(3, Buffer.concat(parts)));
-}
-
-/** One ZoneRecord (WorldSection field 5) whose `flags` value is one 16 MiB string. */
-function stringFlood(world: string, bytes = 16 * MIB): Buffer {
-  const entry = Buffer.concat([field(1, Buffer.from('mood')), field(2, Buffer.alloc(bytes, 0x61))]);
-  return withExtra(world, 3, field(5, Buffer.concat([field(1, Buffer.from('zone-flood')), field(4, entry)])));
-}
 
 describe('the wire census names the breach the typed limits walk names', () => {
   const LIMITS = { maxRecordsPerSection: 100, maxStringBytes: 256, maxMapEntries: 4 };

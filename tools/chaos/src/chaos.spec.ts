@@ -1,4 +1,5 @@
 import { hostileInputs } from './hostile/hostile-input';
+import { intakeFloods } from './hostile/intake-floods';
 import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { formatTable } from './report/table';
 import { randomSeed } from './rng';
@@ -93,5 +94,12 @@ describe(`chaos, short form (seed ${seed})`, () => {
     expect(problems(r)).toEqual([]);
     expect(r.counts.operations).toBe(SHORT.hostileInputs);
     expect(r.epochsChecked).toBeGreaterThan(0);
+  });
+
+  it('8. hostile intake: unauthenticated large bodies refused on their metadata, record, map-entry and string floods refused at their limits, each channel still serving', async () => {
+    const r = await run('intake-floods', intakeFloods);
+    expect(problems(r)).toEqual([]);
+    expect(r.counts.refused).toBe(r.counts.operations);
+    expect(r.counts.operations).toBe(11);
   });
 });

@@ -1,4 +1,5 @@
 import { hostileInputs } from './hostile/hostile-input';
+import { intakeFloods } from './hostile/intake-floods';
 import { deriveSeed } from './rng';
 import { clientCuts } from './scenarios/client-cuts';
 import type { ScenarioInput } from './scenarios/environment';
@@ -18,6 +19,7 @@ export const SCENARIOS = {
   'client-cut': clientCuts,
   retention: retentionRace,
   hostile: hostileInputs,
+  'intake-floods': intakeFloods,
 } as const satisfies Record<string, (input: ScenarioInput) => Promise<ScenarioReport>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
