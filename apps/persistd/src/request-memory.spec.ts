@@ -5,7 +5,7 @@ import { firstWireBreach } from '@persistd/validation';
 import pino from 'pino';
 import { firstBreach } from './limits/input-limits';
 import { SavePool } from './save-work/save-pool';
-import { SaveRefused } from './save-work/save-steps';
+import { runSnapshotSteps, SaveRefused } from './save-work/save-steps';
 import { refusalOf, saveRequest, startTestDaemon } from './testing/test-daemon';
 
 const MIB = 1024 * 1024;
@@ -80,6 +80,16 @@ describe('floods are refused before they are read, in a thread with a small heap
 
   it('a 16 MiB string: max_string_bytes', async () => {
     expect(await refusal(stringFlood('flood-s'))).toEqual({ code: 'LIMIT_EXCEEDED', limit: 'max_string_bytes', field: `snapshot.world.zones[${smallWorld('w').world!.zones.length}].flags[mood]`, worldId: 'flood-s' });
+  }, 120_000);
+
+  it('authority still comes first: a flood from a caller bound to another world is CLIENT_AUTHORED', () => {
+    let refused: SaveRefused | undefined;
+    try {
+      runSnapshotSteps({ method: 'Save', bytes: recordFlood('flood-a', 4 * MIB), limits: DEFAULT_LIMITS, principal: 'tester', checkedWorld: 'another-world' });
+    } catch (e) {
+      if (e instanceof SaveRefused) refused = e;
+    }
+    expect(refused?.refusal.code).toBe('CLIENT_AUTHORED');
   }, 120_000);
 
   it('a flood followed by bytes that do not parse is still refused at the limit, not read on', async () => {
