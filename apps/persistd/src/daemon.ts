@@ -94,7 +94,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       limits: { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries },
       callSinks: ops.callSinks,
     },
-    { maxMessageBytes: settings.maxMessageBytes },
+    { maxMessageBytes: settings.maxMessageBytes, maxConcurrentStreams: settings.maxConcurrentStreams },
   );
   ops.addServices(server);
   if (transport === 'mutual-tls' && !watchHandshakeFailures(server, (peer, err) => authority.countHandshakeFailure(peer, err))) {

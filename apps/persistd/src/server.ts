@@ -15,6 +15,7 @@ import {
   ValidateResponseSchema,
 } from '@persistd/contract';
 import { CallWatch, type RpcMethod } from './rpc/call-observer';
+import { authenticateFirst } from './rpc/authenticate-first';
 import type { RpcContext } from './rpc/context';
 import { deleteWorld } from './rpc/delete-world';
 import { getWorldStatus } from './rpc/get-world-status';
@@ -26,17 +27,22 @@ import { saveChanges, type AdmittedChanges } from './rpc/save-changes';
 import { validate } from './rpc/validate';
 
 /**
- * Wires the thin RPC handlers to grpc-js. Every request passes intake first (authority, in-flight
+ * Wires the thin RPC handlers to grpc-js. A call's credentials are checked on its metadata before
+ * its body is read (rpc/authenticate-first.ts). Every request then passes intake (authority, in-flight
  * budget, decode, limits); every failure goes through toServerError, the one place a refusal
  * becomes a status; every handler is tracked until it settles, so shutdown can wait for it; and
  * every call is observed by one CallWatch (call-observer.ts) from arrival to answer, which hands
  * its record to metrics and the call log — no handler measures or logs itself.
  */
-export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: number }): grpc.Server {
+export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: number; maxConcurrentStreams: number }): grpc.Server {
   const server = new grpc.Server({
     // Past this grpc-js itself answers RESOURCE_EXHAUSTED, without details (DESIGN §3).
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': -1,
+    // Bounds the bodies one connection can have in flight (PERSISTD_MAX_CONCURRENT_STREAMS).
+    'grpc.max_concurrent_streams': options.maxConcurrentStreams,
+    // Credentials are checked on the metadata, before a body is read (DESIGN §3 "Who may call").
+    interceptors: [authenticateFirst(ctx.authority, ctx.callSinks)],
   });
 
   const fail = (method: string, err: unknown) => {

@@ -1,5 +1,6 @@
 import { hostileInputs } from './hostile/hostile-input';
 import { semanticRefusals } from './hostile/semantic-refusals';
+import { intakeFloods } from './hostile/intake-floods';
 import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { formatTable } from './report/table';
 import { randomSeed } from './rng';
@@ -103,5 +104,12 @@ describe(`chaos, short form (seed ${seed})`, () => {
     expect(r.counts.refused).toBe(6);
     expect(r.counts.acknowledged).toBe(1);
     expect(r.epochsChecked).toBeGreaterThan(0);
+  });
+
+  it('9. hostile intake: unauthenticated large bodies refused on their metadata, record, map-entry and string floods refused at their limits, each channel still serving', async () => {
+    const r = await run('intake-floods', intakeFloods);
+    expect(problems(r)).toEqual([]);
+    expect(r.counts.refused).toBe(r.counts.operations);
+    expect(r.counts.operations).toBe(11);
   });
 });

@@ -1,5 +1,6 @@
 import { hostileInputs } from './hostile/hostile-input';
 import { semanticRefusals } from './hostile/semantic-refusals';
+import { intakeFloods } from './hostile/intake-floods';
 import { deriveSeed } from './rng';
 import { clientCuts } from './scenarios/client-cuts';
 import type { ScenarioInput } from './scenarios/environment';
@@ -20,6 +21,7 @@ export const SCENARIOS = {
   retention: retentionRace,
   hostile: hostileInputs,
   'hostile-semantic': semanticRefusals,
+  'intake-floods': intakeFloods,
 } as const satisfies Record<string, (input: ScenarioInput) => Promise<ScenarioReport>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -13,3 +13,4 @@ export * from './test-redis-server';
 export * from './private-network';
 export * from './refused-worlds';
 export * from './grpc-trailers';
+export * from './request-floods';

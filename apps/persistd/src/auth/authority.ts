@@ -39,12 +39,19 @@ export interface Admission {
   checkedWorld?: string;
 }
 
+/** The outcome of authentication and permission: each party with the grants its names hold. */
+interface Authenticated {
+  granted: { names: string[]; what: string; grants: { name: string; grant: 'any' | readonly WorldGlob[] }[] }[];
+  tokenPrincipal: string | undefined;
+}
+
 /** The principal recorded when no credentials are configured (loopback-only deployments). */
 export const ANONYMOUS = 'anonymous';
 
 /**
  * Server authority (DESIGN §3 "Who may call"): the first thing every PersistenceService call
- * meets, before its bytes are decoded. It decides, in this order:
+ * meets. Steps 1 and 2 run on the call's metadata, before its message is read (`admitMetadata`);
+ * step 3 needs the world id, so it runs on the bytes, for authenticated callers only. In order:
  *
  *   1. authentication — the bearer token (PERSISTD_TOKENS_FILE) and/or the verified client
  *      certificate (mutual TLS); no or an unknown token → UNAUTHENTICATED;
@@ -97,8 +104,22 @@ export class Authority {
    * the peer and why — one line per call.
    */
   admit(call: CallCredentials, desc: DescMessage, bytes: Uint8Array): Admission {
+    return this.counted(() => this.bind(this.authenticate(call, desc), desc, bytes));
+  }
+
+  /**
+   * Steps 1 and 2 alone, on what arrives before a call's message: its metadata and its
+   * connection. The server runs this first (authenticate-first.ts), so a caller without valid
+   * credentials is refused before its body is read and never makes the daemon buffer it. Throws
+   * the refusal, counted; `admit` later repeats these steps (a hash of a token) and adds step 3.
+   */
+  admitMetadata(call: CallCredentials, desc: DescMessage): void {
+    this.counted(() => this.authenticate(call, desc));
+  }
+
+  private counted<T>(decide: () => T): T {
     try {
-      return this.decide(call, desc, bytes);
+      return decide();
     } catch (e) {
       if (e instanceof Refusal && e.code === 'UNAUTHENTICATED') this.counters.unauthenticated++;
       if (e instanceof Refusal && e.code === 'CLIENT_AUTHORED') this.counters.denied++;
@@ -112,9 +133,10 @@ export class Authority {
     this.logger?.warn({ peer, err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'TLS handshake refused');
   }
 
-  private decide(call: CallCredentials, desc: DescMessage, bytes: Uint8Array): Admission {
+  /** Steps 1 and 2: who the parties are and what each may touch; undefined when no credentials are configured. */
+  private authenticate(call: CallCredentials, desc: DescMessage): Authenticated | undefined {
     const { tokens, mutualTls } = this.config;
-    if (!tokens && !mutualTls) return { principal: ANONYMOUS };
+    if (!tokens && !mutualTls) return undefined;
     // Admin RPCs are granted by PERSISTD_ADMIN_PRINCIPALS instead, and never to everyone by default.
     const admin = isAdminRpc(desc);
     const allowlist = admin ? (this.config.admins ?? NOBODY) : this.config.allowlist;
@@ -147,8 +169,13 @@ export class Authority {
       if (grants.length === 0) throw new Refusal('CLIENT_AUTHORED', `${p.what} is not ${listName}`);
       return { ...p, grants };
     });
+    return { granted, tokenPrincipal };
+  }
 
-    // 3. World binding, only for parties bound to globs.
+  /** Step 3, world binding, only for parties bound to globs: needs the request's world id. */
+  private bind(authenticated: Authenticated | undefined, desc: DescMessage, bytes: Uint8Array): Admission {
+    if (!authenticated) return { principal: ANONYMOUS };
+    const { granted, tokenPrincipal } = authenticated;
     const bound = granted.some((p) => p.grants.every((g) => g.grant !== 'any'));
     let checkedWorld: string | undefined;
     if (bound) {

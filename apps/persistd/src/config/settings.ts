@@ -69,6 +69,7 @@ export const SETTINGS = {
   keyPrefix: def({ env: 'PERSISTD_KEY_PREFIX', default: 'caelmor', doc: 'first part of every key; `^[A-Za-z0-9._-]{1,32}$`', parse: pattern(/^[A-Za-z0-9._-]{1,32}$/) }),
   retention: def({ env: 'PERSISTD_RETENTION', default: '3', doc: 'committed epochs kept per world', parse: integer(1, 1000) }),
   maxMessageBytes: def({ env: 'PERSISTD_MAX_MESSAGE_BYTES', default: '67108864', doc: "largest request accepted (a large world's save exceeds grpc-js's 4 MiB default); past it grpc-js answers `RESOURCE_EXHAUSTED` itself", parse: integer(1024, 2 ** 31 - 1) }),
+  maxConcurrentStreams: def({ env: 'PERSISTD_MAX_CONCURRENT_STREAMS', default: '100', doc: "calls one HTTP/2 connection may have open at once (`grpc.max_concurrent_streams`); a client's further calls wait for a free stream. 100 is HTTP/2's recommended floor, enough for a game server saving and restoring many worlds over one channel, and bounds the bodies one connection can have the daemon hold", parse: integer(1, 2 ** 31 - 1) }),
   tlsCert: def({ env: 'PERSISTD_TLS_CERT', default: undefined, doc: 'server certificate chain (PEM file); with `PERSISTD_TLS_KEY` the daemon serves TLS only', parse: optional }),
   tlsKey: def({ env: 'PERSISTD_TLS_KEY', default: undefined, doc: 'server private key (PEM file)', parse: optional }),
   tlsClientCa: def({ env: 'PERSISTD_TLS_CLIENT_CA', default: undefined, doc: 'CA for client certificates (PEM file); set = mutual TLS required, and `PERSISTD_ALLOWED_PRINCIPALS` must be set', parse: optional }),

@@ -1,6 +1,6 @@
 import { SaveRequestSchema, ValidateRequestSchema, type SaveChangesRequest, type SaveRequest, type ValidateRequest } from '@persistd/contract';
-import { isWireMalformed, prepareWireEpoch, readSnapshotRequest, validateWireRequest, wireExtent, type PreparedEpoch, type RuleViolation, type SnapshotRequestSchema, type WireRequest, type WireStats } from '@persistd/validation';
-import { enforceInputLimits, type InputLimits } from '../limits/input-limits';
+import { firstWireBreach, isWireMalformed, prepareWireEpoch, readRequestFields, readSnapshotRequest, validateWireRequest, wireExtent, type PreparedEpoch, type RuleViolation, type SnapshotRequestSchema, type WireRequest, type WireStats } from '@persistd/validation';
+import { enforceInputLimits, limitRefusal, type InputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
 import { Refusal } from '../rpc/refusal';
 
@@ -47,6 +47,23 @@ export class SaveRefused extends Error {
 const SCHEMAS: Record<SnapshotMethod, SnapshotRequestSchema> = { Save: SaveRequestSchema, Validate: ValidateRequestSchema };
 
 /**
+ * The input limits counted at wire level before the request is read (wire-census.ts): reading
+ * builds a view per record and per map entry, so a flood of tiny records would cost gigabytes
+ * before a limit could refuse it. Authority's world check still comes first (DESIGN §4). A
+ * request over a limit is refused here even when bytes further on would not parse: it is not
+ * read on.
+ */
+function refuseFloods(schema: SnapshotRequestSchema, bytes: Buffer, job: SaveJob): void {
+  const breach = firstWireBreach(schema, bytes, job.limits);
+  if (!breach) return;
+  const header = readRequestFields(schema, bytes) as SaveRequest | ValidateRequest | undefined;
+  if (header && job.checkedWorld !== undefined && header.worldId !== job.checkedWorld) {
+    throw new SaveRefused(new Refusal('CLIENT_AUTHORED', `world_id ${JSON.stringify(header.worldId)} is not the world authority checked`), header);
+  }
+  throw new SaveRefused(limitRefusal(breach), header);
+}
+
+/**
  * The CPU of a request that carries a snapshot, in DESIGN §4's order after authority and the
  * in-flight budget: read the request at wire level (MALFORMED_REQUEST), the world authority
  * checked (CLIENT_AUTHORED), the input limits (LIMIT_EXCEEDED), every snapshot rule; then, for a
@@ -57,6 +74,7 @@ const SCHEMAS: Record<SnapshotMethod, SnapshotRequestSchema> = { Save: SaveReque
 export function runSnapshotSteps(job: SaveJob): SaveWork | ValidateWork {
   const schema = SCHEMAS[job.method];
   const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
+  refuseFloods(schema, bytes, job);
   let read: WireRequest;
   try {
     read = readSnapshotRequest(schema, bytes);

@@ -258,6 +258,22 @@ export function readSnapshotRequest<D extends SnapshotRequestSchema>(schema: D, 
   }
 }
 
+/**
+ * The request's own fields (world id, expected epoch, request id, source) without its snapshot,
+ * read without building anything per record; undefined when they cannot be read that way.
+ */
+export function readRequestFields<D extends SnapshotRequestSchema>(schema: D, bytes: Uint8Array): MessageShape<D> | undefined {
+  const buf = asBuffer(bytes);
+  const snapshotField = schema.fields.find((f) => f.name === 'snapshot')!;
+  const rest: Span[] = [];
+  try {
+    walk(new WireReader(buf), schema, 0, buf.length, 1, rest, (no) => no === snapshotField.number);
+    return fromBinary(schema, concat(buf, rest), { readUnknownFields: true }) as MessageShape<D>;
+  } catch {
+    return undefined;
+  }
+}
+
 /** readSnapshotRequest for Save. */
 export function readSaveRequest(bytes: Uint8Array): WireRequest<typeof SaveRequestSchema> {
   return readSnapshotRequest(SaveRequestSchema, bytes);

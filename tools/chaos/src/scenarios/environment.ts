@@ -1,4 +1,4 @@
-import { status as grpcStatus } from '@grpc/grpc-js';
+import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import { PersistdClient } from '@persistd/client';
 import { createClient, PersistenceService } from '@persistd/contract';
 import { FaultProxy, freePort, uniquePrefix } from '@persistd/testkit';
@@ -48,6 +48,8 @@ export interface EnvironmentOptions {
   daemonEnv?: Record<string, string>;
   /** PERSISTD_RETENTION (default CHAOS_RETENTION: nothing a scenario makes is dropped). */
   retention?: number;
+  /** The bearer token the harness's own reads send, for daemons given PERSISTD_TOKENS_FILE. */
+  token?: string;
 }
 
 /**
@@ -72,6 +74,7 @@ export class Environment {
     readonly daemons: PersistdProcess[],
     readonly redisProxy?: FaultProxy,
     readonly clientProxy?: FaultProxy,
+    private readonly token?: string,
   ) {}
 
   static async start(name: string, input: ScenarioInput, options: EnvironmentOptions = {}): Promise<Environment> {
@@ -100,7 +103,7 @@ export class Environment {
       await redis.stop();
       throw e;
     }
-    const env = new Environment(name, input, rng, keyPrefix, options.retention ?? CHAOS_RETENTION, redis, daemons, redisProxy, clientProxy);
+    const env = new Environment(name, input, rng, keyPrefix, options.retention ?? CHAOS_RETENTION, redis, daemons, redisProxy, clientProxy, options.token);
     input.log?.(`[${name}] seed ${input.seed}, redis :${redis.port}, persistd ${daemons.map((d) => d.address).join(' ')}, prefix ${keyPrefix}`);
     return env;
   }
@@ -183,10 +186,12 @@ export class Environment {
   private async settle(): Promise<void> {
     for (const [i, d] of this.daemons.entries()) {
       const c = createClient(PersistenceService, d.address);
+      const metadata = new Metadata();
+      if (this.token !== undefined) metadata.set('authorization', `Bearer ${this.token}`);
       let last = '';
       const ok = await waitUntil(async () => {
         try {
-          await c.getWorldStatus({ worldId: 'chaos-settle' }, { deadline: Date.now() + 2000 });
+          await c.getWorldStatus({ worldId: 'chaos-settle' }, { deadline: Date.now() + 2000 }, metadata);
           return true;
         } catch (e) {
           last = (e as Error).message;
