@@ -27,7 +27,7 @@ export {
 } from './commit';
 export { inspectDurability, describeDurability, type DurabilityReport } from './durability';
 export { redactRedisUrl } from './redact';
-export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext } from './read';
+export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext, type ReserveChunkBytes } from './read';
 export { type RequestRecord } from './request-record';
 export { LEFTOVER_WINDOW } from './retention';
 export { BATCH_LIMITS } from './batches';

@@ -7,7 +7,7 @@ import type { CommitRoute } from './commit-route';
 import { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
 import { createClusterReadConnection, isClusterConfig } from './cluster-connections';
 import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
-import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type StoredEpoch } from './read';
+import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type ReserveChunkBytes, type StoredEpoch } from './read';
 import { rethrowAsStoreError } from './redis-failures';
 import type { RequestRecord } from './request-record';
 
@@ -90,9 +90,9 @@ export class RedisStore {
     return readCommittedEpoch(this.ctx, worldId);
   }
 
-  /** A retained epoch with all its chunks (0n = the committed one). */
-  readEpoch(worldId: string, epoch: bigint): Promise<StoredEpoch> {
-    return readEpoch(this.ctx, worldId, epoch);
+  /** A retained epoch with all its chunks (0n = the committed one); `reserve` is told their size before they are read. */
+  readEpoch(worldId: string, epoch: bigint, reserve?: ReserveChunkBytes): Promise<StoredEpoch> {
+    return readEpoch(this.ctx, worldId, epoch, true, reserve);
   }
 
   /** A retained epoch's meta alone, with the same pointer and retention checks as readEpoch. */
