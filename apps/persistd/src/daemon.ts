@@ -6,6 +6,7 @@ import { assertListenAllowed, isLoopback, parseListen } from './config/listen-ad
 import { ConfigError, type Settings } from './config/settings';
 import { createLogger } from './logger';
 import { InflightBudget } from './limits/inflight-budget';
+import { RestoreBudget } from './limits/restore-budget';
 import { ServingState } from './lifecycle/serving-state';
 import { stopServer, within } from './lifecycle/graceful-stop';
 import { createOperations, type Operations } from './operations/operations';
@@ -29,6 +30,8 @@ export interface Daemon {
   /** Handlers running now. */
   calls: InflightCalls;
   budget: InflightBudget;
+  /** PERSISTD_MAX_RESTORE_BYTES: stored bytes held by restores now. */
+  restoreBudget: RestoreBudget;
   /** What the durability guard found at start. */
   durability: DurabilityReport;
   /**
@@ -76,6 +79,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const serving = new ServingState();
   const calls = new InflightCalls();
   const budget = new InflightBudget(settings.maxInflightBytes);
+  const restoreBudget = new RestoreBudget(settings.maxRestoreBytes);
   const savePool = new SavePool(settings.saveWorkers, logger);
   const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, savePool, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
   const server = createGrpcServer(
@@ -86,6 +90,8 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       logger,
       authority,
       budget,
+      restoreBudget,
+      restoreStallMs: settings.restoreStallTimeout,
       calls,
       savePool,
       limits: { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries },
@@ -132,7 +138,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       await savePool.close();
       logger.info('stopped');
     })());
-  return { port, address, server, store, authority, transport, serving, calls, budget, durability, stop, health: ops.health, metrics: ops.metrics, metricsUrl: ops.metricsUrl };
+  return { port, address, server, store, authority, transport, serving, calls, budget, restoreBudget, durability, stop, health: ops.health, metrics: ops.metrics, metricsUrl: ops.metricsUrl };
 }
 
 /**

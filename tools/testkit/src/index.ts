@@ -7,3 +7,4 @@ export * from './redis-cluster';
 export * from './certificates';
 export * from './persistd-process';
 export * from './child-process';
+export * from './stalled-restore';
