@@ -1,13 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { GetWorldStatusRequestSchema } from '@persistd/contract';
-import { generateWorld, smallWorld, stalledRestore, type WorldShape } from '@persistd/testkit';
+import { createClient, GetWorldStatusRequestSchema, PersistenceService, type TypedClient } from '@persistd/contract';
+import { deletePrefix, generateWorld, smallWorld, stalledRestore, TEST_REDIS_URL, testRedis, uniquePrefix, type WorldShape } from '@persistd/testkit';
 import { worldKeys } from '@persistd/store-redis';
+import { RESTORE_BUDGET_WAIT_MS } from './limits/restore-budget';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
 import { collect } from './testing/restore-helpers';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
 /** About 0.86 MB stored: far more than the 64 KiB HTTP/2 window of a client that does not read. */
 const MID: Omit<WorldShape, 'worldId'> = { players: 50, zones: 50, npcs: 500, items: 16_000, quests: 400, seed: 5 };
+
+/** The bench's M world: 50,000 records, about 2.8 MB stored. */
+const M_SHAPE: Omit<WorldShape, 'worldId'> = { players: 500, zones: 500, npcs: 5_000, items: 40_000, quests: 4_000, seed: 12 };
 
 /** Stored bytes of the committed epoch of a world (what a restore reserves). */
 async function storedBytes(t: TestDaemon, worldId: string): Promise<number> {
@@ -99,4 +105,61 @@ describe('restore budget through gRPC (PERSISTD_MAX_RESTORE_BYTES, PERSISTD_REST
       stalled.close();
     }
   });
+});
+
+/** Resident set of a process now, in bytes (Linux /proc). */
+function rssOf(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
+}
+
+describe('20 restores of an M world that never read (a daemon process)', () => {
+  const BUDGET = 8 * 1024 * 1024; // two M worlds (about 2.8 MB stored each) at once
+  const STALL_MS = 1500;
+  const prefix = uniquePrefix('rb');
+  const redis = testRedis();
+  let daemon: DaemonProcess;
+  let client: TypedClient<typeof PersistenceService>;
+  afterAll(async () => {
+    client?.close();
+    await daemon?.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    await removeDaemonBundle();
+  });
+
+  it('are cut off or refused within bounds, memory stays within the budget, and a normal restore is still answered', async () => {
+    daemon = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: prefix, PERSISTD_MAX_RESTORE_BYTES: String(BUDGET), PERSISTD_RESTORE_STALL_TIMEOUT: String(STALL_MS), PERSISTD_SAVE_WORKERS: '1' });
+    const address = await daemon.listening(60_000);
+    client = createClient(PersistenceService, address);
+    await client.save(saveRequest('m', generateWorld({ worldId: 'm', ...M_SHAPE })));
+    expect((await collect(client, 'm')).length).toBeGreaterThan(5); // warm the restore path before the baseline
+    const pid = daemon.child.pid!;
+    const baseline = rssOf(pid);
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 50);
+
+    const started = Date.now();
+    const stalled = Array.from({ length: 20 }, () => stalledRestore(address, 'm'));
+    try {
+      const ends = await Promise.all(stalled.map((s) => s.ended));
+      clearInterval(sampler);
+      // Each ends RESOURCE_EXHAUSTED: cut off after the stall (stream reset), or refused after the bounded wait.
+      expect(ends.map((e) => e.code)).toEqual(Array(20).fill(grpc.status.RESOURCE_EXHAUSTED));
+      expect(Math.min(...ends.map((e) => e.afterMs))).toBeGreaterThanOrEqual(STALL_MS);
+      expect(Date.now() - started).toBeLessThan(RESTORE_BUDGET_WAIT_MS + 4 * STALL_MS + 10_000);
+      const cutOff = daemon.logs().filter((l) => l.msg?.startsWith('restore cut off')).length;
+      expect(cutOff).toBeGreaterThanOrEqual(2);
+      // Loose on purpose: RSS also moves with GC timing and other tests' load.
+      process.stdout.write(`restore budget: RSS baseline ${(baseline / 2 ** 20).toFixed(0)} MiB, peak +${((peak - baseline) / 2 ** 20).toFixed(1)} MiB, ${cutOff} cut off\n`);
+      expect(peak - baseline).toBeLessThan(2 * BUDGET + 40 * 2 ** 20);
+
+      expect((await collect(client, 'm')).length).toBeGreaterThan(5);
+      const status = await stalled[0]!.callOnSameConnection('/caelmor.persist.v1.PersistenceService/GetWorldStatus', toBinary(GetWorldStatusRequestSchema, create(GetWorldStatusRequestSchema, { worldId: 'm' })));
+      expect(status.code).toBe(grpc.status.OK);
+    } finally {
+      clearInterval(sampler);
+      for (const s of stalled) s.close();
+    }
+  }, 120_000);
 });
