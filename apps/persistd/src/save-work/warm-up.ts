@@ -1,0 +1,65 @@
+import { create, toBinary } from '@bufbuild/protobuf';
+import { QuestStatus, SaveRequestSchema, StateSource } from '@persistd/contract';
+
+/** Times each save thread runs the warm-up save's steps before the daemon listens: enough for V8 to compile the hot paths. */
+export const WARM_UP_ROUNDS = 3;
+
+/** The world id of the warm-up save (never committed: only its steps run). */
+export const WARM_UP_WORLD = 'persistd-warm-up';
+
+/**
+ * A small valid Save request — every section, every item location, references that resolve,
+ * maps and nested zones — whose save steps (read, limits, rules, stored form) walk the same code
+ * a real save walks. The steps are pure, so running them commits nothing.
+ */
+export function warmUpRequest(): Uint8Array {
+  const id = (p: string, i: number) => `${p}${String(i).padStart(4, '0')}`;
+  const header = { sourceEpoch: 0n, schemaVersion: 1 };
+  const n = 16;
+  return toBinary(
+    SaveRequestSchema,
+    create(SaveRequestSchema, {
+      worldId: WARM_UP_WORLD,
+      expectedEpoch: 0n,
+      requestId: 'warm-up',
+      source: StateSource.AUTHORITATIVE_RUNTIME,
+      snapshot: {
+        schemaVersion: 1,
+        players: {
+          ...header,
+          players: Array.from({ length: n }, (_, i) => ({
+            playerId: id('p', i),
+            identity: { accountId: id('acct-', i), displayName: `Player ${i}`, createdAtMs: 1_700_000_000_000n },
+            save: { zoneId: id('z', i % n), position: { x: i, y: i / 2, z: 1 }, level: 1 + i, experience: BigInt(i * 100), currency: BigInt(i), attributes: { strength: BigInt(i) } },
+          })),
+        },
+        world: {
+          ...header,
+          worldId: WARM_UP_WORLD,
+          contentVersion: 'warm-up',
+          zones: Array.from({ length: n }, (_, i) => ({ zoneId: id('z', i), templateId: 'zone-tpl', parentZoneId: i < 2 ? '' : id('z', i % 2), flags: (i % 3 === 0 ? { pvp: 'off' } : {}) as Record<string, string> })),
+        },
+        npcs: {
+          ...header,
+          npcs: Array.from({ length: n }, (_, i) => ({ npcId: id('n', i), templateId: 'npc-tpl', zoneId: id('z', i), position: { x: i, y: 0, z: 0 }, alive: true, health: 100, disposition: 'neutral', flags: (i % 2 === 0 ? { merchant: 'yes' } : {}) as Record<string, string> })),
+        },
+        items: {
+          ...header,
+          items: Array.from({ length: 3 * n }, (_, i) => {
+            const location =
+              i % 3 === 0
+                ? { case: 'inventory' as const, value: { playerId: id('p', i % n), slot: Math.floor(i / n) } }
+                : i % 3 === 1
+                  ? { case: 'ground' as const, value: { zoneId: id('z', i % n), position: { x: i, y: 1, z: 0 } } }
+                  : { case: 'heldByNpc' as const, value: { npcId: id('n', i % n) } };
+            return { itemId: id('i', i), templateId: 'item-tpl', quantity: 1 + (i % 5), durability: 50, location };
+          }),
+        },
+        quests: {
+          ...header,
+          quests: Array.from({ length: n }, (_, i) => ({ questId: id('q', i), playerId: id('p', i), templateId: 'quest-tpl', stage: i % 4, status: QuestStatus.ACTIVE, objectives: (i % 2 === 0 ? { kill_wolves: i } : {}) as Record<string, number> })),
+        },
+      },
+    }),
+  );
+}
