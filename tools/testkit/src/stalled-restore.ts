@@ -47,7 +47,7 @@ function callOn(session: ClientHttp2Session, path: string, request: Uint8Array, 
   else stream.pause(); // never read: the stream's HTTP/2 window closes once its first 64 KiB arrived
   stream.end(grpcFrame(request));
   return new Promise((resolve) => {
-    stream.on('error', () => {}); // the RST code below says it all
+    stream.on('error', () => undefined); // the RST code below says it all
     stream.once('close', () => {
       const rst = stream.rstCode ?? constants.NGHTTP2_NO_ERROR;
       const fromRst = rst === constants.NGHTTP2_ENHANCE_YOUR_CALM ? status.RESOURCE_EXHAUSTED : rst === constants.NGHTTP2_NO_ERROR ? status.INTERNAL : status.CANCELLED;
@@ -63,7 +63,7 @@ function callOn(session: ClientHttp2Session, path: string, request: Uint8Array, 
  */
 export function stalledRestore(address: string, worldId: string, metadata: Record<string, string> = {}): StalledRestore {
   const session = connect(`http://${address}`);
-  session.on('error', () => {});
+  session.on('error', () => undefined); // each call reports how it ended
   const request = toBinary(RestoreRequestSchema, create(RestoreRequestSchema, { worldId }));
   return {
     ended: callOn(session, RESTORE_PATH, request, metadata, false),

@@ -17,7 +17,7 @@ export class RestoreStallWatch {
 
   /** A message was handed to the stream; call the returned function when it is flushed. */
   written(): () => void {
-    if (this.done) return () => {};
+    if (this.done) return () => undefined;
     if (this.unflushed === 0) this.lastProgress = Date.now();
     this.unflushed++;
     this.timer ??= setInterval(() => this.check(), Math.min(1000, Math.max(25, this.stallMs / 4)));
