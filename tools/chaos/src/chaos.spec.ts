@@ -4,6 +4,7 @@ import { formatTable } from './report/table';
 import { randomSeed } from './rng';
 import { scenarioSeed, type ScenarioName } from './run-suite';
 import { clientCuts } from './scenarios/client-cuts';
+import { CRASH_LOOP_KILL_AFTER_MS, CRASH_LOOP_SAVES_FACTOR, crashLoop } from './scenarios/crash-loop';
 import type { ScenarioInput } from './scenarios/environment';
 import { persistdKills } from './scenarios/persistd-kills';
 import { racingWriters } from './scenarios/racing-writers';
@@ -93,5 +94,17 @@ describe(`chaos, short form (seed ${seed})`, () => {
     expect(problems(r)).toEqual([]);
     expect(r.counts.operations).toBe(SHORT.hostileInputs);
     expect(r.epochsChecked).toBeGreaterThan(0);
+  });
+
+  it('8. a fast crash loop (SIGKILL 0.35-1.05 s after each start) while 8 writers save: most saves acknowledged, none lost', async () => {
+    const r = await run('crash-loop', crashLoop);
+    expect(problems(r)).toEqual([]);
+    expect(CRASH_LOOP_KILL_AFTER_MS).toEqual({ min: 350, max: 1050 });
+    expect(r.faults['persistd kills']).toBeGreaterThanOrEqual(3);
+    // Over half of the logical saves acknowledged: a daemon that listened before it could save
+    // would spend most of each short window answering nothing.
+    const logical = SHORT.worlds * SHORT.savesPerWorld * CRASH_LOOP_SAVES_FACTOR;
+    process.stdout.write(`crash loop: ${r.faults['persistd kills']} kills, ${r.counts.acknowledged} of ${logical} logical saves acknowledged, ${r.counts.operations} calls\n`);
+    expect(r.counts.acknowledged / logical).toBeGreaterThan(0.5);
   });
 });

@@ -1,6 +1,7 @@
 import { hostileInputs } from './hostile/hostile-input';
 import { deriveSeed } from './rng';
 import { clientCuts } from './scenarios/client-cuts';
+import { crashLoop } from './scenarios/crash-loop';
 import type { ScenarioInput } from './scenarios/environment';
 import { persistdKills } from './scenarios/persistd-kills';
 import { racingWriters } from './scenarios/racing-writers';
@@ -18,6 +19,7 @@ export const SCENARIOS = {
   'client-cut': clientCuts,
   retention: retentionRace,
   hostile: hostileInputs,
+  'crash-loop': crashLoop,
 } as const satisfies Record<string, (input: ScenarioInput) => Promise<ScenarioReport>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
