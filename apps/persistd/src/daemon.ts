@@ -110,7 +110,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
     await ops.start();
     // Ready when it listens: the port binds only once every save thread is started and warm, so
     // a game server's first save after a restart is as fast as a steady one.
-    const warmMs = await savePool.warm({ maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries });
+    const warmMs = await savePool.warm();
     logger.info({ saveWorkers: savePool.size, warmMs: Math.round(warmMs) }, `save workers warm (${savePool.size} threads, ${Math.round(warmMs)} ms)`);
     port = await bind(server, settings.listen, credentials);
   } catch (e) {

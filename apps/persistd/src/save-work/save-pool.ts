@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { DeadlinePassed } from '../rpc/refusal';
-import type { InputLimits } from '../limits/input-limits';
 import { runSnapshotSteps, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
-import { WARM_UP_ROUNDS, warmUpRequest } from './warm-up';
+import { WARM_UP_LIMITS, WARM_UP_ROUNDS, warmUpRequest } from './warm-up';
 import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
 
 type Work = SaveWork | ValidateWork;
@@ -86,9 +85,9 @@ export class SavePool {
    * listens only after this). With 0 threads the steps run inline, warming the event loop's copy.
    * Resolves with the time it took; rejects if a warm-up save does not come out as a Save's work.
    */
-  async warm(limits: InputLimits): Promise<number> {
+  async warm(): Promise<number> {
     const started = performance.now();
-    const job = { bytes: warmUpRequest(), limits, principal: 'warm-up' };
+    const job = { bytes: warmUpRequest(), limits: WARM_UP_LIMITS, principal: 'warm-up' };
     for (let round = 0; round < WARM_UP_ROUNDS; round++) {
       // One job per thread at once: dispatch gives each idle thread one.
       const works = await Promise.all(Array.from({ length: Math.max(1, this.size) }, () => this.save({ ...job, bytes: job.bytes.slice() })));

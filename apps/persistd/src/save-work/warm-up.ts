@@ -1,8 +1,15 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { QuestStatus, SaveRequestSchema, StateSource } from '@persistd/contract';
+import type { InputLimits } from '../limits/input-limits';
 
 /** Times each save thread runs the warm-up save's steps before the daemon listens: enough for V8 to compile the hot paths. */
 export const WARM_UP_ROUNDS = 3;
+
+/**
+ * Limits the warm-up save is checked under: the defaults, not the configured ones — it only
+ * exercises code, and a deployment with tight limits must still start.
+ */
+export const WARM_UP_LIMITS: InputLimits = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, maxMapEntries: 1024 };
 
 /** The world id of the warm-up save (never committed: only its steps run). */
 export const WARM_UP_WORLD = 'persistd-warm-up';
