@@ -1,4 +1,5 @@
 import { hostileInputs } from './hostile/hostile-input';
+import { NEVER_READING, neverReadingRestores } from './hostile/never-reading-restores';
 import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { formatTable } from './report/table';
 import { randomSeed } from './rng';
@@ -106,5 +107,13 @@ describe(`chaos, short form (seed ${seed})`, () => {
     const logical = SHORT.worlds * SHORT.savesPerWorld * CRASH_LOOP_SAVES_FACTOR;
     process.stdout.write(`crash loop: ${r.faults['persistd kills']} kills, ${r.counts.acknowledged} of ${logical} logical saves acknowledged, ${r.counts.operations} calls\n`);
     expect(r.counts.acknowledged / logical).toBeGreaterThan(0.5);
+  });
+
+  it('9. restores that never read: each ends RESOURCE_EXHAUSTED within its bound, and the connection and a new client keep serving', async () => {
+    const r = await run('never-reading', neverReadingRestores);
+    expect(problems(r)).toEqual([]);
+    expect(r.faults['never-reading restores']).toBe(NEVER_READING.readers);
+    expect(r.counts.acknowledged).toBe(1);
+    expect(r.epochsChecked).toBeGreaterThan(0);
   });
 });

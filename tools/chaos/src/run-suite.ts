@@ -1,4 +1,5 @@
 import { hostileInputs } from './hostile/hostile-input';
+import { neverReadingRestores } from './hostile/never-reading-restores';
 import { deriveSeed } from './rng';
 import { clientCuts } from './scenarios/client-cuts';
 import { crashLoop } from './scenarios/crash-loop';
@@ -20,6 +21,7 @@ export const SCENARIOS = {
   retention: retentionRace,
   hostile: hostileInputs,
   'crash-loop': crashLoop,
+  'never-reading': neverReadingRestores,
 } as const satisfies Record<string, (input: ScenarioInput) => Promise<ScenarioReport>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
