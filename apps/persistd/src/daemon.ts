@@ -17,6 +17,9 @@ import { bind, createGrpcServer } from './server';
 
 export { createLogger } from './logger';
 
+/** Commit connections opened before listening: eight game servers saving at once after a restart each find one. */
+const FIRST_SAVES_AT_ONCE = 8;
+
 /** A running daemon: its bound port, its parts (for health, metrics and tests) and a way to stop it. */
 export interface Daemon {
   port: number;
@@ -111,6 +114,8 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
     // Ready when it listens: the port binds only once every save thread is started and warm, so
     // a game server's first save after a restart is as fast as a steady one.
     const warmMs = await savePool.warm();
+    // Only when Redis answered health's first PING: a Redis that is down must not hold the start up.
+    if (ops.health.redisUp) await store.openCommitConnections(FIRST_SAVES_AT_ONCE);
     logger.info({ saveWorkers: savePool.size, warmMs: Math.round(warmMs) }, `save workers warm (${savePool.size} threads, ${Math.round(warmMs)} ms)`);
     port = await bind(server, settings.listen, credentials);
   } catch (e) {

@@ -75,6 +75,17 @@ export class RedisStore {
     this.ctx = { redis: this.read, settings: this.settings, readyTimeoutMs };
   }
 
+  /**
+   * Opens `n` commit connections now, so the first saves after a start do not each pay a connect
+   * and a ready check (standalone; in cluster mode a master's pool fills on first use). Best
+   * effort: a connection that cannot be made is left for the first commit to meet and report.
+   */
+  async openCommitConnections(n: number): Promise<void> {
+    if (this.topology !== 'standalone') return;
+    const leases = await Promise.allSettled(Array.from({ length: n }, () => this.route.lease(0)));
+    for (const l of leases) if (l.status === 'fulfilled') l.value.release(true);
+  }
+
   /** Commits a new epoch (see commit.ts for steps and outcomes). */
   commit(input: CommitInput): Promise<CommitResult> {
     return commitEpoch(this.route, this.settings, input, this.replicaAck);

@@ -3,7 +3,7 @@ import { QuestStatus, SaveRequestSchema, StateSource } from '@persistd/contract'
 import type { InputLimits } from '../limits/input-limits';
 
 /** Times each save thread runs the warm-up save's steps before the daemon listens: enough for V8 to compile the hot paths. */
-export const WARM_UP_ROUNDS = 3;
+export const WARM_UP_ROUNDS = 5;
 
 /**
  * Limits the warm-up save is checked under: the defaults, not the configured ones — it only
@@ -22,7 +22,7 @@ export const WARM_UP_WORLD = 'persistd-warm-up';
 export function warmUpRequest(): Uint8Array {
   const id = (p: string, i: number) => `${p}${String(i).padStart(4, '0')}`;
   const header = { sourceEpoch: 0n, schemaVersion: 1 };
-  const n = 16;
+  const n = 200;
   return toBinary(
     SaveRequestSchema,
     create(SaveRequestSchema, {
