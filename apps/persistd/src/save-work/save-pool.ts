@@ -87,10 +87,11 @@ export class SavePool {
    */
   async warm(): Promise<number> {
     const started = performance.now();
-    const job = { bytes: warmUpRequest(), limits: WARM_UP_LIMITS, principal: 'warm-up' };
+    const requests = [warmUpRequest(false), warmUpRequest(true)];
     for (let round = 0; round < WARM_UP_ROUNDS; round++) {
-      // One job per thread at once: dispatch gives each idle thread one.
-      const works = await Promise.all(Array.from({ length: Math.max(1, this.size) }, () => this.save({ ...job, bytes: job.bytes.slice() })));
+      // One job per thread at once (dispatch gives each idle thread one), in id order and not, by turns.
+      const bytes = requests[round % 2]!;
+      const works = await Promise.all(Array.from({ length: Math.max(1, this.size) }, () => this.save({ bytes: bytes.slice(), limits: WARM_UP_LIMITS, principal: 'warm-up' })));
       if (works.some((w) => w.method !== 'Save' || w.prepared.chunks.length === 0)) throw new Error('save pool: the warm-up save did not prepare an epoch');
     }
     return performance.now() - started;
