@@ -36,7 +36,7 @@ async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<voi
 describe('restore budget through gRPC (PERSISTD_MAX_RESTORE_BYTES, PERSISTD_RESTORE_STALL_TIMEOUT)', () => {
   let t: TestDaemon;
   let midBytes: number;
-  const STALL_MS = 600;
+  const STALL_MS = 2000; // a reader under load must take a whole message (0.86 MB here) within it
   const BUDGET = 1536 * 1024; // one mid world fits, two do not
   beforeAll(async () => {
     t = await startTestDaemon({ PERSISTD_MAX_RESTORE_BYTES: String(BUDGET), PERSISTD_RESTORE_STALL_TIMEOUT: String(STALL_MS), PERSISTD_SAVE_WORKERS: '1' });
@@ -115,7 +115,7 @@ function rssOf(pid: number): number {
 
 describe('20 restores of an M world that never read (a daemon process)', () => {
   const BUDGET = 8 * 1024 * 1024; // two M worlds (about 2.8 MB stored each) at once
-  const STALL_MS = 1500;
+  const STALL_MS = 2000;
   const prefix = uniquePrefix('rb');
   const redis = testRedis();
   let daemon: DaemonProcess;

@@ -1,6 +1,7 @@
 /**
  * Watches one restore stream for a client that stopped reading: progress is a message flushed to
- * the connection (its write callback). While any written message waits to be flushed and none has
+ * the connection (its write callback) — grpc-js shows no finer progress, and messages are at most
+ * about 1 MiB, so a reader slower than 1 MiB per stall counts as stalled. While any written message waits to be flushed and none has
  * been for `stallMs`, `onStall` runs once. Polls at a quarter of the stall (at most every second),
  * so a cut-off comes between 1× and 1.25× the stall after the last progress.
  */

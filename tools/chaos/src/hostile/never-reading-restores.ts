@@ -10,7 +10,7 @@ import { contentDigestOf, uniqueSnapshot } from '../workload/snapshots';
 /** The daemon's restore budget and stall cut-off here: small, so the hostile readers press on both. */
 export const NEVER_READING = {
   restoreBudgetBytes: 2 * 1024 * 1024,
-  stallMs: 1000,
+  stallMs: 2000,
   /** Restores opened at once that never read. */
   readers: 12,
 } as const;
