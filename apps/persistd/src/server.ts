@@ -21,7 +21,8 @@ import { deleteWorld } from './rpc/delete-world';
 import { getWorldStatus } from './rpc/get-world-status';
 import { intake, type Admitted, type AdmittedSave, type AdmittedValidate } from './rpc/intake';
 import { toServerError } from './rpc/refusal';
-import { restore, type RestoreOutput } from './rpc/restore';
+import { restore } from './rpc/restore';
+import { restoreStream } from './rpc/restore-stream';
 import { save } from './rpc/save';
 import { saveChanges, type AdmittedChanges } from './rpc/save-changes';
 import { validate } from './rpc/validate';
@@ -84,13 +85,14 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
     deleteWorld: unary('DeleteWorld', DeleteWorldRequestSchema, DeleteWorldResponseSchema, (_call, a) => deleteWorld(ctx, a)),
     restore: (call) => {
       const watch = new CallWatch('Restore', call, ctx.callSinks);
-      const out = restoreOutput(call, (bytes) => watch.sent(bytes));
+      const out = restoreStream(call, ctx, (bytes) => watch.sent(bytes));
       ctx.calls.track(intake(ctx, call, RestoreRequestSchema, (a) => restore(ctx, out, a), watch)).then(
         (summary) => {
           watch.succeeded(summary);
           call.end();
         },
         (err) => {
+          out.end();
           watch.failed(err);
           call.emit('error', fail('Restore', err));
         },
@@ -98,28 +100,6 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
     },
   });
   return server;
-}
-
-/** Restore's view of a grpc-js stream: writes counted, and a drain that also ends when the call does. */
-function restoreOutput(call: grpc.ServerWritableStream<Buffer, unknown>, counted: (bytes: number) => void): RestoreOutput {
-  return {
-    get cancelled() {
-      return call.cancelled;
-    },
-    write(bytes) {
-      counted(bytes.byteLength);
-      return call.write(bytes);
-    },
-    drained: () =>
-      new Promise<void>((resolve) => {
-        const events = ['drain', 'cancelled', 'close', 'error'] as const;
-        const done = () => {
-          for (const e of events) call.off(e, done);
-          resolve();
-        };
-        for (const e of events) call.once(e, done);
-      }),
-  };
 }
 
 /** Binds and resolves the port actually bound (0 picks a free one). */

@@ -28,7 +28,7 @@ export {
 export { inspectDurability, describeDurability, type DurabilityReport } from './durability';
 export { MIN_REDIS_VERSION, type RedisVersion } from './redis-version';
 export { redactRedisUrl } from './redact';
-export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext } from './read';
+export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext, type ReserveChunkBytes } from './read';
 export { type RequestRecord, sameRequest } from './request-record';
 export { deleteWorld, SWEEP_BATCH_KEYS, type DeleteInput, type DeleteResult, type SweepReport } from './delete-world';
 export { listWorlds, type WorldSummary, type ListWorldsOptions, type ListProgress } from './list-worlds';

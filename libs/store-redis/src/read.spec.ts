@@ -49,6 +49,20 @@ describe('reads', () => {
     for (const c of content!.chunks) expect(Buffer.from(stored.chunks.get(c.id)!).equals(Buffer.from(c.bytes))).toBe(true);
   });
 
+  it('tells a reserve the chunks\' stored bytes before reading them, and stops when it throws', async () => {
+    const [content] = await commitMany(1, 40);
+    const unique = new Map(content!.chunks.map((c) => [c.id, c.bytes.byteLength]));
+    const sizes: number[] = [];
+    const stored = await store.readEpoch(W, 1n, async (bytes) => {
+      sizes.push(bytes);
+    });
+    expect(sizes).toEqual([[...unique.values()].reduce((a, b) => a + b, 0)]);
+    expect(stored.chunks.size).toBe(unique.size);
+
+    const full = new Error('budget full');
+    await expect(store.readEpoch(W, 1n, () => Promise.reject(full))).rejects.toBe(full);
+  });
+
   it('EPOCH_NOT_FOUND for an epoch above the pointer', async () => {
     await commitMany(1);
     await expect(store.readEpoch(W, 2n)).rejects.toMatchObject({ code: 'EPOCH_NOT_FOUND', metadata: { epoch: '2' } });

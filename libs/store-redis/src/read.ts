@@ -13,6 +13,8 @@
  *   meta/chunk absent for an epoch still retained    → MISSING_COMPONENT
  *   meta bytes that do not decode as EpochMeta       → DIGEST_MISMATCH
  *   Redis unreachable                                → STORE_UNAVAILABLE
+ * A caller that budgets memory passes `reserve`: it learns the chunks' total size (STRLEN, one
+ * pipeline) before a byte of them is read, and may wait or throw there.
  */
 import type { EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
@@ -46,6 +48,13 @@ export interface ReadContext {
   /** How long a read waits for a connection that is still connecting. */
   readyTimeoutMs: number;
 }
+
+/**
+ * Told the stored bytes of the chunks a read is about to fetch, before it fetches them; resolves
+ * when the caller may hold them, or throws to stop the read. Called once per pass (a pointer that
+ * moves meanwhile means another epoch, so another size).
+ */
+export type ReserveChunkBytes = (bytes: number) => Promise<void>;
 
 /** Passes of readEpoch when the pointer moves under it; past this the read gives up as unavailable. */
 export const MAX_READ_PASSES = 4;
@@ -102,7 +111,7 @@ export async function readRequest(ctx: ReadContext, worldId: string, requestId: 
  * Epoch `epoch` of a world (0n = the committed one), with every chunk its meta lists — or none
  * when `withChunks` is false (status answers need the meta alone).
  */
-export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint, withChunks = true): Promise<StoredEpoch> {
+export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint, withChunks = true, reserve?: ReserveChunkBytes): Promise<StoredEpoch> {
   if (epoch < 0n) throw new RangeError('store-redis: epoch is negative');
   const keys = worldKeys(ctx.settings.prefix, worldId);
   const { redis, settings } = ctx;
@@ -135,8 +144,10 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
 
       const chunks = new Map<string, Uint8Array>();
       if (!withChunks) return { worldId, epoch: target, metaBytes, meta, chunks };
+      const ids = chunkIdsOf(meta);
+      if (reserve) await reserve(await storedBytesOf(redis, ids.map((id) => keys.chunk(id))));
       const absent: string[] = [];
-      for (const batch of batchesOf(chunkIdsOf(meta), () => 0, BATCH_LIMITS.maxChunkKeysPerRead)) {
+      for (const batch of batchesOf(ids, () => 0, BATCH_LIMITS.maxChunkKeysPerRead)) {
         const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
         batch.forEach((id, i) => {
           const bytes = values[i];
@@ -152,6 +163,20 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
     }
     throw unavailable('pointer-moving', `the committed epoch of ${worldId} kept moving during ${MAX_READ_PASSES} reads`);
   });
+}
+
+/** The summed STRLEN of `keys` (an absent key counts 0), in pipelines of bounded size. */
+async function storedBytesOf(redis: Redis | Cluster, keys: string[]): Promise<number> {
+  let total = 0;
+  for (const batch of batchesOf(keys, () => 0, BATCH_LIMITS.maxKeys)) {
+    const p = redis.pipeline();
+    for (const key of batch) p.strlen(key);
+    for (const [err, n] of (await p.exec()) ?? []) {
+      if (err) throw err;
+      total += Number(n);
+    }
+  }
+  return total;
 }
 
 function notFound(worldId: string, epoch: bigint, message: string): StoreError {

@@ -8,7 +8,7 @@ import type { CommitRoute } from './commit-route';
 import { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
 import { createClusterReadConnection, isClusterConfig } from './cluster-connections';
 import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
-import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type StoredEpoch } from './read';
+import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type ReserveChunkBytes, type StoredEpoch } from './read';
 import { rethrowAsStoreError } from './redis-failures';
 import type { RequestRecord } from './request-record';
 import { readWorldStatus, type WorldStatus } from './world-status';
@@ -78,6 +78,17 @@ export class RedisStore {
     this.ctx = { redis: this.read, settings: this.settings, readyTimeoutMs };
   }
 
+  /**
+   * Opens `n` commit connections now, so the first saves after a start do not each pay a connect
+   * and a ready check (standalone; in cluster mode a master's pool fills on first use). Best
+   * effort: a connection that cannot be made is left for the first commit to meet and report.
+   */
+  async openCommitConnections(n: number): Promise<void> {
+    if (this.topology !== 'standalone') return;
+    const leases = await Promise.allSettled(Array.from({ length: n }, () => this.route.lease(0)));
+    for (const l of leases) if (l.status === 'fulfilled') l.value.release(true);
+  }
+
   /** Commits a new epoch (see commit.ts for steps and outcomes). */
   commit(input: CommitInput): Promise<CommitResult> {
     return commitEpoch(this.route, this.settings, input, this.replicaAck);
@@ -98,9 +109,9 @@ export class RedisStore {
     return readCommittedEpoch(this.ctx, worldId);
   }
 
-  /** A retained epoch with all its chunks (0n = the committed one). */
-  readEpoch(worldId: string, epoch: bigint): Promise<StoredEpoch> {
-    return readEpoch(this.ctx, worldId, epoch);
+  /** A retained epoch with all its chunks (0n = the committed one); `reserve` is told their size before they are read. */
+  readEpoch(worldId: string, epoch: bigint, reserve?: ReserveChunkBytes): Promise<StoredEpoch> {
+    return readEpoch(this.ctx, worldId, epoch, true, reserve);
   }
 
   /** A retained epoch's meta alone, with the same pointer and retention checks as readEpoch. */

@@ -8,6 +8,8 @@ import { countDelimited, unchangedRequest } from './ghz-files';
 import type { BenchResults } from './report/results';
 import { percentile, summarize } from './report/stats';
 import { chartSvg } from './report/svg-chart';
+import { formatTable } from './report/table';
+import { checkTargets } from './report/targets';
 import { RequestTemplate, restoreRequest, worldIdOf } from './request-template';
 
 describe('stats', () => {
@@ -105,5 +107,31 @@ describe('chart', () => {
     expect(svg).toContain('limit d: grpc-js stream c=1');
     // 7 throughput series have a value (no save c=8; the raw commit falls back to c=1), 2 p99 series: per size
     expect(svg.match(/<circle/g)!.length).toBe(2 * (7 + 2));
+  });
+});
+
+describe('start-up figures', () => {
+  const base = { startedAt: 'now', durationSec: 1, mode: 'quick' as const, machine: { node: 'v20', cpus: 2, loadAverage: [0] }, sizes: [], notes: [] };
+  const startUp = (first: number) => ({
+    warmSaveP50Ms: 20,
+    runs: [
+      { gameServers: 1, startToListeningMs: 900, listeningToFirstSaveMs: first },
+      { gameServers: 8, startToListeningMs: 950, listeningToFirstSaveMs: 120 },
+    ],
+  });
+  const target = (first: number) => checkTargets({ ...base, startUp: startUp(first) }).find((t) => t.target.startsWith('first save after the port opens'))!;
+
+  it('meet the target when the first save is within 2x a warm save p50, and miss it past that', () => {
+    expect(target(39).met).toBe(true);
+    expect(target(41).met).toBe(false);
+    expect(target(41).measured).toContain('8 at once: slowest 120.0 ms');
+    expect(checkTargets(base).find((t) => t.target.startsWith('first save after the port opens'))!.met).toBe('unavailable');
+  });
+
+  it('are in the table: spawn to listening, listening to the first acknowledged save, against the warm p50', () => {
+    const table = formatTable({ ...base, startUp: startUp(30), targets: [] });
+    expect(table).toContain('warm save p50 20.0 ms');
+    expect(table).toContain(' 1 game server(s): spawn -> listening 900 ms, listening -> first save acknowledged 30.0 ms (1.50x the warm p50)');
+    expect(table).toContain(' 8 game server(s): spawn -> listening 950 ms');
   });
 });

@@ -10,7 +10,8 @@
  * from another process (limit d); the daemon's peak RSS and, when it exposes them, its event-loop
  * delay. Full mode adds the save cost that follows change on the L world, with redis-cli
  * --latency during its first save. Output: a table, bench/results.json, bench/chart.svg and the
- * ghz request files (tools/load/ghz).
+ * ghz request files (tools/load/ghz). First, restarts of the daemon: spawn → listening → first
+ * acknowledged save (one and eight game servers), next to a warm save's p50.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -33,6 +34,7 @@ import { checkTargets } from './report/targets';
 import { CHANNEL_OPTIONS, RESTORE_PATH, restoreCell, SAVE_PATH, saveCell } from './run/cells';
 import { measureInWorker } from './procs/in-process';
 import { Bundles } from './procs/bundle';
+import { measureStartUp, type StartUpResult } from './run/start-up';
 import { timeStream } from './run/stream-call';
 import { prepareWireEpoch, readSaveRequest, validateWireRequest } from '@persistd/validation';
 import { RawCommitter } from './run/raw-commit';
@@ -171,7 +173,10 @@ async function main(): Promise<void> {
   const sizes: SizeResult[] = [];
   let churn: ChurnResult | undefined;
   let latency: RedisLatency | undefined;
+  let startUp: StartUpResult | undefined;
   try {
+    say('start-up: restarts with 1 and 8 game servers saving as soon as the port opens, then a warm save p50');
+    startUp = await measureStartUp({ redisUrl, prefix, entry: options.daemonEntry, shape: { worldId: 'placeholder', ...plan(true)[0]!.shape } });
     stream = await StreamLimit.start(streamScript, redisUrl, prefix);
     streamClient = new grpc.Client(stream.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     const ctx: Context = { inProcessScript, daemon, stream, client, streamClient, redis, redisUrl, prefix, capMs: options.quick ? 20_000 : 60_000, outDir, quick: options.quick, churn: !options.noChurn };
@@ -198,6 +203,7 @@ async function main(): Promise<void> {
     mode: options.quick ? 'quick' : 'full',
     machine: { node: process.version, cpus: cpus().length, loadAverage: loadavg() },
     sizes,
+    startUp,
     churn,
     redisLatencyDuringLSave: latency,
     notes,

@@ -1,11 +1,13 @@
 import { hostileInputs } from './hostile/hostile-input';
 import { semanticRefusals } from './hostile/semantic-refusals';
 import { intakeFloods } from './hostile/intake-floods';
+import { NEVER_READING, neverReadingRestores } from './hostile/never-reading-restores';
 import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { formatTable } from './report/table';
 import { randomSeed } from './rng';
 import { scenarioSeed, type ScenarioName } from './run-suite';
 import { clientCuts } from './scenarios/client-cuts';
+import { CRASH_LOOP_KILL_AFTER_MS, crashLoop } from './scenarios/crash-loop';
 import type { ScenarioInput } from './scenarios/environment';
 import { persistdKills } from './scenarios/persistd-kills';
 import { racingWriters } from './scenarios/racing-writers';
@@ -35,7 +37,7 @@ afterAll(async () => {
   process.stdout.write(`\n${formatTable(reports, `persistd chaos, short form (CHAOS_SEED=${seed})`)}\n`);
 });
 
-async function run(name: ScenarioName, scenario: (input: ScenarioInput) => Promise<ScenarioReport>): Promise<ScenarioReport> {
+async function run<R extends ScenarioReport>(name: ScenarioName, scenario: (input: ScenarioInput) => Promise<R>): Promise<R> {
   const report = await scenario({ entry: entry.path, seed: scenarioSeed(seed, 1, name), scale: SHORT });
   reports.push(report);
   return report;
@@ -111,5 +113,27 @@ describe(`chaos, short form (seed ${seed})`, () => {
     expect(problems(r)).toEqual([]);
     expect(r.counts.refused).toBe(r.counts.operations);
     expect(r.counts.operations).toBe(11);
+  });
+
+  it('10. a fast crash loop (SIGKILL 0.35-1.05 s after each start) while 8 writers save: most saves acknowledged, none lost', async () => {
+    const r = await run('crash-loop', crashLoop);
+    expect(problems(r)).toEqual([]);
+    expect(CRASH_LOOP_KILL_AFTER_MS).toEqual({ min: 350, max: 1050 });
+    expect(r.faults['persistd kills']).toBeGreaterThanOrEqual(3);
+    // The run is bounded in time, and each restart of the built daemon takes seconds on a loaded
+    // machine, so the writers finish only part of their plan: of the logical saves they finished
+    // (acknowledged, refused, or given up after every retry), over half must be acknowledged —
+    // a save sent into a short window is answered, not lost to the daemon's own start.
+    process.stdout.write(`crash loop: ${r.faults['persistd kills']} kills, ${r.counts.acknowledged} of ${r.logicalSavesFinished} finished logical saves acknowledged, ${r.counts.operations} calls\n`);
+    expect(r.counts.acknowledged).toBeGreaterThanOrEqual(10);
+    expect(r.counts.acknowledged / r.logicalSavesFinished).toBeGreaterThan(0.5);
+  });
+
+  it('11. restores that never read: each ends RESOURCE_EXHAUSTED within its bound, and the connection and a new client keep serving', async () => {
+    const r = await run('never-reading', neverReadingRestores);
+    expect(problems(r)).toEqual([]);
+    expect(r.faults['never-reading restores']).toBe(NEVER_READING.readers);
+    expect(r.counts.acknowledged).toBe(1);
+    expect(r.epochsChecked).toBeGreaterThan(0);
   });
 });

@@ -1,8 +1,10 @@
 import { hostileInputs } from './hostile/hostile-input';
 import { semanticRefusals } from './hostile/semantic-refusals';
 import { intakeFloods } from './hostile/intake-floods';
+import { neverReadingRestores } from './hostile/never-reading-restores';
 import { deriveSeed } from './rng';
 import { clientCuts } from './scenarios/client-cuts';
+import { crashLoop } from './scenarios/crash-loop';
 import type { ScenarioInput } from './scenarios/environment';
 import { persistdKills } from './scenarios/persistd-kills';
 import { racingWriters } from './scenarios/racing-writers';
@@ -22,6 +24,8 @@ export const SCENARIOS = {
   hostile: hostileInputs,
   'hostile-semantic': semanticRefusals,
   'intake-floods': intakeFloods,
+  'crash-loop': crashLoop,
+  'never-reading': neverReadingRestores,
 } as const satisfies Record<string, (input: ScenarioInput) => Promise<ScenarioReport>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -14,3 +14,4 @@ export * from './private-network';
 export * from './refused-worlds';
 export * from './grpc-trailers';
 export * from './request-floods';
+export * from './stalled-restore';

@@ -5,6 +5,7 @@ import type { Authority } from '../auth/authority';
 import type { InflightBudget } from '../limits/inflight-budget';
 import type { InputLimits } from '../limits/input-limits';
 import type { IndexCache } from '../save-changes/index-cache';
+import type { RestoreBudget } from '../limits/restore-budget';
 import type { SavePool } from '../save-work/save-pool';
 import type { CallSink } from './call-observer';
 import type { InflightCalls } from './inflight-calls';
@@ -20,6 +21,10 @@ export interface RpcContext {
   authority: Authority;
   /** PERSISTD_MAX_INFLIGHT_BYTES across all calls. */
   budget: InflightBudget;
+  /** PERSISTD_MAX_RESTORE_BYTES across all restores. */
+  restoreBudget: RestoreBudget;
+  /** PERSISTD_RESTORE_STALL_TIMEOUT: a restore whose client takes nothing this long is cut off. */
+  restoreStallMs: number;
   /** Threads that read, check and prepare saves off the event loop. */
   savePool: SavePool;
   /** The base-epoch indexes SaveChanges uses (PERSISTD_INDEX_CACHE_BYTES). */

@@ -5,6 +5,7 @@ import { DeadlinePassed } from '../rpc/refusal';
 import type { ChangesRequestJob, ChangesRequestWork, ChangesResultJob, ChangesResultWork, IndexBaseJob, IndexBaseWork } from './change-steps';
 import type { SaveJob, SaveWork, ValidateWork } from './save-steps';
 import { runWorkerJob, type WorkerJob, type WorkerWork } from './worker-job';
+import { WARM_UP_LIMITS, WARM_UP_ROUNDS, warmUpRequest } from './warm-up';
 import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
 
 type Work = WorkerWork;
@@ -93,6 +94,24 @@ export class SavePool {
       this.waiting.push({ job, deadlineMs, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /**
+   * Starts every thread and has each run a small save's steps WARM_UP_ROUNDS times, so the first
+   * real save after a (re)start meets loaded, compiled code instead of paying for it (the daemon
+   * listens only after this). With 0 threads the steps run inline, warming the event loop's copy.
+   * Resolves with the time it took; rejects if a warm-up save does not come out as a Save's work.
+   */
+  async warm(): Promise<number> {
+    const started = performance.now();
+    const requests = [warmUpRequest(false), warmUpRequest(true)];
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+      // One job per thread at once (dispatch gives each idle thread one), in id order and not, by turns.
+      const bytes = requests[round % 2]!;
+      const works = await Promise.all(Array.from({ length: Math.max(1, this.size) }, () => this.save({ bytes: bytes.slice(), limits: WARM_UP_LIMITS, principal: 'warm-up' })));
+      if (works.some((w) => w.method !== 'Save' || w.prepared.chunks.length === 0)) throw new Error('save pool: the warm-up save did not prepare an epoch');
+    }
+    return performance.now() - started;
   }
 
   /** Jobs waiting for a thread, and running on one (metrics). */

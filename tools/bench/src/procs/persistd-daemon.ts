@@ -34,10 +34,11 @@ export class PersistdDaemon {
     this.log.follow(child.stderr);
   }
 
-  static async start(options: { redisUrl: string; keyPrefix: string; entry?: string; env?: Record<string, string>; nodeArgs?: string[] }): Promise<PersistdDaemon> {
+  /** `port`: listen there (the start-up figures watch it open) instead of on a free one. */
+  static async start(options: { redisUrl: string; keyPrefix: string; entry?: string; env?: Record<string, string>; nodeArgs?: string[]; port?: number }): Promise<PersistdDaemon> {
     const entry = options.entry ?? DAEMON_ENTRY;
     if (!existsSync(entry)) throw new Error(`bench: ${entry} does not exist; run \`npm run build\` first (\`npm run bench\` does)`);
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const metricsPort = await freePort();
     // Settings the bench's caller chose (PERSISTD_SAVE_WORKERS=1, say) reach the daemon; the
     // bench's own (address, Redis, prefix, metrics, log level) win.

@@ -1,6 +1,7 @@
 import type { ChurnResult } from '../churn/churn';
 import type { RedisLatency } from '../procs/redis-latency';
 import type { InProcessResult } from '../run/in-process';
+import type { StartUpResult } from '../run/start-up';
 import type { RestoreCellResult, SaveCellResult } from '../run/cells';
 import type { SizeName, SizeSpec } from '../sizes';
 
@@ -33,6 +34,8 @@ export interface BenchResults {
   mode: 'full' | 'quick';
   machine: { node: string; cpus: number; loadAverage: number[] };
   sizes: SizeResult[];
+  /** Restarts: spawn → listening → first acknowledged save, and a warm save's p50. */
+  startUp?: StartUpResult;
   churn?: ChurnResult;
   /** `redis-cli --latency` during the first L save. */
   redisLatencyDuringLSave?: RedisLatency;

@@ -51,6 +51,12 @@ export function formatTable(r: BenchResults): string {
   const out: string[] = [];
   out.push(`persistd bench (${r.mode}), ${r.startedAt}, ${r.durationSec.toFixed(0)} s, node ${r.machine.node}, ${r.machine.cpus} cpus, load ${r.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
   out.push('MB = 10^6 bytes; save MB/s counts request bytes, restore MB/s stored chunk bytes; p50/p99 per operation; (x) = persistd / limit.');
+  if (r.startUp) {
+    out.push('', `Start-up (built daemon restarted; S world; warm save p50 ${f(r.startUp.warmSaveP50Ms)} ms):`);
+    for (const u of r.startUp.runs) {
+      out.push(`  ${String(u.gameServers).padStart(2)} game server(s): spawn -> listening ${f(u.startToListeningMs, 0)} ms, listening -> first save acknowledged ${f(u.listeningToFirstSaveMs)} ms (${x(u.listeningToFirstSaveMs / r.startUp.warmSaveP50Ms)} the warm p50)`);
+    }
+  }
   for (const s of r.sizes) out.push('', ...sizeBlock(s));
   if (r.churn) {
     const c = r.churn;

@@ -32,6 +32,16 @@ export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
     const limit = Math.min(mRestore8.rawRead.mbPerSec, mRestore8.stream.mbPerSec);
     out.push({ target: 'M restore c=8 >= 0.6x min(raw read, grpc-js stream) (MB/s)', measured: `${restore.toFixed(1)} vs ${limit.toFixed(1)} = ${(restore / limit).toFixed(2)}x`, met: restore >= 0.6 * limit });
   } else unavailable('M restore c=8 >= 0.6x min(raw read, grpc-js stream)');
+  const first = r.startUp?.runs.find((u) => u.gameServers === 1);
+  if (r.startUp && first) {
+    const warm = r.startUp.warmSaveP50Ms;
+    const eight = r.startUp.runs.find((u) => u.gameServers === 8);
+    out.push({
+      target: 'first save after the port opens <= 2x a warm save p50 (S, one game server)',
+      measured: `${first.listeningToFirstSaveMs.toFixed(1)} ms vs warm p50 ${warm.toFixed(1)} ms = ${(first.listeningToFirstSaveMs / warm).toFixed(2)}x${eight ? `; 8 at once: slowest ${eight.listeningToFirstSaveMs.toFixed(1)} ms` : ''}`,
+      met: first.listeningToFirstSaveMs <= 2 * warm,
+    });
+  } else unavailable('first save after the port opens <= 2x a warm save p50');
   const S = size('S');
   const s1 = S?.save.find((c) => c.persistd.concurrency === 1);
   if (s1) {
