@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { describeDurability, inspectDurability, redactRedisUrl, RedisStore, type DurabilityReport, type RedisConnectionConfig } from '@persistd/store-redis';
+import { rulesVersionOf } from '@persistd/validation';
 import type { Logger } from 'pino';
 import { authorityFromSettings, watchHandshakeFailures, type Authority, type Transport } from './auth';
 import { assertListenAllowed, isLoopback, parseListen } from './config/listen-address';
@@ -78,6 +79,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const budget = new InflightBudget(settings.maxInflightBytes);
   const savePool = new SavePool(settings.saveWorkers, logger);
   const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, savePool, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
+  const limits = { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries };
   const server = createGrpcServer(
     {
       store,
@@ -88,7 +90,8 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       budget,
       calls,
       savePool,
-      limits: { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries },
+      limits,
+      stored: { storedForm: settings.storedForm, rulesVersion: rulesVersionOf({ ...limits }) },
       callSinks: ops.callSinks,
     },
     { maxMessageBytes: settings.maxMessageBytes },

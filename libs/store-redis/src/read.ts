@@ -3,8 +3,10 @@
  * mode ioredis's Cluster client, which follows MOVED/ASK/TRYAGAIN itself (a world's keys share one
  * slot, so every MGET and pipeline here stays on one node).
  *
- * Keys read: P:{w}:epoch, P:{w}:meta:<N>, P:{w}:chunk:<id> (MGET in batches), P:{w}:req:<id>.
+ * Keys read: P:{w}:epoch, P:{w}:meta:<N>, P:{w}:chunk:<id> (MGET in batches; in stored form 2 the
+ * index chunks first, then the record chunks they name), P:{w}:req:<id>.
  * Nothing here verifies hashes or digests — the validation lib does, before anything is sent —
+ * but that of a form-2 index chunk before following it,
  * and nothing looks inside a chunk. What this module guarantees is that the bytes it returns
  * belong to one committed, retained epoch, or it says why not:
  *   pointer absent                                   → WORLD_NOT_FOUND
@@ -14,13 +16,13 @@
  *   meta bytes that do not decode as EpochMeta       → DIGEST_MISMATCH
  *   Redis unreachable                                → STORE_UNAVAILABLE
  */
-import type { EpochMeta } from '@persistd/contract';
+import { storedFormOf, type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import { BATCH_LIMITS, batchesOf } from './batches';
 import type { StoreSettings } from './settings';
 import { whenReady } from './connections';
-import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
+import { chunkIdsOf, decodeEpochMeta, indexedIds } from './epoch-meta';
 import { parseEpochPointer } from './epoch-pointer';
 import { worldKeys } from './keys';
 import { rethrowAsStoreError, unavailable } from './redis-failures';
@@ -35,7 +37,7 @@ export interface StoredEpoch {
   /** The meta exactly as stored (its digest is checked over these bytes). */
   metaBytes: Uint8Array;
   meta: EpochMeta;
-  /** Chunk id → bytes as stored, for every id the meta's sections list. */
+  /** Chunk id → bytes as stored, for every id the meta's sections list (in form 2, through its index chunks, which are here too). */
   chunks: Map<string, Uint8Array>;
 }
 
@@ -131,13 +133,24 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
       const chunks = new Map<string, Uint8Array>();
       if (!withChunks) return { worldId, epoch: target, metaBytes, meta, chunks };
       const absent: string[] = [];
-      for (const batch of batchesOf(chunkIdsOf(meta), () => 0, BATCH_LIMITS.maxChunkKeysPerRead)) {
-        const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
-        batch.forEach((id, i) => {
-          const bytes = values[i];
-          if (bytes) chunks.set(id, bytes);
-          else absent.push(id);
-        });
+      const fetch = async (ids: string[]) => {
+        for (const batch of batchesOf(ids, () => 0, BATCH_LIMITS.maxChunkKeysPerRead)) {
+          const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
+          batch.forEach((id, i) => {
+            const bytes = values[i];
+            if (bytes) chunks.set(id, bytes);
+            else absent.push(id);
+          });
+        }
+      };
+      const roots = chunkIdsOf(meta);
+      await fetch(roots);
+      if (storedFormOf(meta) === 2) {
+        // Stored form 2: the index chunks name the record chunks. A damaged one is not followed;
+        // the verification reports it.
+        const children = new Set<string>();
+        for (const id of roots) for (const child of (chunks.has(id) && indexedIds(id, chunks.get(id)!)) || []) if (!chunks.has(child)) children.add(child);
+        await fetch([...children]);
       }
       if (absent.length > 0) {
         if ((await readPointer()) !== pointer) continue; // retention may have dropped this epoch meanwhile

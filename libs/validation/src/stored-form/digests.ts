@@ -1,5 +1,5 @@
 import { clone, create, toBinary } from '@bufbuild/protobuf';
-import { EpochMetaSchema, RecordCountsSchema, SectionManifestSchema, type EpochMeta, type OwnerSystem, type RecordCounts } from '@persistd/contract';
+import { EpochMetaSchema, RecordCountsSchema, type ChunkLedger, SectionManifestSchema, type EpochMeta, type OwnerSystem, type RecordCounts } from '@persistd/contract';
 import { OWNER_SYSTEMS } from '@persistd/ownership';
 import { sha256Hex, type ChunkedSection } from './chunks';
 
@@ -40,11 +40,15 @@ export function metaDigestOf(meta: EpochMeta): string {
 }
 
 /** Everything of an epoch's meta but its number and digest, known before the commit. */
-export type UnsealedMeta = Omit<EpochMeta, '$typeName' | '$unknown' | 'epoch' | 'digest'>;
+export type UnsealedMeta = Omit<EpochMeta, '$typeName' | '$unknown' | 'epoch' | 'digest' | 'storedForm' | 'rulesVersion' | 'ledger'> &
+  Partial<Pick<EpochMeta, 'storedForm' | 'rulesVersion' | 'ledger'>>;
 
-/** Stamps the epoch number into a meta, computes its digest and encodes it for storage. */
-export function sealEpochMeta(unsealed: UnsealedMeta, epoch: bigint): { meta: EpochMeta; bytes: Uint8Array; digest: string } {
-  const meta = create(EpochMetaSchema, { ...unsealed, epoch, digest: '' });
+/**
+ * Stamps the epoch number and the retention ledger the commit worked out into a meta, computes
+ * its digest and encodes it for storage.
+ */
+export function sealEpochMeta(unsealed: UnsealedMeta, epoch: bigint, ledger?: ChunkLedger): { meta: EpochMeta; bytes: Uint8Array; digest: string } {
+  const meta = create(EpochMetaSchema, { ...unsealed, epoch, digest: '', ledger });
   const digest = sha256Hex(toBinary(EpochMetaSchema, meta));
   meta.digest = digest;
   return { meta, bytes: toBinary(EpochMetaSchema, meta), digest };
