@@ -28,8 +28,12 @@ export interface CutRule {
   rateLog2: number;
 }
 
-/** Record chunks of stored form 2: mean about 3.6 KiB (tens of records), hardly ever past 12 KiB. */
-export const RECORD_CHUNK_RULE: Readonly<CutRule> = Object.freeze({ minBytes: 1024, maxBytes: 65_536, rateLog2: 22 });
+/**
+ * Record chunks of stored form 2: mean about 900 bytes (some 16 records of a bench world), p99
+ * about 1.7 KiB — small enough that 1% of records changed at random rewrites about a fifth of
+ * the bytes (docs/stored-form.md).
+ */
+export const RECORD_CHUNK_RULE: Readonly<CutRule> = Object.freeze({ minBytes: 256, maxBytes: 65_536, rateLog2: 18 });
 
 /** Index chunks of stored form 2 (32 bytes an entry): mean about 1.8 KiB, some 56 record chunks. */
 export const INDEX_CHUNK_RULE: Readonly<CutRule> = Object.freeze({ minBytes: 512, maxBytes: 65_536, rateLog2: 20 });
