@@ -1,10 +1,9 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { EpochMetaSchema, unpackChunkIds } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import type Redis from 'ioredis';
 
 /** Every chunk id a stored meta lists, walking form 2's index chunks: what retention must keep. */
-export async function chunksListedBy(redis: Redis, prefix: string, worldId: string, metaKey: string): Promise<Set<string>> {
+export async function chunksListedBy(redis: { getBuffer(key: string): Promise<Buffer | null> }, prefix: string, worldId: string, metaKey: string): Promise<Set<string>> {
   const meta = fromBinary(EpochMetaSchema, (await redis.getBuffer(metaKey))!);
   const listed = new Set<string>();
   for (const s of meta.sections) {
