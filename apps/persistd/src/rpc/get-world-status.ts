@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
-import { GetWorldStatusResponseSchema, type GetWorldStatusRequest, type GetWorldStatusResponse } from '@persistd/contract';
+import { GetWorldStatusResponseSchema, storedFormOf, type GetWorldStatusRequest, type GetWorldStatusResponse } from '@persistd/contract';
 import type { RpcContext } from './context';
 import type { Admitted } from './intake';
 import { requireWorldId } from './world-id';
 
-/** GetWorldStatus: committed epoch, retained epochs (ascending) and the committed digests. */
+/** GetWorldStatus: committed epoch, retained epochs (ascending), the committed digests and stored form. */
 export async function getWorldStatus(ctx: RpcContext, { req }: Admitted<GetWorldStatusRequest>): Promise<GetWorldStatusResponse> {
   requireWorldId(req.worldId);
   const committed = await ctx.store.readCommittedEpoch(req.worldId);
@@ -16,5 +16,6 @@ export async function getWorldStatus(ctx: RpcContext, { req }: Admitted<GetWorld
     retainedEpochs: retained,
     digest: stored.meta.digest,
     contentDigest: stored.meta.contentDigest,
+    storedForm: storedFormOf(stored.meta),
   });
 }
