@@ -412,7 +412,7 @@ async function listBase(conn: Redis, plan: Plan, metaBytes: Buffer | null): Prom
   const read = new Map<string, Uint8Array>();
   const missing = chunkIdsOf(meta).filter((id) => !plan.byId.has(id));
   if (meta.storedForm === 2 && missing.length > 0) {
-    for (const batch of batchesOf(missing, () => 0, BATCH_LIMITS.maxChunkKeysPerRead)) {
+    for (const batch of batchesOf(missing, () => 0, BATCH_LIMITS.maxSmallChunkKeysPerRead)) {
       const values = await conn.mgetBuffer(...batch.map((id) => plan.keys.chunk(id)));
       batch.forEach((id, k) => values[k] && read.set(id, values[k]!));
     }

@@ -49,6 +49,9 @@ export interface ReadContext {
   readyTimeoutMs: number;
 }
 
+/** MGETs of stored form 2's small chunks sent in one pipeline by readEpoch (form 1: one, its replies are up to 16 MiB). */
+const MGETS_PER_ROUND_TRIP = 4;
+
 /** Passes of readEpoch when the pointer moves under it; past this the read gives up as unavailable. */
 export const MAX_READ_PASSES = 4;
 
@@ -133,19 +136,32 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
       const chunks = new Map<string, Uint8Array>();
       if (!withChunks) return { worldId, epoch: target, metaBytes, meta, chunks };
       const absent: string[] = [];
+      const form2 = storedFormOf(meta) === 2;
+      const perRead = form2 ? BATCH_LIMITS.maxSmallChunkKeysPerRead : BATCH_LIMITS.maxChunkKeysPerRead;
+      // A few MGETs per round trip: each reply stays bounded, and the many small chunks of form 2
+      // do not cost a round trip per batch.
       const fetch = async (ids: string[]) => {
-        for (const batch of batchesOf(ids, () => 0, BATCH_LIMITS.maxChunkKeysPerRead)) {
-          const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
-          batch.forEach((id, i) => {
-            const bytes = values[i];
-            if (bytes) chunks.set(id, bytes);
-            else absent.push(id);
+        const batches = batchesOf(ids, () => 0, perRead);
+        const perTrip = form2 ? MGETS_PER_ROUND_TRIP : 1;
+        for (let at = 0; at < batches.length; at += perTrip) {
+          const group = batches.slice(at, at + perTrip);
+          const p = redis.pipeline();
+          for (const batch of group) p.mgetBuffer(...batch.map((id) => keys.chunk(id)));
+          const replies = (await p.exec()) ?? [];
+          group.forEach((batch, g) => {
+            const [err, values] = replies[g] ?? [new Error('Connection is closed.'), null];
+            if (err) throw err;
+            batch.forEach((id, i) => {
+              const bytes = (values as Array<Buffer | null>)[i];
+              if (bytes) chunks.set(id, bytes);
+              else absent.push(id);
+            });
           });
         }
       };
       const roots = chunkIdsOf(meta);
       await fetch(roots);
-      if (storedFormOf(meta) === 2) {
+      if (form2) {
         // Stored form 2: the index chunks name the record chunks. A damaged one is not followed;
         // the verification reports it.
         const children = new Set<string>();

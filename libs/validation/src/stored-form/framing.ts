@@ -45,10 +45,13 @@ const FRAMES = new Map<OwnerSystem, { phase: RestorePhase; payloadNo: number; so
 );
 
 /**
- * The encoded RestoreResponse carrying one stored chunk of a system's section: byte-identical
+ * The encoded RestoreResponse carrying one stored chunk of a system's section, or a run of
+ * consecutive ones (`chunk` as their list, concatenated once here): byte-identical
  * to `toBinary` of the same message decoded (proto3 defaults omitted as toBinary omits them).
  */
-export function frameSectionMessage(system: OwnerSystem, epoch: bigint, header: SectionHeader, chunk: Uint8Array): Uint8Array {
+export function frameSectionMessage(system: OwnerSystem, epoch: bigint, header: SectionHeader, chunk: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const parts = chunk instanceof Uint8Array ? [chunk] : chunk;
+  const length = parts.reduce((n, p) => n + p.length, 0);
   const f = FRAMES.get(system);
   if (!f) throw new Error(`framing: ${system} is not an owner system`);
   const h = new BinaryWriter();
@@ -59,8 +62,8 @@ export function frameSectionMessage(system: OwnerSystem, epoch: bigint, header: 
   const headerBytes = h.finish();
   const w = new BinaryWriter().tag(RESPONSE_PHASE, WireType.Varint).int32(f.phase);
   if (epoch !== 0n) w.tag(RESPONSE_EPOCH, WireType.Varint).uint64(epoch);
-  w.tag(f.payloadNo, WireType.LengthDelimited).uint32(headerBytes.length + chunk.length);
-  return Buffer.concat([w.finish(), headerBytes, chunk]);
+  w.tag(f.payloadNo, WireType.LengthDelimited).uint32(headerBytes.length + length);
+  return Buffer.concat([w.finish(), headerBytes, ...parts]);
 }
 
 /** The last message of every restore. */
@@ -115,8 +118,7 @@ export function* restoreFrames(epoch: bigint, meta: EpochMeta, chunk: (id: strin
   const listed = recordChunkIdsOf(meta, { get: chunk });
   for (const [i, entry] of OWNER_SYSTEMS.entries()) {
     for (const run of frameRuns(listed[i], chunk)) {
-      const payload = run.length === 1 ? run[0] : Buffer.concat(run);
-      yield { phase: entry.phase, payloadCase: entry.section, bytes: frameSectionMessage(entry.system, epoch, header, payload) };
+      yield { phase: entry.phase, payloadCase: entry.section, bytes: frameSectionMessage(entry.system, epoch, header, run) };
     }
   }
   const activation = create(ActivationEligibilitySchema, {

@@ -1,5 +1,5 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
-import { SectionManifestSchema, StateSource, WorldSnapshotSchema, storedFormOf, type EpochMeta, type StoredForm, type RecordCounts, type WorldSnapshot } from '@persistd/contract';
+import { StateSource, WorldSnapshotSchema, storedFormOf, type EpochMeta, type StoredForm, type RecordCounts, type WorldSnapshot } from '@persistd/contract';
 import { CURRENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, validateSnapshot, type RuleViolation } from '../validate-snapshot';
 import { COMPILED_MODULES } from '../owner-modules';
 import { canonicalSections } from './canonical';
@@ -81,7 +81,7 @@ function verifyAtRest(stored: StoredEpochView): StoredFinding | undefined {
   for (const [id, bytes] of stored.chunks) {
     if (sha256Hex(bytes) !== id) return finding('DIGEST_MISMATCH', `chunk ${id} does not hash to its id`);
   }
-  const recordManifests = sections.map((s, i) => create(SectionManifestSchema, { system: s.system, chunkIds: listed[i] }));
+  const recordManifests = sections.map((s, i) => ({ system: s.system, chunkIds: listed[i] }));
   if (contentDigestOf(meta.contentVersion, recordManifests) !== meta.contentDigest) return finding('DIGEST_MISMATCH', `content digest of epoch ${epoch} does not match its chunks`);
   if (metaDigestOf(meta) !== meta.digest) return finding('DIGEST_MISMATCH', `meta of epoch ${epoch} does not hash to its digest`);
   return undefined;
