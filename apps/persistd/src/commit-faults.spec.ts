@@ -1,10 +1,10 @@
-import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { createClient, EpochMetaSchema, fromServiceError, PersistenceService, type TypedClient } from '@persistd/contract';
+import { createClient, fromServiceError, PersistenceService, type TypedClient } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
 import { deletePrefix, FaultProxy, smallWorld, startPrivateRedis, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import type Redis from 'ioredis';
 import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
+import { chunksListedBy } from './testing/stored-tree';
 import { refusalOf, saveRequest } from './testing/test-daemon';
 
 /**
@@ -183,8 +183,8 @@ describe('commit path through a faulty network (child-process daemon)', () => {
     expect(await s.req('f-2')).toBeNull();
     expect(await s.meta(2n)).toBe(0);
     // Staged chunks of the late save may remain, expiring on their own; only epoch 1's are persistent.
-    const meta = fromBinary(EpochMetaSchema, (await redis.getBuffer(worldKeys(r.prefix, 'wf').meta(1n)))!);
-    const epoch1 = new Set(meta.sections.flatMap((x) => x.chunkIds).map((id) => worldKeys(r.prefix, 'wf').chunk(id)));
+    const listed = await chunksListedBy(redis, r.prefix, 'wf', worldKeys(r.prefix, 'wf').meta(1n));
+    const epoch1 = new Set([...listed].map((id) => worldKeys(r.prefix, 'wf').chunk(id)));
     for (const key of await redis.keys(`${r.prefix}:*:chunk:*`)) {
       if ((await redis.ttl(key)) === -1) expect(epoch1.has(key)).toBe(true);
     }

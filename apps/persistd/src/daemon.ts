@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { describeDurability, inspectDurability, redactRedisUrl, RedisStore, type DurabilityReport, type RedisConnectionConfig } from '@persistd/store-redis';
+import { rulesVersionOf } from '@persistd/validation';
 import type { Logger } from 'pino';
 import { authorityFromSettings, watchHandshakeFailures, type Authority, type Transport } from './auth';
 import { assertListenAllowed, isLoopback, parseListen } from './config/listen-address';
@@ -86,6 +87,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const restoreBudget = new RestoreBudget(settings.maxRestoreBytes);
   const savePool = new SavePool(settings.saveWorkers, logger);
   const indexCache = new IndexCache(settings.indexCacheBytes);
+  const limits = { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries };
   const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, savePool, indexCache, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
   const server = createGrpcServer(
     {
@@ -100,7 +102,8 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       calls,
       savePool,
       indexCache,
-      limits: { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries },
+      limits,
+      stored: { storedForm: settings.storedForm, rulesVersion: rulesVersionOf({ ...limits }) },
       callSinks: ops.callSinks,
     },
     { maxMessageBytes: settings.maxMessageBytes, maxConcurrentStreams: settings.maxConcurrentStreams },

@@ -1,6 +1,5 @@
-import { EpochMetaSchema } from '@persistd/contract';
-import { fromBinary } from '@bufbuild/protobuf';
 import { generateWorld, keysUnder } from '@persistd/testkit';
+import { chunksListedBy } from './testing/stored-tree';
 import { saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
 describe('retention', () => {
@@ -20,7 +19,7 @@ describe('retention', () => {
     const metaKeys = keys.filter((k) => k.includes(':meta:'));
     expect(metaKeys.map((k) => k.split(':').pop()).sort()).toEqual(['3', '4', '5']);
     const listed = new Set<string>();
-    for (const k of metaKeys) for (const s of fromBinary(EpochMetaSchema, (await t.redis.getBuffer(k))!).sections) s.chunkIds.forEach((id) => listed.add(id));
+    for (const k of metaKeys) for (const id of await chunksListedBy(t.redis, t.prefix, 'ret', k)) listed.add(id);
     const chunkIds = keys.filter((k) => k.includes(':chunk:')).map((k) => k.split(':').pop()!);
     expect(new Set(chunkIds)).toEqual(listed);
     for (const k of keys.filter((k) => k.includes(':chunk:') || k.includes(':meta:'))) expect(await t.redis.ttl(k)).toBe(-1);

@@ -8,3 +8,4 @@ export * from './grpc-bridge';
 export * from './rich-status';
 export * from './utf8-cut';
 export * from './validate-bounds';
+export * from './chunk-id-list';

@@ -13,6 +13,13 @@ export const BATCH_LIMITS = {
    * (DESIGN §5), so 16 keeps a reply near 16 MiB.
    */
   maxChunkKeysPerRead: 16,
+  /**
+   * Keys per MGET of stored form 2's chunks (index chunks, and the record chunks they list): cut
+   * at 64 KiB (RECORD_CHUNK_RULE and INDEX_CHUNK_RULE in the validation lib), so 256 keeps the
+   * same 16 MiB bound — and an L world's ~15,000 chunks of ~900 bytes take some 60 round trips,
+   * not 950.
+   */
+  maxSmallChunkKeysPerRead: 256,
 } as const;
 
 /** Splits `items` in order into batches of at most `maxKeys` items and (except a lone item) `maxBytes` bytes. */

@@ -4,25 +4,36 @@
  * Keys touched (worldKeys(P, w)):
  *   P:{w}:epoch            read, WATCHed, SET to N+1 (a tombstone "deleted:D" reads as committed 0 and
  *                          makes the new epoch D+1: epoch numbers are never reused)
- *   P:{w}:chunk:<id>       SET NX EX <stage TTL> (staging), WATCHed, PERSISTed; DELeted once no retained epoch lists it
- *   P:{w}:meta:<N+1>       SET (encoded EpochMeta from `sealMeta`)
+ *   P:{w}:chunk:<id>       new chunks only (listed by N+1, not by N): SET NX EX <stage TTL> (staging),
+ *                          WATCHed, EXISTS-checked, PERSISTed. In stored form 2, N's index chunks
+ *                          that N+1 does not share are read (step 0) to know what N lists.
+ *                          DELeted once no retained epoch lists it (retention.ts, from the metas' bookkeeping)
+ *   P:{w}:meta:<N+1>       SET (encoded EpochMeta from `sealMeta`, with the bookkeeping against N)
+ *   P:{w}:meta:<N>         read in step 0: the base, whose chunks are not staged again
  *   P:{w}:meta:<k>         read for k in metaWindow(N+1); DELeted when k ≤ N+1-retention
  *   P:{w}:req:<request_id> read; SET "<epoch> <content_digest> <digest>[ changes:<request_digest> <counts>]" EX <request TTL>
  *
  * Arguments: the world, the expected committed epoch N, the request id and content digest, every
- * chunk of the new epoch (bytes + id), and `sealMeta(E)`, which builds the meta bytes and digest
- * once the new epoch E is known: N+1, or D+1 for the first save (N = 0) of a world deleted at D.
+ * chunk of the new epoch (bytes + id), and `sealMeta(E, ledger)`, which builds the meta bytes and
+ * digest once the new epoch E (N+1, or D+1 for the first save of a world deleted at D) and its
+ * chunks' changes against N are known.
  *
  * Steps of one attempt, on a connection leased to it alone (commit-pool.ts):
- *   0. Pre-check, unwatched: GET epoch, GET req. A replay, a reused id or a stale expected epoch is
- *      answered before any chunk byte is shipped; so is a deadline already passed.
- *   1. Stage: SET chunk NX EX stageTtl, pipelined in bounded batches. An existing chunk is untouched.
- *   2. WATCH epoch + every chunk key; EXISTS the chunks; GET epoch, GET req; MGET the metas of
+ *   0. Pre-check, unwatched: GET epoch, GET req, GET meta:N. A replay, a reused id or a stale
+ *      expected epoch is answered before any chunk byte is shipped; so is a deadline already
+ *      passed. Otherwise the chunks N lists (form 2: MGET of N's index chunks that N+1 does not
+ *      share) split N+1's chunks into new ones and ones N lists. A chunk N lists can disappear
+ *      only in a transaction that moves the pointer, which the WATCH on the pointer sees, so only
+ *      new chunks are staged, watched and persisted: the commit follows the change, not the world.
+ *      A base that cannot be listed (meta absent or damaged) makes every chunk new, and leaves
+ *      the bookkeeping out (retention then keeps what it cannot judge).
+ *   1. Stage: SET new chunk NX EX stageTtl, pipelined in bounded batches. An existing chunk is untouched.
+ *   2. WATCH epoch + every new chunk key; EXISTS the new chunks; GET epoch, GET req; MGET the metas of
  *      metaWindow (one round trip). A chunk gone (expired, deleted) → UNWATCH, new attempt from 1.
  *      Request record for this id: the same request (request-record.ts sameRequest: a Save's
  *      content digest, a SaveChanges' request digest) → `replayed`, other → `request-id-reused`.
  *      Epoch ≠ expected → `conflict`. Deadline passed → `deadline-exceeded` (UNWATCH).
- *   3. MULTI: PERSIST chunks; SET meta:N+1; SET epoch N+1; SET req EX requestTtl; DEL metas past
+ *   3. MULTI: PERSIST new chunks; SET meta:N+1; SET epoch N+1; SET req EX requestTtl; DEL metas past
  *      retention (and leftovers from a lowered retention within LEFTOVER_WINDOW); DEL chunks no
  *      retained epoch lists. The deadline is checked once more right before EXEC. EXEC.
  *   4. Nil EXEC (a watched key changed): GET epoch, GET req. This request now recorded → `replayed`
@@ -51,19 +62,20 @@
  *
  * The EXEC holds small commands only (no chunk bytes), so it never stalls Redis for other worlds.
  */
-import { type EpochMeta } from '@persistd/contract';
+import { create } from '@bufbuild/protobuf';
+import { ChunkLedgerSchema, packChunkIds, type ChunkLedger, type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import { BATCH_LIMITS, batchesOf } from './batches';
 import { redirectionOf, type Redirection } from './cluster-redirect';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
-import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
+import { chunkIdsOf, decodeEpochMeta, listedChunks } from './epoch-meta';
 import { lastEpochOf, parseWorldPointer, type WorldPointer } from './epoch-pointer';
 import { worldKeys, type WorldKeys } from './keys';
 import { mapRedisFailure, rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
 import { decodeRequestRecord, encodeRequestRecord, sameRequest, type RequestRecord } from './request-record';
-import { metaWindow, planRetention } from './retention';
+import { changesBetween, metaWindow, planRetention, type ChunkChanges } from './retention';
 import type { StoreSettings } from './settings';
 import { StoreError } from './store-error';
 
@@ -103,10 +115,12 @@ export interface CommitInput {
   /** Every chunk of the new epoch, unique by id (duplicates are stored once). */
   chunks: readonly Chunk[];
   /**
-   * Builds the encoded EpochMeta for epoch N+1 and its digest; called once the epoch is known.
-   * Its sections must list exactly the ids of `chunks`.
+   * Builds the encoded EpochMeta for epoch N+1 and its digest; called once the epoch is known,
+   * with the bookkeeping retention needs (absent when the base could not be listed), which the
+   * meta should record. Its sections must list exactly the ids of `chunks` (in stored form 2,
+   * through the index chunks among them).
    */
-  sealMeta(epoch: bigint): { bytes: Uint8Array; digest: string };
+  sealMeta(epoch: bigint, ledger?: ChunkLedger): { bytes: Uint8Array; digest: string };
   /** A `Date.now()` deadline, checked before WATCH and right before EXEC; once passed nothing is committed. */
   deadlineMs?: number;
   /** Test hook: called after staging, before WATCH (fault tests). */
@@ -233,7 +247,7 @@ interface Plan {
   slot: number;
   reqKey: string;
   chunks: Chunk[];
-  chunkKeys: string[];
+  byId: Map<string, Chunk>;
   /** Filled by the first attempt that reaches step 3; sealMeta runs once per new epoch number. */
   sealed?: { epoch: bigint; bytes: Uint8Array; digest: string };
 }
@@ -250,7 +264,7 @@ function preparePlan(settings: StoreSettings, input: CommitInput): Plan {
     slot: keySlot(keys.epoch),
     reqKey: keys.req(input.requestId),
     chunks,
-    chunkKeys: chunks.map((c) => keys.chunk(c.id)),
+    byId,
   };
 }
 
@@ -258,15 +272,21 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   const { keys, reqKey, settings } = plan;
 
   // 0. Pre-check, unwatched: no chunk bytes go out for a save that cannot commit.
-  const [pointerRaw, reqRaw] = await run(conn.pipeline().get(keys.epoch).get(reqKey));
+  const pre = conn.pipeline().get(keys.epoch).get(reqKey);
+  if (input.expectedEpoch >= 1n) pre.getBuffer(keys.meta(input.expectedEpoch));
+  const [pointerRaw, reqRaw, baseRaw] = await run(pre);
   const pointer = parseWorldPointer(pointerRaw as string | null, keys.epoch);
   const early = judge(input, pointer, readRecord(reqRaw, reqKey));
   if (early) return finish(progress, early);
   const newEpoch = lastEpochOf(pointer) + 1n;
   if (deadlinePassed(input)) return finish(progress, { kind: 'deadline-exceeded' });
+  const baseChunks = input.expectedEpoch === 0n ? new Set<string>() : await listBase(conn, plan, input.expectedEpoch, baseRaw as Buffer | null);
+  const fresh = baseChunks ? plan.chunks.filter((c) => !baseChunks.has(c.id)) : plan.chunks;
+  const freshKeys = fresh.map((c) => keys.chunk(c.id));
+  const changes = baseChunks && changesBetween(baseChunks, new Set(plan.byId.keys()));
 
   // 1. Stage.
-  for (const batch of batchesOf(plan.chunks, (c) => c.bytes.byteLength, BATCH_LIMITS.maxKeys, BATCH_LIMITS.maxBytes)) {
+  for (const batch of batchesOf(fresh, (c) => c.bytes.byteLength, BATCH_LIMITS.maxKeys, BATCH_LIMITS.maxBytes)) {
     const p = conn.pipeline();
     for (const c of batch) p.set(keys.chunk(c.id), Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength), 'EX', settings.stageTtlSeconds, 'NX');
     await run(p);
@@ -276,19 +296,19 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
 
   // 2. WATCH and check, one round trip. From here until EXEC/UNWATCH the connection is not clean.
   const window = metaWindow(newEpoch, settings.retention);
-  const p = conn.pipeline().watch(keys.epoch, ...plan.chunkKeys);
-  if (plan.chunkKeys.length > 0) p.exists(...plan.chunkKeys);
+  const p = conn.pipeline().watch(keys.epoch, ...freshKeys);
+  if (freshKeys.length > 0) p.exists(...freshKeys);
   p.get(keys.epoch).get(reqKey);
   if (window.length > 0) p.mgetBuffer(...window.map((e) => keys.meta(e)));
   const replies = await run(p);
   let i = 1;
-  const present = plan.chunkKeys.length > 0 ? Number(replies[i++]) : 0;
+  const present = freshKeys.length > 0 ? Number(replies[i++]) : 0;
   const pointerNow = replies[i++] as string | null;
   const committed = parseWorldPointer(pointerNow, keys.epoch);
   const record = readRecord(replies[i++], reqKey);
   const metaValues = window.length > 0 ? (replies[i++] as Array<Buffer | null>) : [];
 
-  if (present < plan.chunkKeys.length) {
+  if (present < freshKeys.length) {
     return unwatch(conn, progress, { kind: 'retry', why: 'chunk-missing' } as const);
   }
   const refusal = judge(input, committed, record);
@@ -298,7 +318,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   if (pointerNow !== pointerRaw) return unwatch(conn, progress, { kind: 'retry', why: 'exec-aborted' } as const);
   if (deadlinePassed(input)) return unwatch(conn, progress, { kind: 'deadline-exceeded' });
 
-  if (plan.sealed?.epoch !== newEpoch) plan.sealed = { epoch: newEpoch, ...sealChecked(input, plan, newEpoch) };
+  if (plan.sealed?.epoch !== newEpoch) plan.sealed = { epoch: newEpoch, ...sealChecked(input, plan, newEpoch, changes && ledgerOf(input.expectedEpoch, changes)) };
   const sealed = plan.sealed;
   const metas = new Map<bigint, Uint8Array>();
   window.forEach((epoch, k) => {
@@ -308,7 +328,8 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   const retention = planRetention({
     newEpoch,
     retention: settings.retention,
-    newChunkIds: plan.chunks.map((c) => c.id),
+    newChunkIds: plan.byId.keys(),
+    newChanges: changes,
     metas,
     keyOf: keys.meta,
   });
@@ -320,7 +341,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
 
   // 3. MULTI … EXEC: small commands only.
   const m = conn.multi();
-  for (const key of plan.chunkKeys) m.persist(key);
+  for (const key of freshKeys) m.persist(key);
   m.set(keys.meta(newEpoch), Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
   m.set(keys.epoch, newEpoch.toString());
   m.set(reqKey, encodeRequestRecord({ epoch: newEpoch, contentDigest: input.contentDigest, digest: sealed.digest, ...input.changes }), 'EX', settings.requestTtlSeconds);
@@ -391,17 +412,45 @@ function readRecord(value: unknown, key: string): RequestRecord | undefined {
   return value === null || value === undefined ? undefined : decodeRequestRecord(String(value), key);
 }
 
+/**
+ * What the base epoch lists (step 0), from its meta and, in form 2, its index chunks — those the
+ * new epoch shares are in hand, the others are read. Undefined when it cannot be listed.
+ */
+async function listBase(conn: Redis, plan: Plan, baseEpoch: bigint, metaBytes: Buffer | null): Promise<Set<string> | undefined> {
+  if (!metaBytes) return undefined;
+  let meta: EpochMeta;
+  try {
+    meta = decodeEpochMeta(metaBytes, plan.keys.meta(baseEpoch));
+  } catch {
+    return undefined;
+  }
+  const read = new Map<string, Uint8Array>();
+  const missing = chunkIdsOf(meta).filter((id) => !plan.byId.has(id));
+  if (meta.storedForm === 2 && missing.length > 0) {
+    for (const batch of batchesOf(missing, () => 0, BATCH_LIMITS.maxSmallChunkKeysPerRead)) {
+      const values = await conn.mgetBuffer(...batch.map((id) => plan.keys.chunk(id)));
+      batch.forEach((id, k) => values[k] && read.set(id, values[k]!));
+    }
+  }
+  return listedChunks(meta, (id) => plan.byId.get(id)?.bytes ?? read.get(id));
+}
+
+/** The bookkeeping a meta records: its chunks' changes against the base epoch, ids packed raw. */
+function ledgerOf(baseEpoch: bigint, changes: ChunkChanges): ChunkLedger {
+  return create(ChunkLedgerSchema, { baseEpoch, added: packChunkIds([...changes.added]), dropped: packChunkIds([...changes.dropped]) });
+}
+
 /** Calls sealMeta once and checks the meta lists exactly the chunks being committed. */
-function sealChecked(input: CommitInput, plan: Plan, newEpoch: bigint): { bytes: Uint8Array; digest: string } {
-  const sealed = input.sealMeta(newEpoch);
+function sealChecked(input: CommitInput, plan: Plan, newEpoch: bigint, ledger: ChunkLedger | undefined): { bytes: Uint8Array; digest: string } {
+  const sealed = input.sealMeta(newEpoch, ledger);
   let meta: EpochMeta;
   try {
     meta = decodeEpochMeta(sealed.bytes, plan.keys.meta(newEpoch));
   } catch (cause) {
     throw new Error('store-redis: sealMeta returned bytes that are not an EpochMeta', { cause });
   }
-  const listed = new Set(chunkIdsOf(meta));
-  const given = new Set(plan.chunks.map((c) => c.id));
+  const listed = listedChunks(meta, (id) => plan.byId.get(id)?.bytes) ?? new Set<string>();
+  const given = new Set(plan.byId.keys());
   if (listed.size !== given.size || [...listed].some((id) => !given.has(id))) {
     throw new Error('store-redis: sealMeta lists other chunk ids than CommitInput.chunks');
   }

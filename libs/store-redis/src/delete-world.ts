@@ -38,7 +38,8 @@ import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
-import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
+import { decodeEpochMeta } from './epoch-meta';
+import { readListedChunks } from './read-listing';
 import { parseWorldPointer } from './epoch-pointer';
 import { tombstoneValue, worldKeys, type WorldKeys } from './keys';
 import { rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
@@ -169,7 +170,7 @@ async function sweepBatch(conn: Redis, settings: StoreSettings, keys: WorldKeys,
     const pointer = parseWorldPointer(await conn.get(keys.epoch), keys.epoch);
     // A save after the deletion committed epochs of its own: whatever they list stays live.
     const live = pointer.committed > 0n ? await listedChunkKeys(conn, settings, keys, pointer.committed) : new Set<string>();
-    const doomed = chunks.filter((k) => !live.has(k));
+    const doomed = live === undefined ? [] : chunks.filter((k) => !live.has(k));
     const m = conn.multi();
     for (const k of doomed) m.expire(k, settings.stageTtlSeconds);
     if (metas.length > 0) m.del(...metas);
@@ -183,15 +184,20 @@ async function sweepBatch(conn: Redis, settings: StoreSettings, keys: WorldKeys,
   throw unavailable('retries-exhausted', `a sweep batch gave up after ${MAX_BATCH_ATTEMPTS} attempts (commits kept moving the pointer)`);
 }
 
-/** The chunk keys every retained epoch up to `committed` lists (read under the caller's WATCH). */
-async function listedChunkKeys(conn: Redis, settings: StoreSettings, keys: WorldKeys, committed: bigint): Promise<Set<string>> {
+/**
+ * The chunk keys every retained epoch up to `committed` lists (read under the caller's WATCH);
+ * undefined when a form-2 index chunk cannot be read, so nothing may be given up.
+ */
+async function listedChunkKeys(conn: Redis, settings: StoreSettings, keys: WorldKeys, committed: bigint): Promise<Set<string> | undefined> {
   const window = [...metaWindow(committed + 1n, settings.retention)].filter((e) => e > committed - BigInt(settings.retention));
   const values = window.length > 0 ? await conn.mgetBuffer(...window.map((e) => keys.meta(e))) : [];
   const listed = new Set<string>();
-  values.forEach((bytes, i) => {
-    if (!bytes) return;
-    for (const id of chunkIdsOf(decodeEpochMeta(bytes, keys.meta(window[i]!)))) listed.add(keys.chunk(id));
-  });
+  for (const [i, bytes] of values.entries()) {
+    if (!bytes) continue;
+    const ids = await readListedChunks(conn, keys, decodeEpochMeta(bytes, keys.meta(window[i]!)));
+    if (!ids) return undefined;
+    for (const id of ids) listed.add(keys.chunk(id));
+  }
   return listed;
 }
 

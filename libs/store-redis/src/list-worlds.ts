@@ -10,9 +10,10 @@
  * overhead per key (`MEMORY USAGE`, which samples and costs more) is not included, nor are
  * request records and staged chunks, which expire on their own.
  */
-import type { RecordCounts } from '@persistd/contract';
+import { storedFormOf, type RecordCounts } from '@persistd/contract';
 import type Redis from 'ioredis';
 import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
+import { readListedChunks } from './read-listing';
 import { parseWorldPointer } from './epoch-pointer';
 import { pointerPattern, worldKeys, worldOfPointerKey } from './keys';
 import { isRetained } from './retention';
@@ -106,20 +107,21 @@ export async function summarize(redis: Redis, node: string, settings: StoreSetti
   for (let e = pointer.committed; e >= 1n && isRetained(e, pointer.committed, settings.retention); e--) window.unshift(e);
   const metas = await redis.mgetBuffer(...window.map((e) => keys.meta(e)));
   const chunkIds = new Set<string>();
-  window.forEach((epoch, i) => {
+  for (const [i, epoch] of window.entries()) {
     const bytes = metas[i];
-    if (!bytes) return;
+    if (!bytes) continue;
     summary.retainedEpochs.push(epoch);
     summary.storedBytes += bytes.byteLength;
     const meta = decodeEpochMeta(bytes, keys.meta(epoch));
-    for (const id of chunkIdsOf(meta)) chunkIds.add(id);
+    // A damaged form-2 index is counted by what the meta names alone.
+    for (const id of (await readListedChunks(redis, keys, meta)) ?? chunkIdsOf(meta)) chunkIds.add(id);
     if (epoch === pointer.committed) {
       summary.counts = meta.counts;
-      summary.storedForm = 1;
+      summary.storedForm = storedFormOf(meta);
       summary.committedAtMs = meta.committedAtMs;
       summary.principal = meta.principal;
     }
-  });
+  }
   const ids = [...chunkIds];
   summary.chunks = ids.length;
   for (let i = 0; i < ids.length; i += STRLEN_BATCH) {

@@ -3,8 +3,10 @@
  * mode ioredis's Cluster client, which follows MOVED/ASK/TRYAGAIN itself (a world's keys share one
  * slot, so every MGET and pipeline here stays on one node).
  *
- * Keys read: P:{w}:epoch, P:{w}:meta:<N>, P:{w}:chunk:<id> (MGET in batches), P:{w}:req:<id>.
+ * Keys read: P:{w}:epoch, P:{w}:meta:<N>, P:{w}:chunk:<id> (MGET in batches; in stored form 2 the
+ * index chunks first, then the record chunks they name), P:{w}:req:<id>.
  * Nothing here verifies hashes or digests — the validation lib does, before anything is sent —
+ * but that of a form-2 index chunk before following it,
  * and nothing looks inside a chunk. What this module guarantees is that the bytes it returns
  * belong to one committed, retained epoch, or it says why not:
  *   pointer absent, or a tombstone (world deleted)   → WORLD_NOT_FOUND
@@ -16,13 +18,13 @@
  * A caller that budgets memory passes `reserve`: it learns the chunks' total size (STRLEN, one
  * pipeline) before a byte of them is read, and may wait or throw there.
  */
-import type { EpochMeta } from '@persistd/contract';
+import { storedFormOf, type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import { BATCH_LIMITS, batchesOf } from './batches';
 import type { StoreSettings } from './settings';
 import { whenReady } from './connections';
-import { chunkIdsOf, decodeEpochMeta } from './epoch-meta';
+import { chunkIdsOf, decodeEpochMeta, indexedIds } from './epoch-meta';
 import { parseEpochPointer, parseWorldPointer } from './epoch-pointer';
 import { worldKeys } from './keys';
 import { rethrowAsStoreError, unavailable } from './redis-failures';
@@ -37,7 +39,7 @@ export interface StoredEpoch {
   /** The meta exactly as stored (its digest is checked over these bytes). */
   metaBytes: Uint8Array;
   meta: EpochMeta;
-  /** Chunk id → bytes as stored, for every id the meta's sections list. */
+  /** Chunk id → bytes as stored, for every id the meta's sections list (in form 2, through its index chunks, which are here too). */
   chunks: Map<string, Uint8Array>;
 }
 
@@ -55,6 +57,9 @@ export interface ReadContext {
  * moves meanwhile means another epoch, so another size).
  */
 export type ReserveChunkBytes = (bytes: number) => Promise<void>;
+
+/** MGETs of stored form 2's small chunks sent in one pipeline by readEpoch (form 1: one, its replies are up to 16 MiB). */
+const MGETS_PER_ROUND_TRIP = 4;
 
 /** Passes of readEpoch when the pointer moves under it; past this the read gives up as unavailable. */
 export const MAX_READ_PASSES = 4;
@@ -144,16 +149,44 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
 
       const chunks = new Map<string, Uint8Array>();
       if (!withChunks) return { worldId, epoch: target, metaBytes, meta, chunks };
-      const ids = chunkIdsOf(meta);
-      if (reserve) await reserve(await storedBytesOf(redis, ids.map((id) => keys.chunk(id))));
       const absent: string[] = [];
-      for (const batch of batchesOf(ids, () => 0, BATCH_LIMITS.maxChunkKeysPerRead)) {
-        const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
-        batch.forEach((id, i) => {
-          const bytes = values[i];
-          if (bytes) chunks.set(id, bytes);
-          else absent.push(id);
-        });
+      const form2 = storedFormOf(meta) === 2;
+      const perRead = form2 ? BATCH_LIMITS.maxSmallChunkKeysPerRead : BATCH_LIMITS.maxChunkKeysPerRead;
+      // A few MGETs per round trip: each reply stays bounded, and the many small chunks of form 2
+      // do not cost a round trip per batch.
+      const fetch = async (ids: string[]) => {
+        const batches = batchesOf(ids, () => 0, perRead);
+        const perTrip = form2 ? MGETS_PER_ROUND_TRIP : 1;
+        for (let at = 0; at < batches.length; at += perTrip) {
+          const group = batches.slice(at, at + perTrip);
+          const p = redis.pipeline();
+          for (const batch of group) p.mgetBuffer(...batch.map((id) => keys.chunk(id)));
+          const replies = (await p.exec()) ?? [];
+          group.forEach((batch, g) => {
+            const [err, values] = replies[g] ?? [new Error('Connection is closed.'), null];
+            if (err) throw err;
+            batch.forEach((id, i) => {
+              const bytes = (values as Array<Buffer | null>)[i];
+              if (bytes) chunks.set(id, bytes);
+              else absent.push(id);
+            });
+          });
+        }
+      };
+      const roots = chunkIdsOf(meta);
+      if (!form2) {
+        if (reserve) await reserve(await storedBytesOf(redis, roots.map((id) => keys.chunk(id))));
+        await fetch(roots);
+      } else {
+        // The index chunks are read first (they are small): the record chunks they name are what
+        // the reservation counts.
+        await fetch(roots);
+        // Stored form 2: the index chunks name the record chunks. A damaged one is not followed;
+        // the verification reports it.
+        const children = new Set<string>();
+        for (const id of roots) for (const child of (chunks.has(id) && indexedIds(id, chunks.get(id)!)) || []) if (!chunks.has(child)) children.add(child);
+        if (reserve) await reserve(await storedBytesOf(redis, [...children].map((id) => keys.chunk(id))));
+        await fetch([...children]);
       }
       if (absent.length > 0) {
         if ((await readPointer()) !== pointer) continue; // retention may have dropped this epoch meanwhile

@@ -11,6 +11,7 @@
  * both pointer reads agree no such transaction ran between them and every reply belongs to that
  * one pointer. When they differ the read starts over, at most MAX_READ_PASSES times.
  */
+import { storedFormOf } from '@persistd/contract';
 import { decodeEpochMeta } from './epoch-meta';
 import { parseWorldPointer } from './epoch-pointer';
 import { worldKeys } from './keys';
@@ -29,6 +30,8 @@ export interface WorldStatus {
   contentDigest: string;
   /** The epoch the world was deleted at; 0n unless it is deleted now. */
   deletedEpoch: bigint;
+  /** The committed epoch's stored form (DESIGN §5); 0 when nothing is committed. */
+  storedForm: number;
 }
 
 /** Reads a world's status as of one moment (see the header). */
@@ -39,7 +42,7 @@ export async function readWorldStatus(ctx: ReadContext, worldId: string): Promis
     for (let pass = 0; pass < MAX_READ_PASSES; pass++) {
       const first = await redis.get(keys.epoch);
       const pointer = parseWorldPointer(first, keys.epoch);
-      if (pointer.committed === 0n) return { committedEpoch: 0n, retainedEpochs: [], digest: '', contentDigest: '', deletedEpoch: pointer.deletedAt };
+      if (pointer.committed === 0n) return { committedEpoch: 0n, retainedEpochs: [], digest: '', contentDigest: '', deletedEpoch: pointer.deletedAt, storedForm: 0 };
       const committed = pointer.committed;
       const window: bigint[] = [];
       for (let e = committed; e >= 1n && isRetained(e, committed, settings.retention); e--) window.unshift(e);
@@ -66,6 +69,7 @@ export async function readWorldStatus(ctx: ReadContext, worldId: string): Promis
         digest: meta.digest,
         contentDigest: meta.contentDigest,
         deletedEpoch: 0n,
+        storedForm: storedFormOf(meta),
       };
     }
     throw unavailable('pointer-moving', `the committed epoch of ${worldId} kept moving during ${MAX_READ_PASSES} status reads`);

@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { toBinary, toJsonString } from '@bufbuild/protobuf';
-import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
+import { WorldSnapshotSchema, type StoredForm, type WorldSnapshot } from '@persistd/contract';
 import { RedisStore, worldKeys } from '@persistd/store-redis';
 import { deletePrefix, generateWorld, refusedWorld, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
-import { prepareEpoch, sealEpochMeta } from '@persistd/validation';
+import { prepareEpoch, recordChunkIdsOf, sealEpochMeta } from '@persistd/validation';
 import type Redis from 'ioredis';
 import type { Report } from './report';
 import { run, type CliIo } from './run';
@@ -22,10 +22,17 @@ function captured(cwd: string): CliIo & { stdout: () => string; stderr: () => st
 }
 
 /** Commits a snapshot the way the daemon does: prepareEpoch, then the store's WATCH/MULTI/EXEC commit. */
-async function commit(store: RedisStore, worldId: string, snapshot: WorldSnapshot, expectedEpoch: bigint): Promise<string> {
+async function commit(store: RedisStore, worldId: string, snapshot: WorldSnapshot, expectedEpoch: bigint, storedForm: StoredForm = 2): Promise<string> {
   const requestId = `req-${worldId}-${expectedEpoch}`;
-  const prepared = prepareEpoch(snapshot, { worldId, requestId, principal: 'test', committedAtMs: 1n });
-  const result = await store.commit({ worldId, expectedEpoch, requestId, contentDigest: prepared.contentDigest, chunks: prepared.chunks, sealMeta: (epoch) => sealEpochMeta(prepared.unsealed, epoch) });
+  const prepared = prepareEpoch(snapshot, { worldId, requestId, principal: 'test', committedAtMs: 1n, storedForm });
+  const result = await store.commit({
+    worldId,
+    expectedEpoch,
+    requestId,
+    contentDigest: prepared.contentDigest,
+    chunks: prepared.chunks,
+    sealMeta: (epoch, ledger) => sealEpochMeta(prepared.unsealed, epoch, ledger),
+  });
   expect(result.kind).toBe('committed');
   return prepared.contentDigest;
 }
@@ -77,6 +84,22 @@ describe('persist-validate', () => {
   }
 
   describe('a stored world', () => {
+    it('a history mixing stored forms 1 and 2: every retained epoch checked in full and accepted', async () => {
+      const digests = [
+        await commit(store, 'pv-forms', smallWorld('pv-forms', 0n, 1), 0n, 1),
+        await commit(store, 'pv-forms', smallWorld('pv-forms', 1n, 2), 1n, 2),
+        await commit(store, 'pv-forms', smallWorld('pv-forms', 2n, 3), 2n, 1),
+      ];
+      const io = captured(dir);
+      expect(await run(stored('pv-forms', '--json'), io)).toBe(0);
+      const report = JSON.parse(io.stdout()) as Report;
+      expect(report.checks.map((c) => [c.epoch, c.status, c.contentDigest])).toEqual([
+        ['1', 'accepted', digests[0]],
+        ['2', 'accepted', digests[1]],
+        ['3', 'accepted', digests[2]],
+      ]);
+    });
+
     it('healthy: every retained epoch accepted, exit 0, a readable report and a JSON one', async () => {
       const { digests } = await healthyWorld('pv-healthy');
       const io = captured(dir);
@@ -101,9 +124,12 @@ describe('persist-validate', () => {
     it('a chunk byte altered in one epoch: exit 1, the report names the code and the epoch, the other epoch still accepted', async () => {
       await healthyWorld('pv-altered');
       const keys = worldKeys(prefix, 'pv-altered');
-      const { meta: older } = await store.readEpochMeta('pv-altered', 1n);
-      const { meta } = await store.readEpochMeta('pv-altered', 2n);
-      const own = meta.sections.flatMap((s) => s.chunkIds).find((id) => !older.sections.some((s) => s.chunkIds.includes(id)) && id !== 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')!;
+      const recordChunks = async (e: bigint) => {
+        const { meta, chunks } = await store.readEpoch('pv-altered', e);
+        return recordChunkIdsOf(meta, chunks).flat();
+      };
+      const older = new Set(await recordChunks(1n));
+      const own = (await recordChunks(2n)).find((id) => !older.has(id) && id !== 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')!;
       const bytes = (await redis.getBuffer(keys.chunk(own)))!;
       bytes[0] ^= 0x80;
       await redis.set(keys.chunk(own), bytes);

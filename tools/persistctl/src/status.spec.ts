@@ -23,7 +23,7 @@ afterAll(async () => {
 const conn = () => ['--address', daemon.address];
 
 describe('persistctl status and epochs', () => {
-  it('status prints the committed epoch, the retained epochs and both digests', async () => {
+  it('status prints the committed epoch, the retained epochs, both digests and the stored form', async () => {
     const run = await runCliCaptured(['status', 'st', ...conn()]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout.split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual([
@@ -32,13 +32,14 @@ describe('persistctl status and epochs', () => {
       'retained 2, 3, 4',
       `digest ${saves[3].digest}`,
       `content digest ${saves[3].contentDigest}`,
+      'stored form 2',
       '',
     ]);
   });
 
   it('status --json is one document with epochs as strings', async () => {
     const run = await runCliCaptured(['status', 'st', '--json', ...conn()]);
-    expect(JSON.parse(run.stdout)).toEqual({ world_id: 'st', committed_epoch: '4', retained_epochs: ['2', '3', '4'], digest: saves[3].digest, content_digest: saves[3].contentDigest, deleted_epoch: '0' });
+    expect(JSON.parse(run.stdout)).toEqual({ world_id: 'st', committed_epoch: '4', retained_epochs: ['2', '3', '4'], digest: saves[3].digest, content_digest: saves[3].contentDigest, deleted_epoch: '0', stored_form: 2 });
   });
 
   it('status of a world never saved answers epoch 0 (exit 0)', async () => {

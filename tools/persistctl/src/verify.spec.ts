@@ -3,7 +3,7 @@ import { PersistdClient } from '@persistd/client';
 import { EpochMetaSchema, StateSource } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
 import { type DaemonProcess, freePort, generateWorld, startDaemonProcess, testRedis } from '@persistd/testkit';
-import { prepareEpoch, sealEpochMeta } from '@persistd/validation';
+import { prepareEpoch, recordChunkIdsOf, sealEpochMeta } from '@persistd/validation';
 import type Redis from 'ioredis';
 import { runCliCaptured } from './testing/run-cli';
 
@@ -36,7 +36,12 @@ async function seed(worldId: string): Promise<void> {
 /** A chunk id that epoch 2 lists and epochs 1 and 3 do not. */
 async function chunkOnlyIn2(worldId: string): Promise<string> {
   const keys = worldKeys(daemon.prefix, worldId);
-  const ids = async (e: bigint) => fromBinary(EpochMetaSchema, (await redis.getBuffer(keys.meta(e)))!).sections.flatMap((s) => s.chunkIds);
+  const ids = async (e: bigint) => {
+    const meta = fromBinary(EpochMetaSchema, (await redis.getBuffer(keys.meta(e)))!);
+    const index = new Map<string, Uint8Array>();
+    for (const id of meta.sections.flatMap((s) => s.indexChunkIds)) index.set(id, (await redis.getBuffer(keys.chunk(id)))!);
+    return recordChunkIdsOf(meta, index).flat();
+  };
   const others = new Set([...(await ids(1n)), ...(await ids(3n))]);
   return (await ids(2n)).find((id) => !others.has(id))!;
 }

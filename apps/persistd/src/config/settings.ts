@@ -3,6 +3,7 @@
  * default and how it is read. The README's configuration table is generated from this list
  * (`npm run docs:config`), and a test checks that they match.
  */
+import type { StoredForm } from '@persistd/contract';
 import { availableParallelism } from 'node:os';
 
 export interface SettingDef<T> {
@@ -77,6 +78,7 @@ export const SETTINGS = {
   adminPrincipals: def({ env: 'PERSISTD_ADMIN_PRINCIPALS', default: undefined, doc: 'principals that may call `DeleteWorld` (entries as in `PERSISTD_ALLOWED_PRINCIPALS`, globs bound the worlds they may delete); unset with credentials configured: nobody; without credentials: loopback callers', parse: optional }),
   tokensFile: def({ env: 'PERSISTD_TOKENS_FILE', default: undefined, doc: 'file of bearer tokens, one `principal:token` a line (split on the last `:`; `#` comments); callers send `authorization: Bearer <token>`; never logged', parse: optional }),
   restoreVerify: def({ env: 'PERSISTD_RESTORE_VERIFY', default: 'digest', doc: '`digest` (meta, chunk ids, SHA-256) or `full` (also every structural rule)', parse: oneOf('digest', 'full') }),
+  storedForm: def({ env: 'PERSISTD_STORED_FORM', default: '2', doc: 'stored form new epochs are written in: `2` (chunks cut by record ids, index chunks; a save writes what changed) or `1` while a fleet still runs daemons that read only form 1; both are always read', parse: (raw, name) => Number(oneOf('1', '2')(raw, name)) as StoredForm }),
   requestTtl: def({ env: 'PERSISTD_REQUEST_TTL', default: '86400', doc: 'seconds a committed request id is remembered', parse: integer(1) }),
   stageTtl: def({ env: 'PERSISTD_STAGE_TTL', default: '600', doc: 'seconds a staged chunk lives before its commit', parse: integer(1) }),
   maxInflightBytes: def({ env: 'PERSISTD_MAX_INFLIGHT_BYTES', default: '268435456', doc: 'request bytes being processed at once, across all calls; past it `RESOURCE_EXHAUSTED` (`LIMIT_EXCEEDED`, limit `max_inflight_bytes`)', parse: integer(1024) }),

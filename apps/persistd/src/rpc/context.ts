@@ -7,6 +7,7 @@ import type { InputLimits } from '../limits/input-limits';
 import type { IndexCache } from '../save-changes/index-cache';
 import type { RestoreBudget } from '../limits/restore-budget';
 import type { SavePool } from '../save-work/save-pool';
+import type { StoredFormChoice } from '../save-work/save-steps';
 import type { CallSink } from './call-observer';
 import type { InflightCalls } from './inflight-calls';
 import type { WorldQueue } from './world-queue';
@@ -31,6 +32,8 @@ export interface RpcContext {
   indexCache: IndexCache;
   /** Bounds on a decoded request. */
   limits: InputLimits;
+  /** How new epochs are stored (PERSISTD_STORED_FORM) and the rules version they are checked under. */
+  stored: StoredFormChoice;
   /** Handlers running now (graceful shutdown waits for them). */
   calls: InflightCalls;
   /** Where every finished call is reported (metrics, the call log); see call-observer.ts. */

@@ -6,7 +6,7 @@ import { requireWorldId } from './world-id';
 
 /**
  * GetWorldStatus: committed epoch, retained epochs (ascending), the committed digests and the
- * deleted epoch, all from one consistent read (store-redis world-status.ts).
+ * deleted epoch and the stored form, all from one consistent read (store-redis world-status.ts).
  */
 export async function getWorldStatus(ctx: RpcContext, { req }: Admitted<GetWorldStatusRequest>): Promise<GetWorldStatusResponse> {
   requireWorldId(req.worldId);

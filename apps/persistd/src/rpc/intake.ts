@@ -85,7 +85,7 @@ async function admitSnapshot(
   admission: { principal: string; checkedWorld?: string },
   watch?: Pick<CallWatch, 'decoded'>,
 ): Promise<AdmittedSave | AdmittedValidate> {
-  const job = { bytes, limits: ctx.limits, checkedWorld: admission.checkedWorld, principal: admission.principal };
+  const job = { bytes, limits: ctx.limits, stored: ctx.stored, checkedWorld: admission.checkedWorld, principal: admission.principal };
   try {
     const work = method === 'Save' ? await ctx.savePool.save(job, deadlineMs) : await ctx.savePool.validate(job, deadlineMs);
     watch?.decoded(work.header);

@@ -25,7 +25,7 @@ export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknow
       requestId: req.requestId,
       contentDigest: prepared.contentDigest,
       chunks: prepared.chunks,
-      sealMeta: (epoch) => sealEpochMeta(unsealed, epoch),
+      sealMeta: (epoch, ledger) => sealEpochMeta(unsealed, epoch, ledger),
       deadlineMs: deadlineOf(call),
     });
     const answer = (epoch: bigint, digest: string, replayed: boolean) =>

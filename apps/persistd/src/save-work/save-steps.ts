@@ -1,8 +1,14 @@
-import { SaveRequestSchema, ValidateRequestSchema, type SaveChangesRequest, type SaveRequest, type ValidateRequest } from '@persistd/contract';
+import { SaveRequestSchema, ValidateRequestSchema, type SaveChangesRequest, type SaveRequest, type StoredForm, type ValidateRequest } from '@persistd/contract';
 import { firstWireBreach, isWireMalformed, prepareWireEpoch, readRequestFields, readSnapshotRequest, validateWireRequest, wireExtent, type PreparedEpoch, type RuleViolation, type SnapshotRequestSchema, type WireRequest, type WireStats } from '@persistd/validation';
 import { enforceInputLimits, limitRefusal, type InputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
 import { Refusal } from '../rpc/refusal';
+
+/** Which stored form new epochs are written in, and the rules version they were checked under. */
+export interface StoredFormChoice {
+  storedForm: StoredForm;
+  rulesVersion: string;
+}
 
 /** The two methods that carry a whole snapshot, and so whose checks cost CPU. */
 export type SnapshotMethod = 'Save' | 'Validate';
@@ -12,6 +18,8 @@ export interface SaveJob {
   method: SnapshotMethod;
   bytes: Uint8Array;
   limits: InputLimits;
+  /** The stored form to write and the rules version to record; the defaults when absent. */
+  stored?: StoredFormChoice;
   /** The world authority checked on the raw bytes, when it checked one. */
   checkedWorld?: string;
   principal: string;
@@ -103,6 +111,6 @@ export function runSnapshotSteps(job: SaveJob): SaveWork | ValidateWork {
   }
   if (job.method === 'Validate') return { method: 'Validate', header: header as ValidateRequest, violations };
   const save = header as SaveRequest;
-  const prepared = prepareWireEpoch(read, { worldId: save.worldId, requestId: save.requestId, principal: job.principal, committedAtMs: 0n });
+  const prepared = prepareWireEpoch(read, { worldId: save.worldId, requestId: save.requestId, principal: job.principal, committedAtMs: 0n, ...job.stored });
   return { method: 'Save', header: save, prepared, stats: read.stats };
 }

@@ -3,6 +3,7 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { ActivationEligibilitySchema, ActivationState, RestoreResponseSchema, RestorePhase, type ActivationEligibility, type EpochMeta, type OwnerSystem, type RestoreResponse } from '@persistd/contract';
 import { OWNER_SYSTEMS } from '@persistd/ownership';
 import { COMPILED_MODULES } from '../owner-modules';
+import { recordChunkIdsOf } from './stored-tree';
 
 /**
  * Restore sends stored chunks as they are (DESIGN §5, §7): a protobuf message is the
@@ -44,10 +45,13 @@ const FRAMES = new Map<OwnerSystem, { phase: RestorePhase; payloadNo: number; so
 );
 
 /**
- * The encoded RestoreResponse carrying one stored chunk of a system's section: byte-identical
+ * The encoded RestoreResponse carrying one stored chunk of a system's section, or a run of
+ * consecutive ones (`chunk` as their list, concatenated once here): byte-identical
  * to `toBinary` of the same message decoded (proto3 defaults omitted as toBinary omits them).
  */
-export function frameSectionMessage(system: OwnerSystem, epoch: bigint, header: SectionHeader, chunk: Uint8Array): Uint8Array {
+export function frameSectionMessage(system: OwnerSystem, epoch: bigint, header: SectionHeader, chunk: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const parts = chunk instanceof Uint8Array ? [chunk] : chunk;
+  const length = parts.reduce((n, p) => n + p.length, 0);
   const f = FRAMES.get(system);
   if (!f) throw new Error(`framing: ${system} is not an owner system`);
   const h = new BinaryWriter();
@@ -58,8 +62,8 @@ export function frameSectionMessage(system: OwnerSystem, epoch: bigint, header: 
   const headerBytes = h.finish();
   const w = new BinaryWriter().tag(RESPONSE_PHASE, WireType.Varint).int32(f.phase);
   if (epoch !== 0n) w.tag(RESPONSE_EPOCH, WireType.Varint).uint64(epoch);
-  w.tag(f.payloadNo, WireType.LengthDelimited).uint32(headerBytes.length + chunk.length);
-  return Buffer.concat([w.finish(), headerBytes, chunk]);
+  w.tag(f.payloadNo, WireType.LengthDelimited).uint32(headerBytes.length + length);
+  return Buffer.concat([w.finish(), headerBytes, ...parts]);
 }
 
 /** The last message of every restore. */
@@ -75,16 +79,46 @@ export interface RestoreFrame {
 }
 
 /**
+ * How many record bytes a restore message carries at most, unless one chunk alone is larger:
+ * stored form 2's small chunks are framed many to a message, so the count of messages, and what
+ * each costs to send, stays that of form 1's large chunks.
+ */
+export const FRAME_TARGET_BYTES = 1_048_576;
+
+/**
+ * Runs of consecutive chunks whose bytes together stay at or under FRAME_TARGET_BYTES (a larger
+ * chunk alone): consecutive chunks of one section are consecutive entries of its records field,
+ * so their concatenation is one section message's payload.
+ */
+function* frameRuns(ids: readonly string[], chunk: (id: string) => Uint8Array): Generator<Uint8Array[]> {
+  let run: Uint8Array[] = [];
+  let size = 0;
+  for (const id of ids) {
+    const bytes = chunk(id);
+    if (run.length > 0 && size + bytes.length > FRAME_TARGET_BYTES) {
+      yield run;
+      run = [];
+      size = 0;
+    }
+    run.push(bytes);
+    size += bytes.length;
+  }
+  if (run.length > 0) yield run;
+}
+
+/**
  * Every message of the restore of a stored epoch, framed one at a time, in DESIGN §1's phase
- * order: each section's chunks as the meta lists them, then the activation message, with every
- * system INACTIVE. `chunk` gives a listed chunk's stored bytes. Nothing is decoded or checked
- * here: the caller verified the epoch first.
+ * order: each section's record chunks as the meta lists them (directly in form 1, through its
+ * index chunks in form 2), many to a message up to FRAME_TARGET_BYTES, then the activation
+ * message, with every system INACTIVE. `chunk` gives a listed chunk's stored bytes. Nothing is
+ * decoded or checked here: the caller verified the epoch first.
  */
 export function* restoreFrames(epoch: bigint, meta: EpochMeta, chunk: (id: string) => Uint8Array): Generator<RestoreFrame> {
   const header = { sourceEpoch: epoch, schemaVersion: meta.schemaVersion, worldId: meta.worldId, contentVersion: meta.contentVersion };
+  const listed = recordChunkIdsOf(meta, { get: chunk });
   for (const [i, entry] of OWNER_SYSTEMS.entries()) {
-    for (const id of meta.sections[i].chunkIds) {
-      yield { phase: entry.phase, payloadCase: entry.section, bytes: frameSectionMessage(entry.system, epoch, header, chunk(id)) };
+    for (const run of frameRuns(listed[i], chunk)) {
+      yield { phase: entry.phase, payloadCase: entry.section, bytes: frameSectionMessage(entry.system, epoch, header, run) };
     }
   }
   const activation = create(ActivationEligibilitySchema, {

@@ -1,13 +1,16 @@
-import type { RecordCounts, SectionManifest, WorldSnapshot } from '@persistd/contract';
+import { create } from '@bufbuild/protobuf';
+import { SectionManifestSchema, type RecordCounts, type SectionManifest, type StoredForm, type WorldSnapshot } from '@persistd/contract';
+import { DEFAULT_STORED_FORM } from './boundaries';
 import { canonicalSections } from './canonical';
-import { cutChunks, type Chunk, type ChunkedSection } from './chunks';
+import { cutSection, type Chunk, type ChunkedSection } from './chunks';
 import { contentDigestOf, countsOf, manifestsOf, type UnsealedMeta } from './digests';
 
 /** What a validated snapshot becomes before its commit: chunks, digests and the meta to seal. */
 export interface PreparedEpoch {
   sections: ChunkedSection[];
-  /** Every chunk of the epoch, unique by id (equal chunks are stored once). */
+  /** Every chunk of the epoch (index chunks of form 2 included), unique by id (equal chunks are stored once). */
   chunks: Chunk[];
+  /** The sections as the meta lists them (form 2: index chunk ids). */
   manifests: SectionManifest[];
   contentDigest: string;
   counts: RecordCounts;
@@ -20,6 +23,10 @@ export interface CommitStamp {
   requestId: string;
   principal: string;
   committedAtMs: bigint;
+  /** The stored form to write (PERSISTD_STORED_FORM); DEFAULT_STORED_FORM when absent. */
+  storedForm?: StoredForm;
+  /** The rules version the snapshot was checked under (rulesVersionOf); empty when absent. */
+  rulesVersion?: string;
 }
 
 /**
@@ -28,7 +35,7 @@ export interface CommitStamp {
  */
 export function prepareEpoch(snapshot: WorldSnapshot, stamp: CommitStamp): PreparedEpoch {
   return assembleEpoch(
-    canonicalSections(snapshot).map((s) => cutChunks(s)),
+    canonicalSections(snapshot).map((s) => cutSection(s, stamp.storedForm ?? DEFAULT_STORED_FORM)),
     { schemaVersion: snapshot.schemaVersion, contentVersion: snapshot.world?.contentVersion ?? '' },
     stamp,
   );
@@ -39,12 +46,14 @@ export function prepareEpoch(snapshot: WorldSnapshot, stamp: CommitStamp): Prepa
  * one place both save paths (typed and wire-level) turn chunks into an epoch.
  */
 export function assembleEpoch(sections: ChunkedSection[], versions: { schemaVersion: number; contentVersion: string }, stamp: CommitStamp): PreparedEpoch {
-  const manifests = manifestsOf(sections);
+  const form: StoredForm = sections.every((s) => s.index) ? 2 : 1;
   const { schemaVersion, contentVersion } = versions;
-  const contentDigest = contentDigestOf(contentVersion, manifests);
+  // The same formula in both forms: the ordered record chunk ids, never the index chunks.
+  const contentDigest = contentDigestOf(contentVersion, manifestsOf(sections));
+  const manifests = form === 1 ? manifestsOf(sections) : sections.map((s) => create(SectionManifestSchema, { system: s.system, indexChunkIds: s.index!.map((c) => c.id) }));
   const counts = countsOf(sections);
   const unique = new Map<string, Chunk>();
-  for (const s of sections) for (const c of s.chunks) unique.set(c.id, c);
+  for (const s of sections) for (const c of [...(s.index ?? []), ...s.chunks]) unique.set(c.id, c);
   return {
     sections,
     chunks: [...unique.values()],
@@ -61,6 +70,9 @@ export function assembleEpoch(sections: ChunkedSection[], versions: { schemaVers
       requestId: stamp.requestId,
       principal: stamp.principal,
       committedAtMs: stamp.committedAtMs,
+      storedForm: form,
+      rulesVersion: stamp.rulesVersion ?? '',
+      ledger: undefined,
     },
   };
 }

@@ -9,7 +9,8 @@ import { prepareEpoch } from './prepare-epoch';
 import { verifyStoredEpoch, type StoredEpochView } from './verify-stored';
 
 const WORLD = 'w1';
-const stamp = { worldId: WORLD, requestId: 'r1', principal: 'test', committedAtMs: 1n };
+// These forge form-1 metas by hand (chunk_ids inline); form 2 has its own spec.
+const stamp = { worldId: WORLD, requestId: 'r1', principal: 'test', committedAtMs: 1n, storedForm: 1 as const };
 
 /** Chunk bytes of each section, in restore order, of a world as a save would store it. */
 function sectionsOf(world = smallWorld(WORLD)): Uint8Array[][] {

@@ -1,9 +1,10 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
-import { StateSource, WorldSnapshotSchema, type EpochMeta, type RecordCounts, type WorldSnapshot } from '@persistd/contract';
+import { StateSource, WorldSnapshotSchema, storedFormOf, type EpochMeta, type StoredForm, type RecordCounts, type WorldSnapshot } from '@persistd/contract';
 import { CURRENT_SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, validateSnapshot, type RuleViolation } from '../validate-snapshot';
 import { COMPILED_MODULES } from '../owner-modules';
 import { canonicalSections } from './canonical';
-import { cutChunks, sha256Hex } from './chunks';
+import { cutSection, sha256Hex } from './chunks';
+import { listRecordChunks, recordChunkIdsOf } from './stored-tree';
 import { contentDigestOf, countsOf, metaDigestOf } from './digests';
 
 /** A stored epoch as the store read it: bytes only, nothing verified yet. */
@@ -42,6 +43,8 @@ export function verifyStoredEpoch(stored: StoredEpochView, mode: VerifyMode): St
 function verifyAtRest(stored: StoredEpochView): StoredFinding | undefined {
   const { meta, epoch } = stored;
   const sections = meta.sections;
+  const form = storedFormOf(meta);
+  if (form !== 1 && form !== 2) return finding('UNSUPPORTED_VERSION', `epoch ${epoch} is in stored form ${form}; this daemon reads forms 1 and 2`);
   // A newer schema may lay its sections out differently: that is for a newer daemon to judge,
   // and reporting it as damage would call an upgrade "data loss" (DESIGN §8). Absent chunks are
   // absent whatever the schema.
@@ -50,8 +53,23 @@ function verifyAtRest(stored: StoredEpochView): StoredFinding | undefined {
     return finding('MISSING_COMPONENT', `meta of epoch ${epoch} does not list the five sections in restore order`);
   }
   for (const s of sections) {
-    if (layoutKnown && s.chunkIds.length === 0) return finding('MISSING_COMPONENT', `meta of epoch ${epoch} lists no chunk for system ${s.system}`);
-    const absent = s.chunkIds.find((id) => !stored.chunks.has(id));
+    const roots = form === 1 ? s.chunkIds : s.indexChunkIds;
+    if (layoutKnown && roots.length === 0) return finding('MISSING_COMPONENT', `meta of epoch ${epoch} lists no chunk for system ${s.system}`);
+    const absent = roots.find((id) => !stored.chunks.has(id));
+    if (absent) return finding('MISSING_COMPONENT', `chunk ${absent} of epoch ${epoch} is absent`);
+  }
+  // Form 2: an index chunk is followed only once it hashes to its id, so a damaged one is
+  // reported as such and never as the absence of the chunks it seems to list.
+  if (form === 2) {
+    for (const s of sections) {
+      const damaged = s.indexChunkIds.find((id) => sha256Hex(stored.chunks.get(id)!) !== id);
+      if (damaged) return finding('DIGEST_MISMATCH', `chunk ${damaged} does not hash to its id`);
+    }
+  }
+  const listed = listRecordChunks(meta, stored.chunks);
+  if (!Array.isArray(listed)) return finding(listed.code, listed.message);
+  for (const ids of listed) {
+    const absent = ids.find((id) => !stored.chunks.has(id));
     if (absent) return finding('MISSING_COMPONENT', `chunk ${absent} of epoch ${epoch} is absent`);
   }
   if (meta.schemaVersion > CURRENT_SCHEMA_VERSION || (meta.schemaVersion !== 0 && !SUPPORTED_SCHEMA_VERSIONS.includes(meta.schemaVersion))) {
@@ -63,7 +81,8 @@ function verifyAtRest(stored: StoredEpochView): StoredFinding | undefined {
   for (const [id, bytes] of stored.chunks) {
     if (sha256Hex(bytes) !== id) return finding('DIGEST_MISMATCH', `chunk ${id} does not hash to its id`);
   }
-  if (contentDigestOf(meta.contentVersion, sections) !== meta.contentDigest) return finding('DIGEST_MISMATCH', `content digest of epoch ${epoch} does not match its chunks`);
+  const recordManifests = sections.map((s, i) => ({ system: s.system, chunkIds: listed[i] }));
+  if (contentDigestOf(meta.contentVersion, recordManifests) !== meta.contentDigest) return finding('DIGEST_MISMATCH', `content digest of epoch ${epoch} does not match its chunks`);
   if (metaDigestOf(meta) !== meta.digest) return finding('DIGEST_MISMATCH', `meta of epoch ${epoch} does not hash to its digest`);
   return undefined;
 }
@@ -84,8 +103,12 @@ function verifyRecords(stored: StoredEpochView): StoredFinding | undefined {
   } catch (e) {
     return finding('DIGEST_MISMATCH', `chunks of epoch ${epoch} do not decode as records: ${(e as Error).message}`);
   }
-  const recut = canonicalSections(snapshot).map((s) => cutChunks(s));
-  const strayed = recut.findIndex((s, i) => !sameIds(s.chunks.map((c) => c.id), meta.sections[i].chunkIds));
+  const form = storedFormOf(meta) as StoredForm;
+  const recut = canonicalSections(snapshot).map((s) => cutSection(s, form));
+  const listed = recordChunkIdsOf(meta, stored.chunks);
+  const strayed = recut.findIndex(
+    (s, i) => !sameIds(s.chunks.map((c) => c.id), listed[i]) || (form === 2 && !sameIds(s.index!.map((c) => c.id), meta.sections[i].indexChunkIds)),
+  );
   if (strayed >= 0) {
     return finding('DIGEST_MISMATCH', `chunks of the ${COMPILED_MODULES[strayed].entry.section} section of epoch ${epoch} are not the canonical encoding of the records they hold`);
   }
@@ -121,8 +144,9 @@ function sameCounts(stored: RecordCounts | undefined, recounted: RecordCounts): 
 export function decodeStoredSnapshot(stored: StoredEpochView): WorldSnapshot {
   const { meta } = stored;
   const snapshot = create(WorldSnapshotSchema, { schemaVersion: meta.schemaVersion });
+  const listed = recordChunkIdsOf(meta, stored.chunks);
   COMPILED_MODULES.forEach(({ entry, sectionDesc }, i) => {
-    const bytes = Buffer.concat(meta.sections[i].chunkIds.map((id) => stored.chunks.get(id)!));
+    const bytes = Buffer.concat(listed[i].map((id) => stored.chunks.get(id)!));
     const section = fromBinary(sectionDesc, bytes) as unknown as Record<string, unknown>;
     section.sourceEpoch = stored.epoch;
     section.schemaVersion = meta.schemaVersion;

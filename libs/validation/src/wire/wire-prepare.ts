@@ -3,7 +3,9 @@ import { WireType } from '@bufbuild/protobuf/wire';
 import { canonicalizeInPlace } from '../canonical-record';
 import { COMPILED_MODULES } from '../owner-modules';
 import type { CanonicalSection } from '../stored-form/canonical';
-import { CHUNK_MAX_BYTES, sha256Hex, type Chunk, type ChunkedSection } from '../stored-form/chunks';
+import type { StoredForm } from '@persistd/contract';
+import { CHUNK_MAX_BYTES, DEFAULT_STORED_FORM, greedyRanges, recordChunkRanges } from '../stored-form/boundaries';
+import { chunkOf, withIndex, type ChunkedSection } from '../stored-form/chunks';
 import { assembleEpoch, type CommitStamp, type PreparedEpoch } from '../stored-form/prepare-epoch';
 import { varintSize } from './envelope-walk';
 import type { WireRequest, WireSection } from './read-request';
@@ -11,7 +13,7 @@ import type { WireRequest, WireSection } from './read-request';
 /**
  * The stored form of a request read at wire level — byte-identical to prepareEpoch's for the same
  * bytes decoded typed: canonical records are taken as they came, the others canonicalized and
- * encoded by the typed path; records ordered by sorting the ids, cut by cutChunks's rule, and
+ * encoded by the typed path; records ordered by sorting the ids, cut by the stored form's rule (boundaries.ts), and
  * digested by the same stored-form code.
  */
 
@@ -71,35 +73,12 @@ function recordBytes(read: WireRequest, section: WireSection, desc: DescMessage,
   return toBinary(desc, message as never);
 }
 
-/**
- * cutChunks's boundaries (greedy, at most `maxBytes`, a larger record alone, an empty section one
- * empty chunk) over records' entry sizes: each chunk as [from, to) record indexes.
- */
-function chunkRanges(n: number, entrySize: (k: number) => number, maxBytes: number): [number, number, number][] {
-  const out: [number, number, number][] = [];
-  let from = 0;
-  let size = 0;
-  for (let k = 0; k < n; k++) {
-    const entry = entrySize(k);
-    if (k > from && size + entry > maxBytes) {
-      out.push([from, k, size]);
-      from = k;
-      size = 0;
-    }
-    size += entry;
-  }
-  if (n > from || out.length === 0) out.push([from, n, size]);
-  return out;
-}
-
-const chunkOf = (bytes: Buffer, records: number): Chunk => ({ id: sha256Hex(bytes), bytes, records });
-
 /** Cuts a canonical section into chunks exactly as cutChunks does (same boundaries, bytes, ids), each written into one buffer. */
 export function cutCanonical(section: CanonicalSection, maxBytes = CHUNK_MAX_BYTES): ChunkedSection {
   const { records } = section;
   const tag = (section.recordFieldNo << 3) | WireType.LengthDelimited;
   const entrySize = (k: number) => varintSize(tag) + varintSize(records[k].length) + records[k].length;
-  const chunks = chunkRanges(records.length, entrySize, maxBytes).map(([from, to, size]) => {
+  const chunks = greedyRanges(records.length, entrySize, maxBytes).map(([from, to, size]) => {
     const out = Buffer.allocUnsafe(size);
     let at = 0;
     for (let k = from; k < to; k++) {
@@ -119,7 +98,7 @@ export function cutCanonical(section: CanonicalSection, maxBytes = CHUNK_MAX_BYT
  * request, each entry written minimally, is already its chunk bytes and is copied at once (a
  * sorted, canonical section is one copy per chunk); other records get their entry written.
  */
-function cutWireSection(read: WireRequest, k: number): ChunkedSection {
+function cutWireSection(read: WireRequest, k: number, form: StoredForm): ChunkedSection {
   const { entry, module, recordsField } = COMPILED_MODULES[k];
   const section = read.sections[k];
   if (!section.header) throw new Error(`wire: section ${entry.section} is absent`);
@@ -132,7 +111,7 @@ function cutWireSection(read: WireRequest, k: number): ChunkedSection {
   for (let j = 0; j < order.length; j++) if (starts[order[j]] < 0 || section.sorted.has(order[j])) encoded.set(j, recordBytes(read, section, module.record, order[j]));
   const bodyLength = (j: number) => encoded.get(j)?.length ?? ends[order[j]] - starts[order[j]];
   const entrySize = (j: number) => tagSize + varintSize(bodyLength(j)) + bodyLength(j);
-  const chunks = chunkRanges(order.length, entrySize, CHUNK_MAX_BYTES).map(([from, to, size]) => {
+  const chunks = recordChunkRanges(form, order.length, entrySize, (j) => section.ids[order[j]]).map(([from, to, size]) => {
     const out = Buffer.allocUnsafe(size);
     let at = 0;
     let j = from;
@@ -159,7 +138,8 @@ function cutWireSection(read: WireRequest, k: number): ChunkedSection {
     }
     return chunkOf(out, to - from);
   });
-  return { system: entry.system, chunks, records: order.length };
+  const cut = { system: entry.system, chunks, records: order.length };
+  return form === 1 ? cut : withIndex(cut);
 }
 
 /**
@@ -169,7 +149,7 @@ function cutWireSection(read: WireRequest, k: number): ChunkedSection {
 export function prepareWireEpoch(read: WireRequest, stamp: CommitStamp): PreparedEpoch {
   const snapshot = read.snapshot!;
   return assembleEpoch(
-    COMPILED_MODULES.map((_, k) => cutWireSection(read, k)),
+    COMPILED_MODULES.map((_, k) => cutWireSection(read, k, stamp.storedForm ?? DEFAULT_STORED_FORM)),
     { schemaVersion: snapshot.schemaVersion, contentVersion: snapshot.world?.contentVersion ?? '' },
     stamp,
   );

@@ -1,5 +1,5 @@
 import { fromBinary } from '@bufbuild/protobuf';
-import { EpochMetaSchema, type EpochMeta } from '@persistd/contract';
+import { EpochMetaSchema, storedFormOf, unpackChunkIds, type EpochMeta } from '@persistd/contract';
 import { BATCH_LIMITS, worldKeys } from '@persistd/store-redis';
 import type Redis from 'ioredis';
 
@@ -8,7 +8,7 @@ export interface RawEpoch {
   epoch: bigint;
   meta: EpochMeta;
   metaBytes: Buffer;
-  /** Chunk bytes in manifest order (restore order), one entry per listed chunk id. */
+  /** Record chunk bytes in manifest order (restore order), one entry per listed chunk id. */
   chunks: { id: string; bytes: Buffer }[];
   /** Bytes of meta and chunks read. */
   bytes: number;
@@ -27,17 +27,27 @@ export async function readRawEpoch(redis: Redis, prefix: string, worldId: string
   const metaBytes = await redis.getBuffer(keys.meta(epoch));
   if (!metaBytes) throw new Error(`bench: meta of ${worldId} epoch ${epoch} is absent`);
   const meta = fromBinary(EpochMetaSchema, metaBytes);
-  const ids = meta.sections.flatMap((s) => s.chunkIds);
   const chunks: { id: string; bytes: Buffer }[] = [];
   let bytes = metaBytes.length;
-  for (let i = 0; i < ids.length; i += BATCH_LIMITS.maxChunkKeysPerRead) {
-    const batch = ids.slice(i, i + BATCH_LIMITS.maxChunkKeysPerRead);
-    const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
-    values.forEach((v, k) => {
-      if (!v) throw new Error(`bench: chunk ${batch[k]} of ${worldId} is absent`);
-      chunks.push({ id: batch[k], bytes: v });
-      bytes += v.length;
-    });
-  }
+  const read = async (ids: string[]) => {
+    const out: Buffer[] = [];
+    for (let i = 0; i < ids.length; i += BATCH_LIMITS.maxChunkKeysPerRead) {
+      const batch = ids.slice(i, i + BATCH_LIMITS.maxChunkKeysPerRead);
+      const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
+      values.forEach((v, k) => {
+        if (!v) throw new Error(`bench: chunk ${batch[k]} of ${worldId} is absent`);
+        bytes += v.length;
+        out.push(v);
+      });
+    }
+    return out;
+  };
+  // Stored form 2: the index chunks first, then the record chunks they list.
+  const form2 = storedFormOf(meta) === 2;
+  const roots = meta.sections.flatMap((s) => (form2 ? s.indexChunkIds : s.chunkIds));
+  const rootBytes = await read(roots);
+  const ids = form2 ? rootBytes.flatMap((b) => unpackChunkIds(b) ?? []) : roots;
+  const idBytes = form2 ? await read(ids) : rootBytes;
+  ids.forEach((id, k) => chunks.push({ id, bytes: idBytes[k] }));
   return { epoch, meta, metaBytes, chunks, bytes };
 }

@@ -35,7 +35,7 @@ export const exportCommand: CommandSpec = {
       const stored = await store.readEpoch(worldId, epoch);
       const finding = verifyStoredEpoch(stored, 'digest');
       if (finding) throw refused(finding.code, `epoch ${stored.epoch} of ${worldId} is damaged and was not exported: ${finding.message}`);
-      const total = chunkOrder(stored.meta).reduce((n, id) => n + stored.chunks.get(id)!.length, 0);
+      const total = chunkOrder(stored.meta, stored.chunks).reduce((n, id) => n + stored.chunks.get(id)!.length, 0);
       const summary = await writeExport(out, { ...stored, keyPrefix }, progressBar(io, `export ${worldId}@${stored.epoch}`, total), new Date(io.now()));
       io.stdout(
         `exported ${worldId} epoch ${stored.epoch} to ${out}: ${summary.chunks} chunks, ${summary.fileBytes} bytes, content digest ${stored.meta.contentDigest}\n`,

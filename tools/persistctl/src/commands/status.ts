@@ -7,7 +7,7 @@ import { withClient } from '../resources';
 /** `persistctl status <world>`: what the daemon says about a world (GetWorldStatus). */
 export const statusCommand: CommandSpec = {
   name: 'status',
-  summary: "show a world's committed epoch, retained epochs and digests",
+  summary: "show a world's committed epoch, retained epochs, digests and stored form",
   positionals: ['world'],
   description: [
     'Asks the daemon (GetWorldStatus). A world that was never saved has committed epoch 0 and',
@@ -18,7 +18,7 @@ export const statusCommand: CommandSpec = {
     const worldId = worldArg(args.positionals[0]);
     const s = await withClient(args, (c) => c.getWorldStatus(worldId));
     if (args.values.json) {
-      printJson(io, { world_id: worldId, committed_epoch: s.committedEpoch, retained_epochs: s.retainedEpochs, digest: s.digest, content_digest: s.contentDigest, deleted_epoch: s.deletedEpoch });
+      printJson(io, { world_id: worldId, committed_epoch: s.committedEpoch, retained_epochs: s.retainedEpochs, digest: s.digest, content_digest: s.contentDigest, deleted_epoch: s.deletedEpoch, stored_form: s.storedForm });
     } else if (s.committedEpoch === 0n && s.deletedEpoch > 0n) {
       printTable(io, [['world', worldId], ['committed', `0 (deleted at epoch ${s.deletedEpoch}; a new save starts at ${s.deletedEpoch + 1n})`]]);
     } else if (s.committedEpoch === 0n) {
@@ -30,6 +30,8 @@ export const statusCommand: CommandSpec = {
         ['retained', s.retainedEpochs.join(', ')],
         ['digest', s.digest],
         ['content digest', s.contentDigest],
+        // 0: a daemon from before stored form 2, which writes only form 1.
+        ['stored form', String(s.storedForm || 1)],
       ]);
     }
     return EXIT.OK;

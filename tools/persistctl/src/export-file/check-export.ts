@@ -1,6 +1,7 @@
 import { verifyStoredEpoch } from '@persistd/validation';
 import { refused } from '../cli-error';
 import type { ExportContents } from './read-export';
+import { chunkOrder } from './write-export';
 
 /**
  * The checks an export passes before an import sends anything: no chunk the meta does not
@@ -9,7 +10,7 @@ import type { ExportContents } from './read-export';
  */
 export function checkExport(contents: ExportContents): void {
   const { meta, chunks } = contents;
-  const listed = new Set(meta.sections.flatMap((s) => s.chunkIds));
+  const listed = new Set(chunkOrder(meta, chunks));
   for (const id of chunks.keys()) {
     if (!listed.has(id)) throw refused('DIGEST_MISMATCH', `chunk ${id} is not listed by the meta, so its digest does not cover it`);
   }

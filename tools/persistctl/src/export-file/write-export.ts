@@ -1,5 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises';
-import type { EpochMeta } from '@persistd/contract';
+import { storedFormOf, type EpochMeta } from '@persistd/contract';
+import { listRecordChunks } from '@persistd/validation';
 import type { Progress } from '../progress';
 import { CHUNK_ID_BYTES, EXPORT_MAGIC, EXPORT_VERSION, FRAME, FRAME_HEAD_BYTES, type ExportHeader, type FrameKind } from './format';
 
@@ -20,9 +21,15 @@ export interface ExportSummary {
   chunkBytes: number;
 }
 
-/** Distinct chunk ids in manifest order: the order frames are written in. */
-export function chunkOrder(meta: EpochMeta): string[] {
-  return [...new Set(meta.sections.flatMap((s) => s.chunkIds))];
+/**
+ * Distinct chunk ids in manifest order, the order frames are written in: stored form 1's chunks;
+ * stored form 2's index chunks, then the record chunks they list (read from `chunks`; an index
+ * chunk absent or damaged lists nothing, and the verification reports it).
+ */
+export function chunkOrder(meta: EpochMeta, chunks: ReadonlyMap<string, Uint8Array>): string[] {
+  if (storedFormOf(meta) !== 2) return [...new Set(meta.sections.flatMap((s) => s.chunkIds))];
+  const listed = listRecordChunks(meta, chunks);
+  return [...new Set([...meta.sections.flatMap((s) => s.indexChunkIds), ...(Array.isArray(listed) ? listed.flat() : [])])];
 }
 
 function frameHead(kind: FrameKind, length: number): Buffer {
@@ -37,7 +44,7 @@ function frameHead(kind: FrameKind, length: number): Buffer {
  * place: a crash leaves the previous file or none, never half a backup.
  */
 export async function writeExport(path: string, source: ExportSource, progress: Progress, exportedAt: Date): Promise<ExportSummary> {
-  const ids = chunkOrder(source.meta);
+  const ids = chunkOrder(source.meta, source.chunks);
   const chunkBytes = ids.reduce((n, id) => n + source.chunks.get(id)!.length, 0);
   const header: ExportHeader = {
     format: 'persistd-export',

@@ -19,7 +19,7 @@ export type Outcome = { malformed: true } | { malformed: false; violations: Rule
 export interface StoredForm {
   sections: { system: number; records: number; chunks: { id: string; hex: string; records: number }[] }[];
   chunks: string[];
-  manifests: { system: number; chunkIds: string[] }[];
+  manifests: { system: number; chunkIds: string[]; indexChunkIds: string[] }[];
   contentDigest: string;
   counts: unknown;
   unsealed: unknown;
@@ -31,10 +31,10 @@ function stored(p: PreparedEpoch): StoredForm {
   return {
     sections: p.sections.map((s) => ({ system: s.system, records: s.records, chunks: s.chunks.map((c) => ({ id: c.id, hex: Buffer.from(c.bytes).toString('hex'), records: c.records })) })),
     chunks: p.chunks.map((c) => c.id),
-    manifests: p.manifests.map((m) => ({ system: m.system, chunkIds: [...m.chunkIds] })),
+    manifests: p.manifests.map((m) => ({ system: m.system, chunkIds: [...m.chunkIds], indexChunkIds: [...m.indexChunkIds] })),
     contentDigest: p.contentDigest,
     counts: { ...p.counts },
-    unsealed: { ...p.unsealed, sections: p.unsealed.sections.map((m) => ({ system: m.system, chunkIds: [...m.chunkIds] })), counts: { ...p.unsealed.counts } },
+    unsealed: { ...p.unsealed, sections: p.unsealed.sections.map((m) => ({ system: m.system, chunkIds: [...m.chunkIds], indexChunkIds: [...m.indexChunkIds] })), counts: { ...p.unsealed.counts } },
   };
 }
 

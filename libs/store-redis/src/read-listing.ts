@@ -1,0 +1,22 @@
+import { storedFormOf, type EpochMeta } from '@persistd/contract';
+import type Redis from 'ioredis';
+import { BATCH_LIMITS, batchesOf } from './batches';
+import { chunkIdsOf, listedChunks } from './epoch-meta';
+import type { WorldKeys } from './keys';
+
+/**
+ * Every chunk id an epoch lists, read from Redis: in stored form 1 what its meta names; in form 2
+ * also what its index chunks name (read here in bounded MGETs). Undefined when an index chunk is
+ * absent or damaged: then nobody can say what the epoch lists, and a caller that would give up
+ * chunks must keep them all (a leak, never a loss).
+ */
+export async function readListedChunks(redis: Redis, keys: WorldKeys, meta: EpochMeta): Promise<Set<string> | undefined> {
+  const named = chunkIdsOf(meta);
+  if (storedFormOf(meta) !== 2) return new Set(named);
+  const index = new Map<string, Uint8Array>();
+  for (const batch of batchesOf(named, () => 0, BATCH_LIMITS.maxSmallChunkKeysPerRead)) {
+    const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
+    batch.forEach((id, i) => values[i] && index.set(id, values[i]!));
+  }
+  return listedChunks(meta, (id) => index.get(id));
+}
