@@ -6,3 +6,4 @@ export * from './gen/caelmor/persist/v1/persistence_pb';
 export * from './codes';
 export * from './grpc-bridge';
 export * from './rich-status';
+export * from './canonical';
