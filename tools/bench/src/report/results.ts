@@ -1,3 +1,4 @@
+import type { ChangeSizeResult } from '../changes/change-rows';
 import type { ChurnResult } from '../churn/churn';
 import type { RedisLatency } from '../procs/redis-latency';
 import type { InProcessResult } from '../run/in-process';
@@ -34,6 +35,8 @@ export interface BenchResults {
   machine: { node: string; cpus: number; loadAverage: number[] };
   sizes: SizeResult[];
   churn?: ChurnResult;
+  /** SaveChanges next to a whole Save of the same world, per size (absent with --no-changes). */
+  changes?: ChangeSizeResult[];
   /** `redis-cli --latency` during the first L save. */
   redisLatencyDuringLSave?: RedisLatency;
   targets: TargetCheck[];
