@@ -2,6 +2,7 @@ import { EpochConflictError, PersistdClient } from '@persistd/client';
 import { WorldInactiveError } from './game/activation';
 import type { GameWorld } from './game/world-state';
 import { GameServer } from './game-server';
+import type { Log } from './log';
 import { startDaemonProcess, type DaemonProcess } from '@persistd/testkit';
 
 let daemon: DaemonProcess;
@@ -16,10 +17,10 @@ afterAll(async () => {
   await daemon?.stop();
 });
 
-function serverFor(worldId: string): GameServer {
+function serverFor(worldId: string, log?: Log): GameServer {
   const client = new PersistdClient(daemon.address, { defaultDeadlineMs: 10_000 });
   clients.push(client);
-  return new GameServer({ client, worldId, contentVersion: 'example-content-1' });
+  return new GameServer({ client, worldId, contentVersion: 'example-content-1', log });
 }
 
 /** Everything of a world that persists (runtime-only state left out), in id order, as JSON. */
@@ -54,6 +55,29 @@ describe('the example game server', () => {
     expect(server.epoch).toBe(1n);
     await server.stop();
     expect(() => server.tick()).toThrow(WorldInactiveError); // stopped: out of play again
+  });
+
+  it('saves what changed as a change set once it knows an epoch, and logs how many records each save carried', async () => {
+    const saves: Record<string, unknown>[] = [];
+    const server = serverFor('change-sets', (event, fields) => event === 'saved' && saves.push(fields!));
+    await server.load();
+    server.activate();
+    const first = await server.save();
+    const unchanged = await server.save();
+    server.tick();
+    const ticked = await server.save();
+    await server.stop();
+
+    expect(first.sent).toMatchObject({ rpc: 'Save' });
+    expect(unchanged.sent).toMatchObject({ rpc: 'SaveChanges', records: 0 });
+    expect(ticked.sent.rpc).toBe('SaveChanges');
+    expect(ticked.sent.records).toBeGreaterThan(0);
+    expect(ticked.sent.records).toBeLessThan(ticked.sent.worldRecords);
+    expect(saves.slice(0, 3).map((f) => [f.epoch, f.change_set, f.records, f.world_records])).toEqual([
+      [1n, false, first.sent.worldRecords, first.sent.worldRecords],
+      [2n, true, 0, first.sent.worldRecords],
+      [3n, true, ticked.sent.records, ticked.sent.worldRecords],
+    ]);
   });
 
   it('restores after a restart exactly what it saved, inactive until activated', async () => {

@@ -1,5 +1,4 @@
-import { isEpochConflictError, isPersistdError, isWorldDeleted, type PersistdClient, type RestoredWorld } from '@persistd/client';
-import type { SaveResponse } from '@persistd/contract';
+import { isEpochConflictError, isPersistdError, isWorldDeleted, type PersistdClient, type RestoredWorld, type SaveResult } from '@persistd/client';
 import { ActivationGate } from './game/activation';
 import { freshWorld } from './game/fresh-world';
 import { randomSource, tickWorld } from './game/tick';
@@ -111,13 +110,24 @@ export class GameServer {
   }
 
   /** Captures the world now and saves it as the next epoch. */
-  async save(): Promise<SaveResponse> {
+  async save(): Promise<SaveResult> {
     if (!this.#saver || !this.#world) throw new Error('GameServer: load() before save()');
     if (this.#fenced) throw this.#fenced;
     const world = this.#world;
     try {
       const saved = await this.#saver.save((epoch) => snapshotOwners(world, epoch));
-      this.#log('saved', { world: world.worldId, epoch: saved.committedEpoch, content_digest: saved.contentDigest, replayed: saved.replayed, ticks: this.#ticks });
+      this.#log('saved', {
+        world: world.worldId,
+        epoch: saved.committedEpoch,
+        content_digest: saved.contentDigest,
+        replayed: saved.replayed,
+        ticks: this.#ticks,
+        // What the save carried: a change set (upserts + deletes) or every record of the world.
+        change_set: saved.sent.rpc === 'SaveChanges',
+        records: saved.sent.records,
+        world_records: saved.sent.worldRecords,
+        request_bytes: saved.sent.requestBytes,
+      });
       return saved;
     } catch (e) {
       if (isEpochConflictError(e)) this.#fence(e);
@@ -146,7 +156,7 @@ export class GameServer {
    * Stops ticking and saving, waits for a save on its way, then saves the final state (unless
    * the world was never activated, or is fenced). Returns the final save, if one was made.
    */
-  async stop(): Promise<SaveResponse | undefined> {
+  async stop(): Promise<SaveResult | undefined> {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     const wasActive = this.#gate.isActive;

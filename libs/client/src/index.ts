@@ -10,7 +10,12 @@ export {
   type CallOptions,
   type PersistdClientOptions,
   type RestoreOptions,
+  type SaveChangesInit,
   type SaveInit,
+  type SaveMode,
+  type SaveOptions,
+  type SaveResult,
+  type SaveSent,
   type ValidateInit,
 } from './persistd-client';
 export {
@@ -27,6 +32,9 @@ export {
   type PersistdReason,
 } from './persistd-error';
 export { DEFAULT_RETRY_POLICY, backoffMs, isRetryable, resolveRetryPolicy, type RetryOption, type RetryPolicy } from './retry-policy';
+export { NoChangeBaseError, isNoChangeBaseError, sectionExpectations, type TrackedChanges, type TrackedSection } from './changes';
+/** The change-set building blocks PersistdClient uses, for tools that send change sets of their own (the bench). */
+export { applyToMemory, changesRequest, diffSnapshot, trackedChangeSet, type ChangesHeader, type SectionChangeSet, type WorldMemory } from './changes';
 export { captureSnapshot, SNAPSHOT_SCHEMA_VERSION, type RecordInit, type RecordProvider, type SnapshotOwners } from './capture-snapshot';
 export { RestoreDriver, type RestoreDriverOptions } from './restore-driver';
 export type { RestoreHandlers, SectionContext } from './restore-handlers';

@@ -5,9 +5,13 @@ import {
   createClient,
   PersistenceService,
   rawUnaryCall,
+  SaveChangesRequestSchema,
   SaveRequestSchema,
   SaveResponseSchema,
   type DeleteWorldResponse,
+  WorldSnapshotSchema,
+  type StateSource,
+  type WorldSnapshot,
   type GetWorldStatusResponse,
   type RestoreResponse,
   type SaveResponse,
@@ -15,14 +19,29 @@ import {
   type ValidateRequestSchema,
   type ValidateResponse,
 } from '@persistd/contract';
-import { toPersistdError } from './persistd-error';
+import {
+  addRecords,
+  applyToMemory,
+  changesRequest,
+  diffSnapshot,
+  emptySections,
+  NoChangeBaseError,
+  SECTIONS,
+  trackedChangeSet,
+  type SectionKey,
+  type SectionMemory,
+  type TrackedChanges,
+  type WorldMemory,
+} from './changes';
+import { isEpochConflictError, toPersistdError } from './persistd-error';
 import { RestoreDriver } from './restore-driver';
 import { backoffMs, isRetryable, resolveRetryPolicy, withRetries, type RetryOption, type RetryPolicy } from './retry-policy';
 import type { RestoreHandlers } from './restore-handlers';
 import type { RestoredWorld } from './restored-world';
 
-/** The Save method's path (from the descriptor, never written out). */
+/** The Save and SaveChanges methods' paths (from the descriptor, never written out). */
 const SAVE_PATH = `/${PersistenceService.typeName}/${PersistenceService.method.save.name}`;
+const SAVE_CHANGES_PATH = `/${PersistenceService.typeName}/${PersistenceService.method.saveChanges.name}`;
 
 /**
  * Deadlines the SDK gives a call when neither the call nor the client names one, so no call can
@@ -61,6 +80,51 @@ export interface CallOptions {
   retry?: RetryOption;
 }
 
+/**
+ * How a save travels. `auto` (default): a `SaveChanges` when the SDK knows what the expected
+ * epoch holds and the change set is smaller than the snapshot, else a whole `Save`. `full`:
+ * always a `Save`. `changes`: always a `SaveChanges`, or NoChangeBaseError when the SDK does
+ * not know the expected epoch (nothing is sent).
+ *
+ * "Smaller" compares encoded sizes without encoding either request: the canonical bytes of the
+ * records the change set carries (upserts, plus the deleted ids) against those of every record
+ * of the snapshot. Both are known from the one digest pass the memory needs anyway, and bytes,
+ * unlike record counts, also weigh a few big records against many small ones.
+ */
+export type SaveMode = 'auto' | 'full' | 'changes';
+
+/** Options of a save: how it travels, plus call options. */
+export interface SaveOptions extends CallOptions {
+  mode?: SaveMode;
+}
+
+/** What a save sent, so a game server can log what each save carried. */
+export interface SaveSent {
+  rpc: 'Save' | 'SaveChanges';
+  requestId: string;
+  /** Records carried: every record of a Save; upserts plus deletes of a SaveChanges. */
+  records: number;
+  /** Records the world holds after the save. */
+  worldRecords: number;
+  /** Encoded request bytes (sent once; a retry resends the same bytes). */
+  requestBytes: number;
+}
+
+/** The daemon's answer and what was sent to get it. */
+export type SaveResult = SaveResponse & { readonly sent: SaveSent };
+
+/** Changes a game server tracked itself, sent as one `SaveChanges` from the epoch it names. */
+export interface SaveChangesInit {
+  worldId: string;
+  /** The committed epoch the changes apply to; the SDK must know it (saved or restored it). */
+  expectedEpoch: bigint;
+  requestId?: string;
+  source: StateSource;
+  /** The world's content version after the change; the known one when absent. */
+  contentVersion?: string;
+  changes: TrackedChanges;
+}
+
 /** Options of a restore: which epoch (0 or absent: the latest committed), plus call options. */
 export interface RestoreOptions extends CallOptions {
   epoch?: bigint;
@@ -86,6 +150,8 @@ export class PersistdClient {
   readonly #token: string | undefined;
   readonly #retry: RetryOption | undefined;
   readonly #defaultDeadlineMs: number | undefined;
+  /** Per world, what the SDK knows for certain its committed epoch holds (digests, not records). */
+  readonly #memory = new Map<string, WorldMemory>();
   #closed = false;
 
   constructor(address: string, options: PersistdClientOptions = {}) {
@@ -97,16 +163,79 @@ export class PersistdClient {
   }
 
   /**
-   * Commits a world snapshot as the next epoch. A missing request id becomes a random UUID. The
-   * request is encoded once, when save() is called: every retry sends the same bytes (same
-   * request id, same snapshot), and later changes to the snapshot object reach neither.
+   * Commits a world snapshot as the next epoch, whole or as a change set (`options.mode`). A
+   * missing request id becomes a random UUID. The request is encoded once, when save() is
+   * called: every retry sends the same bytes (same request id, same content), and later changes
+   * to the snapshot object reach neither.
+   *
+   * The SDK never chooses the epoch: it saves at the caller's `expectedEpoch`, and sends a change
+   * set only against an epoch it knows for certain. After EPOCH_CONFLICT it forgets the world,
+   * so the next save goes whole (and is refused again if still stale) until a save or a restore
+   * teaches it an epoch again.
    */
-  save(request: SaveInit, options: CallOptions = {}): Promise<SaveResponse> {
+  async save(request: SaveInit, options: SaveOptions = {}): Promise<SaveResult> {
     const requestId = request.requestId || randomUUID();
-    const bytes = toBinary(SaveRequestSchema, create(SaveRequestSchema, { ...request, requestId }));
-    return this.#unary(options, { requestId }, async () =>
-      fromBinary(SaveResponseSchema, await rawUnaryCall(this.#client.grpc, SAVE_PATH, bytes, this.#callOptions(options, 'unaryMs'), this.#metadata(options))),
-    );
+    const worldId = request.worldId ?? '';
+    const expectedEpoch = request.expectedEpoch ?? 0n;
+    const mode = options.mode ?? 'auto';
+    const snapshot = request.snapshot === undefined ? undefined : create(WorldSnapshotSchema, request.snapshot);
+    const known = this.#memory.get(worldId);
+    const base = mode !== 'full' && known?.epoch === expectedEpoch && snapshot && stampsAgree(snapshot, worldId, expectedEpoch, known) ? known : undefined;
+    const diff = snapshot && diffSnapshot(snapshot, base);
+    const changes = diff?.changes;
+    if (mode === 'changes' && !changes) throw new NoChangeBaseError(worldId, expectedEpoch, known?.epoch);
+
+    let rpc: SaveSent['rpc'];
+    let bytes: Uint8Array;
+    let records: number;
+    if (changes && (mode === 'changes' || changes.bytes < diff.snapshotBytes)) {
+      rpc = 'SaveChanges';
+      const header = { worldId, expectedEpoch, requestId, source: request.source ?? 0, schemaVersion: snapshot!.schemaVersion, contentVersion: snapshot!.world!.contentVersion };
+      bytes = toBinary(SaveChangesRequestSchema, changesRequest(header, changes.sections));
+      records = changes.records;
+    } else {
+      rpc = 'Save';
+      bytes = toBinary(SaveRequestSchema, create(SaveRequestSchema, { ...request, requestId }));
+      records = diff?.snapshotRecords ?? 0;
+    }
+    const sent: SaveSent = { rpc, requestId, records, worldRecords: diff?.snapshotRecords ?? 0, requestBytes: bytes.length };
+    const response = await this.#send(worldId, rpc === 'Save' ? SAVE_PATH : SAVE_CHANGES_PATH, bytes, requestId, options);
+    if (diff && snapshot) {
+      this.#remember(worldId, response.committedEpoch, snapshot.schemaVersion, snapshot.world!.contentVersion, diff.next);
+    }
+    return Object.assign(response, { sent });
+  }
+
+  /**
+   * Sends changes the game server tracked itself as one `SaveChanges` from `expectedEpoch`,
+   * which the SDK must know (NoChangeBaseError otherwise; nothing is sent). Expectations the
+   * game server gives per section are sent as they are; the others are derived from the SDK's
+   * memory and the changes, in O(change). Retries resend the same bytes, as save() does.
+   */
+  async saveChanges(request: SaveChangesInit, options: CallOptions = {}): Promise<SaveResult> {
+    const requestId = request.requestId || randomUUID();
+    const base = this.#memory.get(request.worldId);
+    if (base?.epoch !== request.expectedEpoch) throw new NoChangeBaseError(request.worldId, request.expectedEpoch, base?.epoch);
+    const { sections, records } = trackedChangeSet(base, request.changes);
+    const contentVersion = request.contentVersion ?? base.contentVersion;
+    const header = { worldId: request.worldId, expectedEpoch: request.expectedEpoch, requestId, source: request.source, schemaVersion: base.schemaVersion, contentVersion };
+    const bytes = toBinary(SaveChangesRequestSchema, changesRequest(header, sections));
+    const response = await this.#send(request.worldId, SAVE_CHANGES_PATH, bytes, requestId, options);
+    // The daemon checked the result against the expectations, so base + changes is what it holds.
+    applyToMemory(base, sections);
+    this.#remember(request.worldId, response.committedEpoch, base.schemaVersion, contentVersion, base.sections);
+    const worldRecords = SECTIONS.reduce((n, s) => n + base.sections[s.key].digests.size, 0);
+    return Object.assign(response, { sent: { rpc: 'SaveChanges' as const, requestId, records, worldRecords, requestBytes: bytes.length } });
+  }
+
+  /** The epoch of a world the SDK knows for certain (from its last save or restore), if any. */
+  knownEpoch(worldId: string): bigint | undefined {
+    return this.#memory.get(worldId)?.epoch;
+  }
+
+  /** Forgets what the SDK knows of a world: its next save goes whole. */
+  forget(worldId: string): void {
+    this.#memory.delete(worldId);
   }
 
   /** Runs every save check without committing; violations come back in the response. */
@@ -138,8 +267,21 @@ export class PersistdClient {
    * checked, the result inactive until `activate()`. Throws PersistdError (the daemon refused)
    * or RestoreRefusedError (the SDK refused the stream; the call is then cancelled).
    */
-  restore(worldId: string, options: RestoreOptions, handlers: RestoreHandlers): Promise<RestoredWorld> {
-    return new RestoreDriver(handlers, { worldId, epoch: options.epoch }).run(this.restoreStream(worldId, options));
+  async restore(worldId: string, options: RestoreOptions, handlers: RestoreHandlers): Promise<RestoredWorld> {
+    // Records are digested before the game's handler sees (and may change) them; the memory
+    // replaces the old one only once the driver vouched for the whole restore.
+    const staged = emptySections();
+    const digest = (key: SectionKey, records: unknown[]) => addRecords(SECTIONS.find((s) => s.key === key)!, staged[key], records);
+    const wrapped: RestoreHandlers = {
+      player: (s, c) => (digest('players', s.players), handlers.player(s, c)),
+      world: (s, c) => (digest('world', s.zones), handlers.world(s, c)),
+      npc: (s, c) => (digest('npcs', s.npcs), handlers.npc(s, c)),
+      item: (s, c) => (digest('items', s.items), handlers.item(s, c)),
+      quest: (s, c) => (digest('quests', s.quests), handlers.quest(s, c)),
+    };
+    const world = await new RestoreDriver(wrapped, { worldId, epoch: options.epoch }).run(this.restoreStream(worldId, options));
+    this.#remember(worldId, world.epoch, world.schemaVersion, world.contentVersion, staged);
+    return world;
   }
 
   /**
@@ -178,6 +320,25 @@ export class PersistdClient {
     this.#client.close();
   }
 
+  /**
+   * Sends encoded save bytes under the retry policy (the same bytes every attempt). An
+   * EPOCH_CONFLICT means the SDK's memory of the world is stale: it is dropped.
+   */
+  async #send(worldId: string, path: string, bytes: Uint8Array, requestId: string, options: CallOptions): Promise<SaveResponse> {
+    try {
+      return await this.#unary(options, { requestId }, async () =>
+        fromBinary(SaveResponseSchema, await rawUnaryCall(this.#client.grpc, path, bytes, this.#callOptions(options, 'unaryMs'), this.#metadata(options))),
+      );
+    } catch (e) {
+      if (isEpochConflictError(e)) this.#memory.delete(worldId);
+      throw e;
+    }
+  }
+
+  #remember(worldId: string, epoch: bigint, schemaVersion: number, contentVersion: string, sections: Record<SectionKey, SectionMemory>): void {
+    this.#memory.set(worldId, { worldId, epoch, schemaVersion, contentVersion, sections });
+  }
+
   /** One unary call under the retry policy; each attempt's failure becomes a PersistdError. */
   #unary<T>(options: CallOptions, context: { requestId?: string }, call: () => Promise<T>): Promise<T> {
     return withRetries(
@@ -204,6 +365,19 @@ export class PersistdClient {
     if (options.metadata) metadata.merge(options.metadata);
     return metadata;
   }
+}
+
+/**
+ * Whether a snapshot is stamped as a change set would be stamped (every section at the expected
+ * epoch and the snapshot's schema version, the base's schema, the world section naming the
+ * world). A snapshot that is not goes whole, so the daemon's refusal names its fault exactly.
+ */
+function stampsAgree(snapshot: WorldSnapshot, worldId: string, expectedEpoch: bigint, base: WorldMemory): boolean {
+  if (expectedEpoch === 0n || snapshot.schemaVersion !== base.schemaVersion || snapshot.world?.worldId !== worldId) return false;
+  return SECTIONS.every(({ key }) => {
+    const section = snapshot[key];
+    return section !== undefined && section.sourceEpoch === expectedEpoch && section.schemaVersion === snapshot.schemaVersion;
+  });
 }
 
 /**

@@ -9,3 +9,4 @@ export * from './rich-status';
 export * from './utf8-cut';
 export * from './validate-bounds';
 export * from './chunk-id-list';
+export * from './canonical';

@@ -1,7 +1,9 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
-import { OwnerSystem, RestoreRequestSchema, SaveChangesRequestSchema, SaveRequestSchema } from '@persistd/contract';
-import { smallWorld } from '@persistd/testkit';
+import { OwnerSystem, RestoreRequestSchema, SaveChangesRequestSchema, SaveRequestSchema, type ItemRecord } from '@persistd/contract';
+import { sectionExpectations } from '@persistd/client';
+import { generateWorld, smallWorld } from '@persistd/testkit';
+import { ChangeChain, encodeStep } from './changes/change-chain';
 import { cutByIds, newBytes } from './churn/stable-boundaries';
 import { parseArgs } from './cli-args';
 import { countDelimited, unchangedRequest } from './ghz-files';
@@ -20,6 +22,38 @@ describe('stats', () => {
     expect(percentile([], 50)).toBeNaN();
     const s = summarize([10, 20, 30, 40], 1, 2000, 1_000_000);
     expect(s).toMatchObject({ ops: 4, errors: 1, opsPerSec: 2, mbPerSec: 2, p50Ms: 20, p99Ms: 40, maxMs: 40 });
+  });
+});
+
+describe('change chain', () => {
+  const world = () => generateWorld({ worldId: 'cc', players: 10, zones: 10, npcs: 30, items: 300, quests: 50, seed: 4, ids: 'by-owner' });
+
+  it('makes each workload: 1% at random, 1% in one run of item ids, an insert that sorts first, one delete', () => {
+    const chain = new ChangeChain(world());
+    const random = chain.next('random-1pct');
+    const changed = Object.values(random).reduce((n, s) => n + s.upserts.length + s.deletes.length, 0);
+    expect(changed).toBe(4); // 1% of 400 records
+    const run = chain.next('run-1pct').items.upserts.map((i) => (i as { itemId: string }).itemId);
+    expect(run).toHaveLength(4);
+    const n = (id: string) => Number(id.slice(1));
+    expect(run.map(n)).toEqual(run.map((_, k) => n(run[0]) + k));
+    const first = chain.next('insert-start').items.upserts.map((i) => (i as { itemId: string }).itemId);
+    const second = chain.next('insert-start').items.upserts.map((i) => (i as { itemId: string }).itemId);
+    expect([second[0] < first[0], first[0] < 'i000000']).toEqual([true, true]);
+    const gone = chain.next('delete-one');
+    expect([gone.items.deletes.length, gone.items.upserts.length, gone.items.expectedCount]).toEqual([1, 0, 301]);
+  });
+
+  it("carries expectations equal to a whole section's digest after the change, in requests for any world and epoch", () => {
+    const w = world();
+    const chain = new ChangeChain(w);
+    const step = chain.next('run-1pct');
+    const byId = new Map(w.items!.items.map((i) => [i.itemId, i]));
+    for (const u of step.items.upserts as ItemRecord[]) byId.set(u.itemId, u);
+    expect(step.items).toMatchObject(sectionExpectations('items', [...byId.values()]));
+    expect(step.players).toMatchObject(sectionExpectations('players', w.players!.players));
+    const req = fromBinary(SaveChangesRequestSchema, encodeStep(step, 'xS01-000000', 7n, 'content-1.0.0', 'x'));
+    expect([req.worldId, req.expectedEpoch, req.changes!.items!.sourceEpoch, req.changes!.world!.worldId, req.changes!.items!.upserts.length]).toEqual(['xS01-000000', 7n, 7n, 'xS01-000000', 4]);
   });
 });
 

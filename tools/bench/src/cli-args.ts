@@ -10,22 +10,25 @@ export interface BenchOptions {
   lConcurrency: number[];
   /** Skip the churn measurement of the L world. */
   noChurn: boolean;
+  /** Skip the SaveChanges rows (a second daemon, change sets next to whole saves). */
+  noChanges: boolean;
   /** Run the daemon under `node --cpu-prof`, writing its profile here on exit. */
   profileDir?: string;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--daemon PATH] [--l-concurrency 1,8] [--no-churn] [--cpu-prof DIR]
+export const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--daemon PATH] [--l-concurrency 1,8] [--no-churn] [--no-changes] [--cpu-prof DIR]
   --quick            S and M only, short runs (development)
   --out DIR          results.json, chart.svg, ghz/*.bin (default: bench)
   --daemon PATH      the daemon script (default: dist/apps/persistd/main.js, made by npm run build)
   --l-concurrency    concurrencies of L saves (default: 1)
   --no-churn         skip the save-cost-follows-change measurement (full mode)
+  --no-changes       skip the SaveChanges rows (change sets next to whole saves, index cached and not)
   --cpu-prof DIR     run the daemon under node --cpu-prof; its .cpuprofile lands in DIR when it stops
 environment: PERSISTD_BENCH_REDIS_URL (default: PERSISTD_TEST_REDIS_URL or redis://127.0.0.1:6379)`;
 
 /** Parses the command line; throws with the usage on anything unknown. */
 export function parseArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { quick: false, outDir: 'bench', lConcurrency: [1], noChurn: false };
+  const o: BenchOptions = { quick: false, outDir: 'bench', lConcurrency: [1], noChurn: false, noChanges: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -35,6 +38,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     };
     if (a === '--quick') o.quick = true;
     else if (a === '--no-churn') o.noChurn = true;
+    else if (a === '--no-changes') o.noChanges = true;
     else if (a === '--out') o.outDir = value();
     else if (a === '--daemon') o.daemonEntry = value();
     else if (a === '--cpu-prof') o.profileDir = value();

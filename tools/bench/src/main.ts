@@ -21,6 +21,7 @@ import { deletePrefix, generateWorld, TEST_REDIS_URL, uniquePrefix } from '@pers
 import { rawUnaryCall } from '@persistd/contract';
 import { sealEpochMeta, type PreparedEpoch } from '@persistd/validation';
 import Redis from 'ioredis';
+import { changeOps, measureChangeRows, type ChangeSizeResult } from './changes/change-rows';
 import { measureChurn, type ChurnResult } from './churn/churn';
 import { parseArgs, USAGE } from './cli-args';
 import { writeGhzFiles } from './ghz-files';
@@ -69,9 +70,11 @@ interface Context {
   outDir: string;
   quick: boolean;
   churn: boolean;
+  /** The second daemon (same prefix) of the SaveChanges rows, and a client of it; absent with --no-changes. */
+  second?: { daemon: PersistdDaemon; client: grpc.Client };
 }
 
-async function runSize(ctx: Context, spec: SizeSpec): Promise<{ result: SizeResult; churn?: ChurnResult; latency?: RedisLatency }> {
+async function runSize(ctx: Context, spec: SizeSpec): Promise<{ result: SizeResult; churn?: ChurnResult; latency?: RedisLatency; changes?: ChangeSizeResult }> {
   say(`${spec.name}: generating a world of ${spec.records.toLocaleString('en-US')} records`);
   const world = generateWorld({ worldId: 'placeholder', ...spec.shape });
   const template = RequestTemplate.of(world);
@@ -133,8 +136,14 @@ async function runSize(ctx: Context, spec: SizeSpec): Promise<{ result: SizeResu
       },
     });
   }
+  let changes: ChangeSizeResult | undefined;
+  if (ctx.second) {
+    const byOwner = generateWorld({ worldId: 'placeholder', ...spec.shape, ids: 'by-owner' });
+    const changeCtx = { clients: [ctx.client, ctx.second.client] as [grpc.Client, grpc.Client], daemons: [ctx.daemon, ctx.second.daemon] as [PersistdDaemon, PersistdDaemon], redis: ctx.redis, prefix: ctx.prefix };
+    changes = await measureChangeRows(changeCtx, spec.name, byOwner, spec.records, changeOps(spec.name, ctx.quick), say);
+  }
   const result: SizeResult = { name: spec.name, shape: spec.shape, records: spec.records, requestBytes: template.bytes.length, storedBytes, chunks: prepared.chunks.length, inProcess, save, restore };
-  return { result, churn, latency };
+  return { result, churn, latency, changes };
 }
 
 async function main(): Promise<void> {
@@ -160,10 +169,12 @@ async function main(): Promise<void> {
   let stream: StreamLimit | undefined;
   const client = new grpc.Client(daemon.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   let streamClient: grpc.Client | undefined;
+  let second: Context['second'];
   const stopAll = async () => {
     client.close();
     streamClient?.close();
-    await Promise.allSettled([daemon.stop(), stream?.stop()]);
+    second?.client.close();
+    await Promise.allSettled([daemon.stop(), stream?.stop(), second?.daemon.stop()]);
     await deletePrefix(redis, prefix).catch(() => undefined);
     redis.disconnect();
     bundles.remove();
@@ -174,17 +185,23 @@ async function main(): Promise<void> {
   let churn: ChurnResult | undefined;
   let latency: RedisLatency | undefined;
   let startUp: StartUpResult | undefined;
+  const changes: ChangeSizeResult[] = [];
   try {
     say('start-up: restarts with 1 and 8 game servers saving as soon as the port opens, then a warm save p50');
     startUp = await measureStartUp({ redisUrl, prefix, entry: options.daemonEntry, shape: { worldId: 'placeholder', ...plan(true)[0]!.shape } });
     stream = await StreamLimit.start(streamScript, redisUrl, prefix);
+    if (!options.noChanges) {
+      const other = await PersistdDaemon.start({ redisUrl, keyPrefix: prefix, entry: options.daemonEntry });
+      second = { daemon: other, client: new grpc.Client(other.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) };
+    }
     streamClient = new grpc.Client(stream.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    const ctx: Context = { inProcessScript, daemon, stream, client, streamClient, redis, redisUrl, prefix, capMs: options.quick ? 20_000 : 60_000, outDir, quick: options.quick, churn: !options.noChurn };
+    const ctx: Context = { inProcessScript, daemon, stream, client, streamClient, redis, redisUrl, prefix, capMs: options.quick ? 20_000 : 60_000, outDir, quick: options.quick, churn: !options.noChurn, second };
     for (const spec of plan(options.quick, options.lConcurrency)) {
       const r = await runSize(ctx, spec);
       sizes.push(r.result);
       churn = r.churn ?? churn;
       latency = r.latency ?? latency;
+      if (r.changes) changes.push(r.changes);
     }
   } finally {
     await stopAll();
@@ -205,6 +222,7 @@ async function main(): Promise<void> {
     sizes,
     startUp,
     churn,
+    changes: changes.length ? changes : undefined,
     redisLatencyDuringLSave: latency,
     notes,
   };

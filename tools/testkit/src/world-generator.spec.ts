@@ -1,5 +1,5 @@
 import { toBinary } from '@bufbuild/protobuf';
-import { WorldSnapshotSchema } from '@persistd/contract';
+import { WorldSnapshotSchema, type ItemRecord } from '@persistd/contract';
 import { generateWorld, shuffleWorld } from './world-generator';
 
 describe('generateWorld', () => {
@@ -32,6 +32,26 @@ describe('generateWorld', () => {
       else throw new Error('item without location');
     }
     expect(new Set(w.items!.items.map((i) => i.location.case))).toEqual(new Set(['inventory', 'ground', 'heldByNpc']));
+  });
+
+  it("allocates ids by owner on request: one owner's records form one contiguous run of ids, references intact", () => {
+    const scattered = generateWorld(shape);
+    const w = generateWorld({ ...shape, ids: 'by-owner' });
+    expect(Buffer.from(toBinary(WorldSnapshotSchema, generateWorld({ ...shape, ids: 'scattered' }))).equals(Buffer.from(toBinary(WorldSnapshotSchema, scattered)))).toBe(true);
+    const owner = (i: ItemRecord) => `${i.location.case}:${i.location.case === 'inventory' ? i.location.value.playerId : i.location.case === 'ground' ? i.location.value.zoneId : i.location.value?.npcId}`;
+    const runs = (owners: string[]) => owners.filter((o, k) => k === 0 || o !== owners[k - 1]).length;
+    const inIdOrder = <T>(xs: T[], id: (x: T) => string) => [...xs].sort((a, b) => (id(a) < id(b) ? -1 : 1));
+    const itemOwners = inIdOrder(w.items!.items, (i) => i.itemId).map(owner);
+    expect(runs(itemOwners)).toBe(new Set(itemOwners).size);
+    expect(runs(inIdOrder(scattered.items!.items, (i) => i.itemId).map(owner))).toBeGreaterThan(new Set(itemOwners).size);
+    const questOwners = inIdOrder(w.quests!.quests, (q) => q.questId).map((q) => q.playerId);
+    expect(runs(questOwners)).toBe(new Set(questOwners).size);
+    const npcZones = inIdOrder(w.npcs!.npcs, (n) => n.npcId).map((n) => n.zoneId);
+    expect(runs(npcZones)).toBe(new Set(npcZones).size);
+    // Same records under new ids: NPC hands still name NPCs that exist, and counts are kept.
+    const npcs = new Set(w.npcs!.npcs.map((n) => n.npcId));
+    for (const i of w.items!.items) if (i.location.case === 'heldByNpc') expect(npcs.has(i.location.value.npcId)).toBe(true);
+    expect(new Set(w.items!.items.map((i) => i.itemId)).size).toBe(shape.items);
   });
 
   it('shuffles records without losing or adding any', () => {

@@ -13,6 +13,14 @@ export interface WorldShape {
   epoch?: bigint;
   seed?: number;
   contentVersion?: string;
+  /**
+   * How record ids follow owners. `scattered` (default): ids in creation order, so one player's
+   * items or one zone's NPCs are spread across the whole id order. `by-owner`: NPCs numbered zone
+   * by zone, items owner by owner (player, zone or NPC) and quests player by player, as a game
+   * server that allocates ids per player or per zone would — what one owner's change touches is
+   * one contiguous run of ids.
+   */
+  ids?: 'scattered' | 'by-owner';
 }
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same world. */
@@ -34,6 +42,36 @@ const pad = (n: number) => String(n).padStart(6, '0');
  * does not matter. Items cycle through inventory slots, the ground and NPC hands.
  */
 export function generateWorld(shape: WorldShape): WorldSnapshot {
+  const world = scatteredWorld(shape);
+  if (shape.ids === 'by-owner') renumberByOwner(world);
+  return world;
+}
+
+/** The owner a record's id run follows: its holder's kind and id (kinds kept apart). */
+function itemOwner(item: NonNullable<WorldSnapshot['items']>['items'][number]): string {
+  const l = item.location;
+  return l.case === 'inventory' ? `p:${l.value.playerId}` : l.case === 'ground' ? `z:${l.value.zoneId}` : `n:${l.value?.npcId}`;
+}
+
+/** Stable sort by owner, then new ids in that order; references to renumbered NPCs follow. */
+function renumberByOwner(world: WorldSnapshot): void {
+  const byOwner = <T>(xs: T[], owner: (x: T) => string) => xs.map((x, i) => ({ x, i, o: owner(x) })).sort((a, b) => (a.o < b.o ? -1 : a.o > b.o ? 1 : a.i - b.i)).map((e) => e.x);
+  const npcs = byOwner(world.npcs!.npcs, (n) => n.zoneId);
+  const npcIds = new Map<string, string>();
+  npcs.forEach((n, k) => {
+    npcIds.set(n.npcId, `n${pad(k)}`);
+    n.npcId = `n${pad(k)}`;
+  });
+  world.npcs!.npcs = npcs;
+  for (const item of world.items!.items) if (item.location.case === 'heldByNpc') item.location.value.npcId = npcIds.get(item.location.value.npcId)!;
+  world.items!.items = byOwner(world.items!.items, itemOwner);
+  world.items!.items.forEach((item, k) => (item.itemId = `i${pad(k)}`));
+  world.quests!.quests = byOwner(world.quests!.quests, (q) => q.playerId);
+  world.quests!.quests.forEach((q, k) => (q.questId = `q${pad(k)}`));
+}
+
+/** The default layout: every record numbered in creation order. */
+function scatteredWorld(shape: WorldShape): WorldSnapshot {
   const rnd = prng(shape.seed ?? 1);
   const epoch = shape.epoch ?? 0n;
   const int = (n: number) => Math.floor(rnd() * n);

@@ -1,3 +1,4 @@
+import type { ChangeSizeResult } from '../changes/change-rows';
 import type { ChurnResult } from '../churn/churn';
 import type { RedisLatency } from '../procs/redis-latency';
 import type { InProcessResult } from '../run/in-process';
@@ -37,6 +38,8 @@ export interface BenchResults {
   /** Restarts: spawn → listening → first acknowledged save, and a warm save's p50. */
   startUp?: StartUpResult;
   churn?: ChurnResult;
+  /** SaveChanges next to a whole Save of the same world, per size (absent with --no-changes). */
+  changes?: ChangeSizeResult[];
   /** `redis-cli --latency` during the first L save. */
   redisLatencyDuringLSave?: RedisLatency;
   targets: TargetCheck[];

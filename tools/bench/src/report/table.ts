@@ -1,5 +1,6 @@
 import type { DaemonWindow, MeasuredCell } from '../run/cells';
 import type { BenchResults, SizeResult } from './results';
+import { changeBlock } from './change-table';
 import { ratio } from './stats';
 
 const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '—');
@@ -70,6 +71,7 @@ export function formatTable(r: BenchResults): string {
       out.push(`    ${s.scheme.padEnd(58)} ${String(s.chunks).padStart(7)} ${(100 * s.onePercentFraction).toFixed(1).padStart(11)}%   ${(100 * s.insertMeanFraction).toFixed(1).padStart(6)}% / ${(100 * s.insertWorstFraction).toFixed(1)}%`);
     }
   }
+  for (const c of r.changes ?? []) out.push(...changeBlock(c));
   if (r.redisLatencyDuringLSave) {
     const l = r.redisLatencyDuringLSave;
     out.push('', `redis-cli --latency during the first L save: min ${l.minMs} ms, max ${l.maxMs} ms, avg ${l.avgMs} ms over ${l.samples} samples`);

@@ -1,3 +1,4 @@
+import { checkChangeTargets } from './change-targets';
 import type { BenchResults, SizeResult, TargetCheck } from './results';
 
 const GIB = 2 ** 30;
@@ -64,5 +65,6 @@ export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
       met: r.churn.earlyInsert.fraction <= 0.1 && today.insertWorstFraction <= 0.1,
     });
   } else unavailable('no Redis value over about 1 MiB; save cost that follows change');
+  out.push(...checkChangeTargets(r));
   return out;
 }

@@ -14,6 +14,7 @@ import { timeStream } from './stream-call';
 const methodPath = (name: string) => `/${(PersistenceService as unknown as { typeName: string }).typeName}/${name}`;
 export const SAVE_PATH = methodPath('Save');
 export const RESTORE_PATH = methodPath('Restore');
+export const SAVE_CHANGES_PATH = methodPath('SaveChanges');
 
 /** What the daemon's process did during a cell. */
 export interface DaemonWindow {

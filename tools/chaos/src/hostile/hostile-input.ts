@@ -1,6 +1,16 @@
-import { fromBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { fromServiceError, PersistenceService, SaveRequestSchema, SaveResponseSchema, StateSource, rawServerStreamCall, rawUnaryCall } from '@persistd/contract';
+import {
+  fromServiceError,
+  GetWorldStatusRequestSchema,
+  PersistenceService,
+  SaveRequestSchema,
+  SaveResponseSchema,
+  StateSource,
+  rawServerStreamCall,
+  rawUnaryCall,
+  type WorldSnapshot,
+} from '@persistd/contract';
 import { validateSnapshot } from '@persistd/validation';
 import { acknowledged, outcomeOfError } from '../history/classify';
 import type { HistoryCounts } from '../history/recorder';
@@ -10,6 +20,7 @@ import type { ScenarioReport } from '../scenarios/report';
 import { recordedSave } from '../workload/save-call';
 import { contentDigestOf } from '../workload/snapshots';
 import { hostileInput, validSave, type HostileContext, type HostileInput, type InputKind, type RpcMethod } from './inputs';
+import { hostileChangeSets, sendHostileChangeSets } from './hostile-change-sets';
 import { judgeAnswer, type HostileAnswer } from './judge';
 
 /** The size limit of the daemon under attack: small, so oversized inputs stay cheap. */
@@ -29,7 +40,9 @@ const PATHS: Record<RpcMethod, string> = Object.fromEntries(
  * every one with a DESIGN §4 status (never INTERNAL or UNKNOWN, never a hang), stay up and keep
  * answering valid requests, and commit only saves that pass validation: every Save input that
  * decodes and validates client-side goes into the history, so anything else found committed is
- * foreign content to the checker, and every stored epoch must pass full verification.
+ * foreign content to the checker, and every stored epoch must pass full verification. Then
+ * hostile change sets against the canary world, each refused with its exact code and path on
+ * the same connection, which must keep answering.
  */
 export async function hostileInputs(input: ScenarioInput): Promise<ScenarioReport> {
   const env = await Environment.start('hostile', input, { daemonEnv: { PERSISTD_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES) } });
@@ -64,6 +77,7 @@ export async function hostileInputs(input: ScenarioInput): Promise<ScenarioRepor
       const canary = validSave(env.rng, ctx, 'h-canary');
       const res = await recordedSave(env.client(), env.history, { world: 'h-canary', requestId: canary.requestId, expectedEpoch: canary.expectedEpoch, snapshot: canary.snapshot!, contentDigest: contentDigestOf(canary.snapshot!, 'h-canary') }, DEADLINE_MS);
       if (res.outcome.kind !== 'acknowledged') env.findings.push({ kind: 'hostile-hang', message: `a valid save after the hostile inputs was not acknowledged: ${JSON.stringify(res.outcome, (_, v) => (typeof v === 'bigint' ? String(v) : v))}` });
+      else await hostileChanges(client, env, canary.snapshot!, res.outcome.epoch);
     } finally {
       client.close();
     }
@@ -74,6 +88,19 @@ export async function hostileInputs(input: ScenarioInput): Promise<ScenarioRepor
   } catch (e) {
     await env.close();
     throw e;
+  }
+}
+
+/**
+ * Hostile change sets against the canary's epoch, on the same connection as every hostile input:
+ * each must be refused with its exact code and path, and a read on that connection must still
+ * answer after each. None may commit: the history checker would find the canary world moved.
+ */
+async function hostileChanges(client: grpc.Client, env: Environment, base: WorldSnapshot, epoch: bigint): Promise<void> {
+  const status = () => rawUnaryCall(client, PATHS.getWorldStatus, toBinary(GetWorldStatusRequestSchema, create(GetWorldStatusRequestSchema, { worldId: 'h-canary' })), { deadline: Date.now() + DEADLINE_MS });
+  for (const a of await sendHostileChangeSets(client, hostileChangeSets('h-canary', epoch, base), status)) {
+    if (a.wrong) env.findings.push({ kind: 'hostile-status', message: `hostile change set "${a.name}": ${a.wrong}` });
+    if (!a.stillServing) env.findings.push({ kind: 'hostile-hang', message: `after the hostile change set "${a.name}" the connection no longer answered a status read` });
   }
 }
 

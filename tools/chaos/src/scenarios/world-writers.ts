@@ -4,7 +4,8 @@ import type { Environment } from './environment';
 /**
  * One writer per world, each saving `saves` times on its own client: the load every
  * fault scenario (kills, link chaos, client cuts) runs its faults against. A scenario may set
- * the attempts, the per-call deadline and a hook before each call.
+ * the attempts, the per-call deadline and a hook before each call. Every other writer sends
+ * SaveChanges when it knows its base, so each fault meets both RPCs.
  */
 export function worldWriters(
   env: Environment,
@@ -25,6 +26,7 @@ export function worldWriters(
       maxAttempts: o.maxAttempts ?? 12,
       deadlineOf: o.deadlineOf,
       beforeCall: o.beforeCall,
+      changeSets: i % 2 === 1,
       stopAt: env.stopAt,
     }),
   );

@@ -45,6 +45,12 @@ export interface WriterOptions {
   makeSnapshot?: (world: string, expectedEpoch: bigint, opNumber: number, rng: Rng) => WorldSnapshot;
   /** Called before each call: a scenario may arm a fault for it. */
   beforeCall?: (op: SaveOp, attempt: number) => void;
+  /**
+   * Send SaveChanges whenever the writer knows the content of the epoch it saves from (as the
+   * SDK does): after its own acknowledged save. After a conflict, a refusal or an outcome it
+   * gave up on, it knows only the epoch it reads back, so that save goes whole.
+   */
+  changeSets?: boolean;
 }
 
 /**
@@ -55,16 +61,19 @@ export interface WriterOptions {
  */
 export async function runWriter(o: WriterOptions): Promise<void> {
   let expected = await committedEpoch(o, 0n);
+  let known: { epoch: bigint; snapshot: WorldSnapshot } | undefined;
   for (let i = 0; i < o.saves && Date.now() < o.stopAt; i++) {
     const opNumber = o.progress.opNumber();
     const snapshot = o.makeSnapshot ? o.makeSnapshot(o.world, expected, opNumber, o.rng) : uniqueSnapshot(o.world, expected, opNumber, o.rng, o.size);
-    const op: SaveOp = { world: o.world, requestId: `${o.tag}-${opNumber}-${o.rng.hex(6)}`, expectedEpoch: expected, snapshot, contentDigest: contentDigestOf(snapshot, o.world) };
+    const base = o.changeSets && known?.epoch === expected && expected > 0n ? known.snapshot : undefined;
+    const op: SaveOp = { world: o.world, requestId: `${o.tag}-${opNumber}-${o.rng.hex(6)}`, expectedEpoch: expected, snapshot, contentDigest: contentDigestOf(snapshot, o.world), base };
     let settled = false;
     for (let attempt = 1; attempt <= o.maxAttempts && Date.now() < o.stopAt; attempt++) {
       o.beforeCall?.(op, attempt);
       const { outcome } = await recordedSave(o.client, o.history, op, o.deadlineOf?.(attempt) ?? o.deadlineMs);
       if (outcome.kind === 'acknowledged') {
         expected = outcome.epoch;
+        known = { epoch: outcome.epoch, snapshot };
         settled = true;
         break;
       }

@@ -1,0 +1,62 @@
+import { clone, ScalarType, toBinary, type DescField, type DescMessage, type Message } from '@bufbuild/protobuf';
+
+type Bag = Record<string, unknown>;
+
+const isFloat = (t: ScalarType) => t === ScalarType.DOUBLE || t === ScalarType.FLOAT;
+const noNegZero = (v: unknown) => (Object.is(v, -0) ? 0 : v);
+
+/**
+ * Puts a message into DESIGN §5's canonical form in place: map keys ascending (code-unit order),
+ * -0 written as 0, at every depth. The one canonicalization of persistd: the stored form, the
+ * duplicate-record comparison, the request digest and the SDK's record digests all use it.
+ */
+export function canonicalizeInPlace(desc: DescMessage, msg: Bag): void {
+  for (const field of desc.fields) {
+    if (field.oneof) {
+      const o = msg[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
+      if (o?.case !== field.localName) continue;
+      o.value = canonicalValue(field, o.value);
+    } else if (msg[field.localName] !== undefined) {
+      msg[field.localName] = canonicalValue(field, msg[field.localName]);
+    }
+  }
+}
+
+function canonicalValue(field: DescField, value: unknown): unknown {
+  switch (field.fieldKind) {
+    case 'message':
+      canonicalizeInPlace(field.message, value as Bag);
+      return value;
+    case 'scalar':
+      return isFloat(field.scalar) ? noNegZero(value) : value;
+    case 'enum':
+      return value;
+    case 'list': {
+      const list = value as unknown[];
+      if (field.listKind === 'message') list.forEach((m) => canonicalizeInPlace(field.message, m as Bag));
+      else if (field.listKind === 'scalar' && isFloat(field.scalar)) return list.map(noNegZero);
+      return list;
+    }
+    case 'map': {
+      const map = value as Bag;
+      const sorted: Bag = {};
+      for (const key of Object.keys(map).sort()) {
+        const v = map[key];
+        if (field.mapKind === 'message') canonicalizeInPlace(field.message, v as Bag);
+        sorted[key] = field.mapKind === 'scalar' && isFloat(field.scalar) ? noNegZero(v) : v;
+      }
+      return sorted;
+    }
+  }
+}
+
+/**
+ * The canonical bytes of one record (DESIGN §5 at record level): map keys ascending, -0 as 0,
+ * proto3 defaults omitted, unknown fields kept. Two records are the same datum exactly when these
+ * bytes agree, whatever order their maps were filled in. The input is not modified.
+ */
+export function canonicalBytes(desc: DescMessage, message: Message): Uint8Array {
+  const copy = clone(desc, message as never) as unknown as Bag;
+  canonicalizeInPlace(desc, copy);
+  return toBinary(desc, copy as never);
+}
