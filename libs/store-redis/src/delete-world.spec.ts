@@ -42,7 +42,7 @@ describe('deleteWorld', () => {
     expect(await h.redis.ttl(k.chunk(shared.id))).toBeGreaterThan(0);
     for (const e of [0n, 1n, 2n, 3n]) expect(await h.redis.ttl(k.req(`r-${e}`))).toBeGreaterThan(0);
     await expect(store.readEpoch(W, 0n)).rejects.toMatchObject({ code: 'WORLD_NOT_FOUND' });
-    expect(await store.worldStatus(W)).toEqual({ committedEpoch: 0n, retainedEpochs: [], digest: '', contentDigest: '', deletedEpoch: 4n });
+    expect(await store.worldStatus(W)).toEqual({ committedEpoch: 0n, retainedEpochs: [], digest: '', contentDigest: '', deletedEpoch: 4n, storedForm: 0 });
   });
 
   it('answers a repeat as the first, refuses another epoch, a never-saved world and a stale expected epoch', async () => {
