@@ -25,7 +25,7 @@ import { BATCH_LIMITS, batchesOf } from './batches';
 import type { StoreSettings } from './settings';
 import { whenReady } from './connections';
 import { chunkIdsOf, decodeEpochMeta, indexedIds } from './epoch-meta';
-import { parseEpochPointer, parseWorldPointer } from './epoch-pointer';
+import { parseEpochPointer, parseWorldPointer, type WorldPointer } from './epoch-pointer';
 import { worldKeys } from './keys';
 import { rethrowAsStoreError, unavailable } from './redis-failures';
 import { decodeRequestRecord, type RequestRecord } from './request-record';
@@ -72,6 +72,12 @@ export async function reading<T>(ctx: ReadContext, body: () => Promise<T>): Prom
   } catch (e) {
     rethrowAsStoreError(e, 'before-exec');
   }
+}
+
+/** A world's pointer: its committed epoch (0n if never saved or deleted) and the epoch it was deleted at. */
+export async function readWorldPointer(ctx: ReadContext, worldId: string): Promise<WorldPointer> {
+  const keys = worldKeys(ctx.settings.prefix, worldId);
+  return reading(ctx, async () => parseWorldPointer(await ctx.redis.get(keys.epoch), keys.epoch));
 }
 
 /** The committed epoch of a world; 0n if it was never saved. */

@@ -8,7 +8,8 @@ import type { CommitRoute } from './commit-route';
 import { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
 import { createClusterReadConnection, isClusterConfig } from './cluster-connections';
 import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
-import { readCommittedEpoch, readEpoch, readRequest, retainedEpochs, type ReadContext, type ReserveChunkBytes, type StoredEpoch } from './read';
+import type { WorldPointer } from './epoch-pointer';
+import { readCommittedEpoch, readEpoch, readWorldPointer, readRequest, retainedEpochs, type ReadContext, type ReserveChunkBytes, type StoredEpoch } from './read';
 import { rethrowAsStoreError } from './redis-failures';
 import type { RequestRecord } from './request-record';
 import { readWorldStatus, type WorldStatus } from './world-status';
@@ -105,6 +106,11 @@ export class RedisStore {
   }
 
   /** The committed epoch of a world; 0n if never saved. */
+  /** The committed epoch and, for a deleted world, the epoch it was deleted at. */
+  readWorldPointer(worldId: string): Promise<WorldPointer> {
+    return readWorldPointer(this.ctx, worldId);
+  }
+
   readCommittedEpoch(worldId: string): Promise<bigint> {
     return readCommittedEpoch(this.ctx, worldId);
   }

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { RecordCountsSchema, SaveResponseSchema, type RecordCounts, type SaveChangesRequest, type SaveResponse } from '@persistd/contract';
-import { isStoreError, sameRequest, type RequestRecord, type StoredEpoch } from '@persistd/store-redis';
+import { isStoreError, sameRequest, type RequestRecord, type StoredEpoch, type WorldPointer } from '@persistd/store-redis';
 import { restoreFrames, sealEpochMeta, verifyStoredEpoch } from '@persistd/validation';
 import type { ChangesRequestWork } from '../save-work/change-steps';
 import { SaveRefused } from '../save-work/save-steps';
@@ -9,6 +9,7 @@ import type { RpcContext } from './context';
 import { deadlineOf } from './deadline';
 import type { Admitted } from './intake';
 import { DeadlinePassed, Refusal } from './refusal';
+import { epochConflict } from './epoch-conflict';
 
 /** A SaveChanges past intake: its request checked alone on a save worker. */
 export interface AdmittedChanges extends Admitted<SaveChangesRequest> {
@@ -39,24 +40,25 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
   const { findings, requestDigest } = work;
   return ctx.queue.run(req.worldId, async () => {
     /** No result can be formed: the request's own violations, then its record, then EPOCH_CONFLICT. */
-    const withoutResult = async (committed: bigint): Promise<SaveResponse> => {
+    const withoutResult = async ({ committed, deletedAt }: WorldPointer): Promise<SaveResponse> => {
       if (findings.own.length > 0) throw Refusal.ofViolations(findings.own);
       const record = await ctx.store.readRequest(req.worldId, req.requestId);
       if (record) {
         if (sameRequest(record, { contentDigest: '', requestDigest })) return replayAnswer(req.worldId, record);
         throw reused(req, record.epoch);
       }
-      throw conflict(req, committed);
+      throw epochConflict(req.expectedEpoch, committed, deletedAt);
     };
-    const committed = await ctx.store.readCommittedEpoch(req.worldId);
-    if (req.expectedEpoch === 0n || committed !== req.expectedEpoch) return withoutResult(committed);
+    const pointer = await ctx.store.readWorldPointer(req.worldId);
+    const committed = pointer.committed;
+    if (req.expectedEpoch === 0n || committed !== req.expectedEpoch) return withoutResult(pointer);
 
     let stored: StoredEpoch;
     try {
       stored = await ctx.store.readEpoch(req.worldId, committed);
     } catch (e) {
       // Other daemons committed past retention since the pointer was read: the base is gone.
-      if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readCommittedEpoch(req.worldId));
+      if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readWorldPointer(req.worldId));
       throw e;
     }
     const damage = verifyStoredEpoch(stored, 'digest');
@@ -95,7 +97,7 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
         throw reused(req, outcome.epoch);
       case 'conflict':
         ctx.indexCache.drop(req.worldId);
-        throw conflict(req, outcome.committedEpoch);
+        throw epochConflict(req.expectedEpoch, outcome.committedEpoch, outcome.deletedEpoch);
       case 'deadline-exceeded':
         throw new DeadlinePassed('deadline passed before the commit; nothing was committed');
     }
@@ -104,10 +106,4 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
 
 function reused(req: SaveChangesRequest, epoch: bigint): Refusal {
   return new Refusal('REQUEST_ID_REUSED', `request_id ${req.requestId} committed epoch ${epoch} with another request`);
-}
-
-function conflict(req: SaveChangesRequest, committed: bigint): Refusal {
-  return new Refusal('EPOCH_CONFLICT', `expected epoch ${req.expectedEpoch}, committed epoch is ${committed}`, {
-    metadata: { committed_epoch: String(committed), expected_epoch: String(req.expectedEpoch) },
-  });
 }

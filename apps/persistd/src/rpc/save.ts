@@ -6,6 +6,7 @@ import type { RpcContext } from './context';
 import type { AdmittedSave } from './intake';
 import { DeadlinePassed, Refusal } from './refusal';
 import { deadlineOf } from './deadline';
+import { epochConflict } from './epoch-conflict';
 
 /**
  * Save: commit a validated request as epoch N+1 or nothing (DESIGN §4 precedence: authority,
@@ -38,14 +39,7 @@ export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknow
       case 'request-id-reused':
         throw new Refusal('REQUEST_ID_REUSED', `request_id ${req.requestId} committed epoch ${result.epoch} with other content`);
       case 'conflict':
-        throw new Refusal('EPOCH_CONFLICT', `expected epoch ${req.expectedEpoch}, committed epoch is ${result.committedEpoch}${result.deletedEpoch ? ` (the world was deleted at epoch ${result.deletedEpoch})` : ''}`, {
-          metadata: {
-            committed_epoch: String(result.committedEpoch),
-            expected_epoch: String(req.expectedEpoch),
-            // A game server told this knows the world was deleted, rather than merely saved by another server.
-            ...(result.deletedEpoch ? { deleted_epoch: String(result.deletedEpoch) } : {}),
-          },
-        });
+        throw epochConflict(req.expectedEpoch, result.committedEpoch, result.deletedEpoch);
       case 'deadline-exceeded':
         throw new DeadlinePassed('deadline passed before the commit; nothing was committed');
     }
