@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { SAVE_CODES, STORE_CODES, statusOf } from '@persistd/contract';
-import { ALL_CODES, codeTable, withCodeTable } from './code-table';
+import { ALL_CODES, codeTable, ERRORS_DOC, withCodeTable } from './code-table';
 
-describe('README error-code table', () => {
-  const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
+describe('docs/errors.md error-code table', () => {
+  const page = readFileSync(ERRORS_DOC, 'utf8');
 
   it('is the one generated from codes.ts (run `npm run docs:config` after changing a code)', () => {
-    expect(withCodeTable(readme)).toBe(readme);
+    expect(withCodeTable(page)).toBe(page);
+  });
+
+  it('tells a stale table from the current one: a missing row is written back', () => {
+    const stale = page.replace(/^\| `EPOCH_CONFLICT` \|.*\n/m, '');
+    expect(stale).not.toBe(page);
+    expect(withCodeTable(stale)).toBe(page);
   });
 
   it('has one row per code of the closed list, in precedence order, with the status statusOf gives', () => {

@@ -1,11 +1,18 @@
+import { join } from 'node:path';
+
+/** A page of the repository's `docs/` folder, where the generated tables live. */
+export function docsPath(page: string): string {
+  return join(__dirname, '../../../../docs', page);
+}
+
 /**
- * README text with the part between two marker comments replaced: the one way a generated
+ * A document's text with the part between two marker comments replaced: the one way a generated
  * section (the configuration table, the error-code table) is written, and checked by the specs
- * that compare the README with what the generator makes now.
+ * that compare the document with what the generator makes now.
  */
-export function withGeneratedSection(readme: string, begin: string, end: string, body: string): string {
-  const a = readme.indexOf(begin);
-  const b = readme.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`README.md has no markers ${begin} … ${end}`);
-  return `${readme.slice(0, a + begin.length)}\n${body}\n${readme.slice(b)}`;
+export function withGeneratedSection(text: string, begin: string, end: string, body: string): string {
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`the document has no markers ${begin} … ${end}`);
+  return `${text.slice(0, a + begin.length)}\n${body}\n${text.slice(b)}`;
 }

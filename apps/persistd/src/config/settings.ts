@@ -1,6 +1,6 @@
 /**
  * Every setting of the daemon, defined once (DESIGN §6): its flag, its environment variable, its
- * default and how it is read. The README's configuration table is generated from this list
+ * default and how it is read. The configuration table of docs/configuration.md is generated from this list
  * (`npm run docs:config`), and a test checks that they match.
  */
 import type { StoredForm } from '@persistd/contract';

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { withCodeTable } from './code-table';
-import { withConfigTable } from './config-table';
+import { ERRORS_DOC, withCodeTable } from './code-table';
+import { CONFIG_DOC, withConfigTable } from './config-table';
 
-/** `npm run docs:config`: rewrites README.md's generated tables — configuration and error codes. */
-const path = join(__dirname, '../../../../README.md');
-writeFileSync(path, withCodeTable(withConfigTable(readFileSync(path, 'utf8'))));
+/** `npm run docs:config`: rewrites the generated tables of docs/configuration.md and docs/errors.md. */
+const rewrite = (path: string, regenerate: (page: string) => string) => writeFileSync(path, regenerate(readFileSync(path, 'utf8')));
+rewrite(CONFIG_DOC, withConfigTable);
+rewrite(ERRORS_DOC, withCodeTable);
