@@ -25,15 +25,21 @@ describe('launchRedisServer', () => {
     // A parent of its own to kill: it launches the server through this module and prints the pid.
     const script = `require(${JSON.stringify(join(__dirname, 'index.ts'))}).launchRedisServer({ bin: ${JSON.stringify(REDIS)}, watchParent: true, detached: true, args: (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'] }).then((s) => console.log(s.pid))`;
     const parent = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const pid = await new Promise<number>((resolve, reject) => {
-      parent.stdout!.once('data', (b: Buffer) => resolve(Number(String(b).trim())));
-      parent.once('exit', (code) => reject(new Error(`parent exited ${code}`)));
-    });
-    expect(runs(pid)).toBe(true);
-    parent.kill('SIGKILL');
-    for (let i = 0; i < 100 && runs(pid); i++) await sleep(100);
-    expect(runs(pid)).toBe(false);
-  });
+    // Whatever happens, the parent goes: a parent left alive keeps its server, and its pipe keeps jest from exiting.
+    try {
+      const pid = await new Promise<number>((resolve, reject) => {
+        parent.stdout!.once('data', (b: Buffer) => resolve(Number(String(b).trim())));
+        parent.once('exit', (code) => reject(new Error(`parent exited ${code}`)));
+      });
+      expect(runs(pid)).toBe(true);
+      parent.kill('SIGKILL');
+      for (let i = 0; i < 100 && runs(pid); i++) await sleep(100);
+      expect(runs(pid)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+      parent.stdout!.destroy();
+    }
+  }, 120_000);
 
   it('portAnswers is false where nothing listens', async () => {
     expect(await portAnswers('127.0.0.1', await freePort())).toBe(false);
