@@ -4,11 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { toBinary, toJsonString } from '@bufbuild/protobuf';
-import { WorldSnapshotSchema, type StoredForm, type WorldSnapshot } from '@persistd/contract';
+import { WorldSnapshotSchema } from '@persistd/contract';
 import { RedisStore, worldKeys } from '@persistd/store-redis';
 import { deletePrefix, generateWorld, refusedWorld, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import { prepareEpoch, recordChunkIdsOf, sealEpochMeta } from '@persistd/validation';
 import type Redis from 'ioredis';
+import { commitSnapshot } from './testing/commit-snapshot';
 import { runCliCaptured } from './testing/run-cli';
 import type { Report } from './validate/report';
 
@@ -31,22 +32,6 @@ async function run(argv: string[], io: Captured): Promise<number> {
   io.stdout = () => result.stdout;
   io.stderr = () => result.stderr;
   return result.code;
-}
-
-/** Commits a snapshot the way the daemon does: prepareEpoch, then the store's WATCH/MULTI/EXEC commit. */
-async function commit(store: RedisStore, worldId: string, snapshot: WorldSnapshot, expectedEpoch: bigint, storedForm: StoredForm = 2): Promise<string> {
-  const requestId = `req-${worldId}-${expectedEpoch}`;
-  const prepared = prepareEpoch(snapshot, { worldId, requestId, principal: 'test', committedAtMs: 1n, storedForm });
-  const result = await store.commit({
-    worldId,
-    expectedEpoch,
-    requestId,
-    contentDigest: prepared.contentDigest,
-    chunks: prepared.chunks,
-    sealMeta: (epoch, ledger) => sealEpochMeta(prepared.unsealed, epoch, ledger),
-  });
-  expect(result.kind).toBe('committed');
-  return prepared.contentDigest;
 }
 
 /** A port nothing listens on: bound, read, closed. */
@@ -91,16 +76,16 @@ describe('persistctl validate', () => {
 
   /** Two committed epochs of a world (different records, so different chunks). */
   async function healthyWorld(worldId: string): Promise<{ digests: string[] }> {
-    const digests = [await commit(store, worldId, smallWorld(worldId, 0n, 1), 0n), await commit(store, worldId, smallWorld(worldId, 1n, 2), 1n)];
+    const digests = [await commitSnapshot(store, worldId, smallWorld(worldId, 0n, 1), 0n), await commitSnapshot(store, worldId, smallWorld(worldId, 1n, 2), 1n)];
     return { digests };
   }
 
   describe('a stored world', () => {
     it('a history mixing stored forms 1 and 2: every retained epoch checked in full and accepted', async () => {
       const digests = [
-        await commit(store, 'pv-forms', smallWorld('pv-forms', 0n, 1), 0n, 1),
-        await commit(store, 'pv-forms', smallWorld('pv-forms', 1n, 2), 1n, 2),
-        await commit(store, 'pv-forms', smallWorld('pv-forms', 2n, 3), 2n, 1),
+        await commitSnapshot(store, 'pv-forms', smallWorld('pv-forms', 0n, 1), 0n, 1),
+        await commitSnapshot(store, 'pv-forms', smallWorld('pv-forms', 1n, 2), 1n, 2),
+        await commitSnapshot(store, 'pv-forms', smallWorld('pv-forms', 2n, 3), 2n, 1),
       ];
       const io = captured(dir);
       expect(await run(stored('pv-forms', '--json'), io)).toBe(0);
@@ -165,7 +150,7 @@ describe('persistctl validate', () => {
 
     it('a meta missing between retained epochs, and the committed meta missing: MISSING_COMPONENT, exit 1', async () => {
       await healthyWorld('pv-gap');
-      await commit(store, 'pv-gap', smallWorld('pv-gap', 2n, 3), 2n);
+      await commitSnapshot(store, 'pv-gap', smallWorld('pv-gap', 2n, 3), 2n);
       const keys = worldKeys(prefix, 'pv-gap');
       await redis.del(keys.meta(2n));
       const io = captured(dir);
