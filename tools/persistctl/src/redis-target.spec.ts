@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REDIS_SETTINGS, RedisStore } from '@persistd/store-redis';
+import { REDIS_SETTINGS, RedisStore, worldSlot } from '@persistd/store-redis';
 import { deletePrefix, smallWorld, startRedisCluster, TEST_REDIS_URL, testRedis, uniquePrefix, type LocalRedisCluster } from '@persistd/testkit';
 import { commitSnapshot } from './testing/commit-snapshot';
 import { runCliCaptured } from './testing/run-cli';
@@ -67,6 +67,8 @@ describe("persistctl finds the daemon's Redis as the daemon does", () => {
     });
 
     it('validate, verify and export read it from --redis-cluster and from PERSISTD_REDIS_CLUSTER, the URL unused', async () => {
+      const owners = new Set(await Promise.all(['cw-a', 'cw-b', 'cw-c'].map(async (w) => (await cluster.masterOfSlot(worldSlot(w))).addr)));
+      expect(owners.size).toBeGreaterThan(1);
       const seeds = cluster.seeds.slice(0, 1).join(',');
       for (const w of ['cw-a', 'cw-b', 'cw-c']) {
         for (const argv of READERS(w, join(dir, `${w}.export`))) {
