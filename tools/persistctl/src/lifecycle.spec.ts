@@ -73,7 +73,7 @@ describe('persistctl worlds', () => {
         deleted_epoch: '0',
         retained_epochs: Array.from({ length: epochs }, (_, k) => String(k + 1)),
         counts: { players: 4, zones: 6, npcs: 5, items: 12, quests: 4 },
-        stored_form: 1,
+        stored_form: 2,
         principal: 'anonymous',
       });
       expect(w.stored_bytes).toBe(await keptBytes(name));
