@@ -37,3 +37,5 @@ export { parseWorldPointer, type WorldPointer } from './epoch-pointer';
 export { LEFTOVER_WINDOW } from './retention';
 export { BATCH_LIMITS } from './batches';
 export { RedisStore, type RedisStoreOptions } from './redis-store';
+export { type SettingDef, ConfigError, def, text, optional, integer, oneOf, pattern, bool, hostPorts, flagOf } from './setting-def';
+export { REDIS_SETTINGS } from './redis-settings';

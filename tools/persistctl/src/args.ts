@@ -20,6 +20,8 @@ export interface OptionDef {
 export interface ParsedArgs {
   positionals: string[];
   values: Readonly<Record<string, string | boolean | undefined>>;
+  /** The options given as flags on the command line, not taken from a variable or a default. */
+  given: ReadonlySet<string>;
 }
 
 /** A command's context. */
@@ -33,7 +35,7 @@ export interface CommandSpec {
   name: string;
   /** One line for the command list. */
   summary: string;
-  /** Names of the required positionals, in order: `['world']`, `['world', 'file']`. */
+  /** Names of the positionals, in order: `['world']`, `['world', 'file']`; `world?` is optional. */
   positionals: string[];
   /** The command's synopsis after its positionals: `[--epoch N] --out FILE`. */
   synopsis?: string;
@@ -47,12 +49,14 @@ export interface CommandSpec {
 export const HELP_OPTION: OptionDef = { name: 'help', type: 'boolean', doc: 'print this help and exit' };
 
 /**
- * Parses a command's arguments strictly (an unknown flag or a missing positional is a
- * UsageError, exit 2) and resolves each option: the flag wins over its variable, which wins over
- * the default.
+ * Parses a command's arguments strictly (an unknown flag, a flag given twice, a missing or extra
+ * positional is a UsageError, exit 2) and resolves each option: the flag wins over its variable,
+ * which wins over the default. `--help` anywhere before `--` asks for help, whatever else is given.
  */
 export function parseCommandArgs(spec: CommandSpec, argv: readonly string[], env: CliIo['env']): ParsedArgs {
   const defs = [...spec.options, HELP_OPTION];
+  const beforeDashes = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
+  if (beforeDashes.includes('--help') || beforeDashes.includes('-h')) return { positionals: [], values: { help: true }, given: new Set(['help']) };
   let parsed;
   try {
     parsed = parseArgs({
@@ -60,29 +64,37 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[], env
       options: Object.fromEntries(defs.map((d) => [d.name, { type: d.type, ...(d.name === 'help' ? { short: 'h' } : {}) }])),
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
+  const given = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option') continue;
+    // A repeated flag is a typo or a script bug; taking either value silently would hide it.
+    if (given.has(t.name)) throw new UsageError(`--${t.name} given twice`);
+    given.add(t.name);
+  }
   const values: Record<string, string | boolean | undefined> = {};
   for (const d of defs) {
-    const given = (parsed.values as Record<string, string | boolean | undefined>)[d.name];
+    const flag = (parsed.values as Record<string, string | boolean | undefined>)[d.name];
     const fromEnv = d.env !== undefined && env[d.env] !== undefined && env[d.env] !== '' ? env[d.env] : undefined;
-    values[d.name] = given ?? (d.type === 'boolean' ? (fromEnv !== undefined ? /^(1|true|yes)$/i.test(fromEnv) : false) : (fromEnv ?? d.default));
+    values[d.name] = flag ?? (d.type === 'boolean' ? (fromEnv !== undefined ? /^(1|true|yes)$/i.test(fromEnv) : false) : (fromEnv ?? d.default));
   }
-  if (values.help) return { positionals: parsed.positionals, values };
-  if (parsed.positionals.length < spec.positionals.length) {
-    throw new UsageError(`${spec.name}: missing <${spec.positionals[parsed.positionals.length]}>`);
+  const required = spec.positionals.filter((p) => !p.endsWith('?'));
+  if (parsed.positionals.length < required.length) {
+    throw new UsageError(`${spec.name}: missing <${required[parsed.positionals.length]}>`);
   }
   if (parsed.positionals.length > spec.positionals.length) {
     throw new UsageError(`${spec.name}: unexpected argument ${JSON.stringify(parsed.positionals[spec.positionals.length])}`);
   }
-  return { positionals: parsed.positionals, values };
+  return { positionals: parsed.positionals, values, given };
 }
 
 /** The `--help` text of a command. */
 export function helpOf(spec: CommandSpec): string {
-  const synopsis = ['persistctl', spec.name, ...spec.positionals.map((p) => `<${p}>`), spec.synopsis ?? '', '[options]'].filter(Boolean).join(' ');
+  const synopsis = ['persistctl', spec.name, ...spec.positionals.map((p) => (p.endsWith('?') ? `[<${p.slice(0, -1)}>]` : `<${p}>`)), spec.synopsis ?? '', '[options]'].filter(Boolean).join(' ');
   const rows = [...spec.options, HELP_OPTION].map((d) => {
     const flag = `--${d.name}${d.type === 'string' ? ` ${d.value ?? 'VALUE'}` : ''}`;
     const extra = [d.env ? `env ${d.env}` : '', d.default !== undefined ? `default ${d.default}` : ''].filter(Boolean).join('; ');

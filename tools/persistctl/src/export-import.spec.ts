@@ -184,14 +184,14 @@ describe('persistctl export and import', () => {
     });
   });
 
-  it('refuses to export what is not there (exit 1) and needs --redis-url and --out (exit 2)', async () => {
+  it('refuses to export what is not there (exit 1) and needs a Redis URL and --out (exit 2)', async () => {
     const notRetained = await runCliCaptured(['export', 'src', '--epoch', '9', '--out', join(dir, 'x.pdx'), ...redis()]);
     expect(notRetained.code).toBe(1);
     expect(notRetained.stderr).toContain('EPOCH_NOT_FOUND');
     const never = await runCliCaptured(['export', 'never-saved', '--out', join(dir, 'y.pdx'), ...redis()]);
     expect(never.code).toBe(1);
     expect(never.stderr).toContain('WORLD_NOT_FOUND');
-    expect((await runCliCaptured(['export', 'src', '--out', join(dir, 'z.pdx')])).code).toBe(2);
+    expect((await runCliCaptured(['export', 'src', '--out', join(dir, 'z.pdx'), '--redis-url', 'http://127.0.0.1:6379'])).code).toBe(2);
     expect((await runCliCaptured(['export', 'src', ...redis()])).code).toBe(2);
   });
 

@@ -8,6 +8,8 @@ export interface CliIo {
   /** Diagnostics, warnings and progress. */
   stderr(text: string): void;
   env: Readonly<Record<string, string | undefined>>;
+  /** Relative paths given on the command line resolve against it. */
+  cwd: string;
   /** True when stderr is a terminal: progress bars are drawn only then. */
   stderrIsTTY: boolean;
   /** Columns of the terminal, for progress bars. */
@@ -22,6 +24,7 @@ export function processIo(): CliIo {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
     env: process.env,
+    cwd: process.cwd(),
     stderrIsTTY: process.stderr.isTTY === true,
     columns: process.stderr.columns || 80,
     now: () => Date.now(),

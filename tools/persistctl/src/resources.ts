@@ -15,8 +15,8 @@ export async function withClient<T>(args: ParsedArgs, body: (client: PersistdCli
 }
 
 /** Runs `body` with a read-only store of the Redis options, and closes it however `body` ends. */
-export async function withStore<T>(args: ParsedArgs, why: string, body: (store: RedisStore) => Promise<T>): Promise<T> {
-  const store = openStore(args, why);
+export async function withStore<T>(args: ParsedArgs, body: (store: RedisStore) => Promise<T>): Promise<T> {
+  const store = openStore(args);
   try {
     return await body(store);
   } finally {

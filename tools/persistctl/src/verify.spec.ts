@@ -105,8 +105,8 @@ describe('persistctl verify', () => {
     expect(run.stderr).toContain('WORLD_NOT_FOUND');
   });
 
-  it('exits 2 without --redis-url or when Redis cannot be reached', async () => {
-    expect((await runCliCaptured(['verify', 'v-ok'])).code).toBe(2);
+  it('exits 2 with a --redis-url that is not a Redis URL or when Redis cannot be reached', async () => {
+    expect((await runCliCaptured(['verify', 'v-ok', '--redis-url', 'http://127.0.0.1:6379'])).code).toBe(2);
     const down = await runCliCaptured(['verify', 'v-ok', '--redis-url', `redis://127.0.0.1:${await freePort()}`, '--key-prefix', daemon.prefix]);
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('STORE_UNAVAILABLE');

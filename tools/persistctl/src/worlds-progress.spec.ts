@@ -5,7 +5,7 @@ import type { CliIo } from './io';
 function ioAt(tty: boolean) {
   let now = 0;
   let stderr = '';
-  const io: CliIo = { stdout: () => undefined, stderr: (t) => void (stderr += t), env: {}, stderrIsTTY: tty, columns: 80, now: () => now, sleep: async () => undefined };
+  const io: CliIo = { stdout: () => undefined, stderr: (t) => void (stderr += t), env: {}, cwd: process.cwd(), stderrIsTTY: tty, columns: 80, now: () => now, sleep: async () => undefined };
   return { io, tick: (ms: number) => void (now += ms), stderr: () => stderr };
 }
 

@@ -4,71 +4,21 @@
  * (`npm run docs:config`), and a test checks that they match.
  */
 import type { StoredForm } from '@persistd/contract';
+import { bool, ConfigError, def, flagOf, integer, oneOf, optional, pattern, REDIS_SETTINGS, text, type SettingDef } from '@persistd/store-redis';
 import { availableParallelism } from 'node:os';
 
-export interface SettingDef<T> {
-  /** Environment variable; the flag is derived from it (PERSISTD_KEY_PREFIX -> --key-prefix). */
-  env: string;
-  default: string | undefined;
-  doc: string;
-  /** Never printed, never logged. */
-  secret?: boolean;
-  parse(raw: string | undefined, name: string): T;
-}
-
-/** A bad setting: the daemon refuses to start and says which and why. */
-export class ConfigError extends Error {}
-
-const text = (raw: string | undefined) => raw ?? '';
-const optional = (raw: string | undefined) => (raw === undefined || raw === '' ? undefined : raw);
-const integer =
-  (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  (raw: string | undefined, name: string): number => {
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw ?? '') || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-    return n;
-  };
-const oneOf =
-  <T extends string>(...values: T[]) =>
-  (raw: string | undefined, name: string): T => {
-    if (!values.includes(raw as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
-    return raw as T;
-  };
-const pattern =
-  (re: RegExp) =>
-  (raw: string | undefined, name: string): string => {
-    if (!re.test(raw ?? '')) throw new ConfigError(`${name} must match ${re.source}, got ${JSON.stringify(raw)}`);
-    return raw!;
-  };
-
-const def = <T>(d: SettingDef<T>) => d;
-
-const bool = (raw: string | undefined, name: string): boolean => {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
-};
-
-/** A comma list of `host:port` (`[v6]:port`); unset or empty = undefined. */
-const hostPorts = (raw: string | undefined, name: string): readonly string[] | undefined => {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const items = raw.split(',').map((s) => s.trim());
-  for (const item of items) {
-    const port = Number(/:(\d{1,5})$/.exec(item)?.[1]);
-    if (!/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(item) || !(port >= 1 && port <= 65535)) throw new ConfigError(`${name} must be a comma list of host:port, got ${JSON.stringify(item)}`);
-  }
-  return items;
-};
+// The shape, the parsers and the Redis settings are shared with the operator CLI.
+export { ConfigError, flagOf, type SettingDef };
 
 /** `auto` (one per core Node may use) or a count from 0 to 64. */
 const threadCount = (raw: string | undefined, name: string): number => (raw === 'auto' ? availableParallelism() : integer(0, 64)(raw, name));
 
 export const SETTINGS = {
   listen: def({ env: 'PERSISTD_LISTEN', default: '127.0.0.1:50051', doc: 'gRPC address (host:port); loopback only unless mutual TLS or tokens are configured', parse: text }),
-  redisUrl: def({ env: 'PERSISTD_REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'single Redis (`rediss://` for TLS); logged with its password redacted', secret: true, parse: text }),
-  redisCluster: def({ env: 'PERSISTD_REDIS_CLUSTER', default: undefined, doc: 'comma list of `host:port` seeds of a Redis Cluster; set = cluster mode (`PERSISTD_REDIS_URL` unused; credentials and `PERSISTD_REDIS_TLS` apply to every node)', parse: hostPorts }),
-  keyPrefix: def({ env: 'PERSISTD_KEY_PREFIX', default: 'caelmor', doc: 'first part of every key; `^[A-Za-z0-9._-]{1,32}$`', parse: pattern(/^[A-Za-z0-9._-]{1,32}$/) }),
-  retention: def({ env: 'PERSISTD_RETENTION', default: '3', doc: 'committed epochs kept per world', parse: integer(1, 1000) }),
+  redisUrl: REDIS_SETTINGS.redisUrl,
+  redisCluster: REDIS_SETTINGS.redisCluster,
+  keyPrefix: REDIS_SETTINGS.keyPrefix,
+  retention: REDIS_SETTINGS.retention,
   maxMessageBytes: def({ env: 'PERSISTD_MAX_MESSAGE_BYTES', default: '67108864', doc: "largest request accepted (a large world's save exceeds grpc-js's 4 MiB default); past it grpc-js answers `RESOURCE_EXHAUSTED` itself", parse: integer(1024, 2 ** 31 - 1) }),
   maxConcurrentStreams: def({ env: 'PERSISTD_MAX_CONCURRENT_STREAMS', default: '100', doc: "calls one HTTP/2 connection may have open at once (`grpc.max_concurrent_streams`); a client's further calls wait for a free stream. 100 is HTTP/2's recommended floor, enough for a game server saving and restoring many worlds over one channel, and bounds the bodies one connection can have the daemon hold", parse: integer(1, 2 ** 31 - 1) }),
   tlsCert: def({ env: 'PERSISTD_TLS_CERT', default: undefined, doc: 'server certificate chain (PEM file); with `PERSISTD_TLS_KEY` the daemon serves TLS only', parse: optional }),
@@ -89,9 +39,9 @@ export const SETTINGS = {
   maxMapEntries: def({ env: 'PERSISTD_MAX_MAP_ENTRIES', default: '1024', doc: 'entries of any one map (attributes, flags, objectives); limit `max_map_entries`', parse: integer(1) }),
   saveWorkers: def({ env: 'PERSISTD_SAVE_WORKERS', default: 'auto', doc: "threads that read, check and prepare saves off the event loop; `auto` = the machine's available parallelism; `0` = on the event loop", parse: threadCount }),
   indexCacheBytes: def({ env: 'PERSISTD_INDEX_CACHE_BYTES', default: '268435456', doc: 'memory for the base-epoch indexes `SaveChanges` keeps (about 150 bytes a record: an L world of 250,000 records takes about 37 MiB), least recently used evicted; `0` keeps none (each change set then indexes its base from Redis)', parse: integer(0) }),
-  redisUsername: def({ env: 'PERSISTD_REDIS_USERNAME', default: undefined, doc: 'Redis ACL user; never logged', secret: true, parse: optional }),
-  redisPassword: def({ env: 'PERSISTD_REDIS_PASSWORD', default: undefined, doc: 'Redis password; never logged', secret: true, parse: optional }),
-  redisTls: def({ env: 'PERSISTD_REDIS_TLS', default: undefined, doc: '`true`: TLS to Redis even for a `redis://` URL (extra CAs via `NODE_EXTRA_CA_CERTS`)', parse: bool }),
+  redisUsername: REDIS_SETTINGS.redisUsername,
+  redisPassword: REDIS_SETTINGS.redisPassword,
+  redisTls: REDIS_SETTINGS.redisTls,
   devRedis: def({ env: 'PERSISTD_DEV_REDIS', default: undefined, doc: '`true`: development only (`npm start` passes it): when `PERSISTD_REDIS_URL` and `PERSISTD_REDIS_CLUSTER` are left unset and nothing answers on `127.0.0.1:6379`, start a private `redis-server` from `PATH` (AOF `always`, `noeviction`, data in `.persistd/redis/` of the working directory) and stop it with the daemon; refused with `PERSISTD_DURABILITY=strict`', parse: bool }),
   durability: def({ env: 'PERSISTD_DURABILITY', default: 'warn', doc: '`warn` or `strict` (refuse to start unless AOF `always` and `noeviction` are readable and set and Redis is 6.0.9 or newer; with replicas, `WAIT 1` before answering a save)', parse: oneOf('warn', 'strict') }),
   replicaAckTimeout: def({ env: 'PERSISTD_REPLICA_ACK_TIMEOUT', default: '2000', doc: 'milliseconds a strict-mode save waits for a replica (`WAIT 1`); none: `COMMIT_OUTCOME_UNKNOWN`', parse: integer(1, 9000) }),
@@ -102,11 +52,6 @@ export const SETTINGS = {
 } as const;
 
 export type Settings = { [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['parse']> };
-
-/** `PERSISTD_KEY_PREFIX` -> `--key-prefix`. */
-export function flagOf(env: string): string {
-  return '--' + env.replace(/^PERSISTD_/, '').toLowerCase().replace(/_/g, '-');
-}
 
 /**
  * Reads every setting: a flag (`--name value` or `--name=value`) wins over its variable, which

@@ -31,7 +31,7 @@ export const exportCommand: CommandSpec = {
     const epochText = stringOpt(args, 'epoch');
     const epoch = epochText === undefined ? 0n : epochOpt(epochText, 'epoch');
     const keyPrefix = stringOpt(args, 'key-prefix')!;
-    return withStore(args, 'export reads the epoch from Redis', async (store) => {
+    return withStore(args, async (store) => {
       const stored = await store.readEpoch(worldId, epoch);
       const finding = verifyStoredEpoch(stored, 'digest');
       if (finding) throw refused(finding.code, `epoch ${stored.epoch} of ${worldId} is damaged and was not exported: ${finding.message}`);

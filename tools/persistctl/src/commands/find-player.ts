@@ -54,7 +54,7 @@ export const findPlayerCommand: CommandSpec = {
     const playerId = args.positionals[0]!;
     if (!/^[A-Za-z0-9._-]{1,128}$/.test(playerId)) throw new UsageError(`<player_id> must match ^[A-Za-z0-9._-]{1,128}$, got ${JSON.stringify(playerId)}`);
     const only = stringOpt(args, 'world');
-    return withStore(args, 'find-player reads the epochs from Redis', async (store) => {
+    return withStore(args, async (store) => {
       const worlds = only !== undefined ? [worldArg(only)] : (await store.listWorlds()).filter((w) => w.committedEpoch > 0n).map((w) => w.worldId);
       const found: Holding[] = [];
       for (const w of worlds) found.push(...(await holdingsIn(store, w, playerId)));

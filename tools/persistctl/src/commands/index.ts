@@ -6,9 +6,10 @@ import { findPlayerCommand } from './find-player';
 import { importCommand } from './import';
 import { rollbackCommand } from './rollback';
 import { statusCommand } from './status';
+import { validateCommand } from './validate';
 import { verifyCommand } from './verify';
 import { watchCommand } from './watch';
 import { worldsCommand } from './worlds';
 
 /** Every command, in the order `persistctl --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [statusCommand, epochsCommand, worldsCommand, exportCommand, importCommand, rollbackCommand, deleteCommand, verifyCommand, findPlayerCommand, watchCommand];
+export const COMMANDS: readonly CommandSpec[] = [statusCommand, epochsCommand, worldsCommand, exportCommand, importCommand, rollbackCommand, deleteCommand, verifyCommand, validateCommand, findPlayerCommand, watchCommand];

@@ -47,7 +47,7 @@ export const verifyCommand: CommandSpec = {
   options: [...REDIS_OPTIONS, JSON_OPTION],
   async run({ args, io }) {
     const worldId = worldArg(args.positionals[0]);
-    return withStore(args, 'verify reads the epochs from Redis', async (store) => {
+    return withStore(args, async (store) => {
       const epochs = await store.retainedEpochs(worldId);
       if (epochs.length === 0) throw refused('WORLD_NOT_FOUND', `${worldId} has no retained epoch under this key prefix (never saved?)`);
       const reports: EpochReport[] = [];

@@ -54,7 +54,7 @@ export const worldsCommand: CommandSpec = {
   async run({ args, io }) {
     const match = stringOpt(args, 'match');
     if (match !== undefined && !/^[A-Za-z0-9._*?-]{1,128}$/.test(match)) throw new UsageError(`--match must be 1-128 of [A-Za-z0-9._-] with * and ?, got ${JSON.stringify(match)}`);
-    return withStore(args, 'worlds reads the keyspace from Redis', async (store) => {
+    return withStore(args, async (store) => {
       const worlds = await store.listWorlds({ match, onProgress: scanProgress(io) });
       if (args.values.json) {
         printJson(io, {

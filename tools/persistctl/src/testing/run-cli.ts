@@ -16,6 +16,7 @@ export async function runCliCaptured(argv: string[], overrides: Partial<CliIo> =
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
     env: {},
+    cwd: process.cwd(),
     stderrIsTTY: false,
     columns: 80,
     now: () => Date.now(),

@@ -4,37 +4,34 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { toBinary, toJsonString } from '@bufbuild/protobuf';
-import { WorldSnapshotSchema, type StoredForm, type WorldSnapshot } from '@persistd/contract';
+import { WorldSnapshotSchema } from '@persistd/contract';
 import { RedisStore, worldKeys } from '@persistd/store-redis';
 import { deletePrefix, generateWorld, refusedWorld, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import { prepareEpoch, recordChunkIdsOf, sealEpochMeta } from '@persistd/validation';
 import type Redis from 'ioredis';
-import type { Report } from './report';
-import { run, type CliIo } from './run';
+import { commitSnapshot } from './testing/commit-snapshot';
+import { runCliCaptured } from './testing/run-cli';
+import type { Report } from './validate/report';
 
 const WORKSPACE = resolve(__dirname, '../../..');
 
-/** An in-process io that keeps what was written; no PERSISTD_* variable leaks in from the test's environment. */
-function captured(cwd: string): CliIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return { out: (s) => void (out += s), err: (s) => void (err += s), env: {}, cwd, stdout: () => out, stderr: () => err };
+/** What one in-process run wrote, kept for the assertions; relative paths resolve against `cwd`. */
+interface Captured {
+  cwd: string;
+  stdout: () => string;
+  stderr: () => string;
 }
 
-/** Commits a snapshot the way the daemon does: prepareEpoch, then the store's WATCH/MULTI/EXEC commit. */
-async function commit(store: RedisStore, worldId: string, snapshot: WorldSnapshot, expectedEpoch: bigint, storedForm: StoredForm = 2): Promise<string> {
-  const requestId = `req-${worldId}-${expectedEpoch}`;
-  const prepared = prepareEpoch(snapshot, { worldId, requestId, principal: 'test', committedAtMs: 1n, storedForm });
-  const result = await store.commit({
-    worldId,
-    expectedEpoch,
-    requestId,
-    contentDigest: prepared.contentDigest,
-    chunks: prepared.chunks,
-    sealMeta: (epoch, ledger) => sealEpochMeta(prepared.unsealed, epoch, ledger),
-  });
-  expect(result.kind).toBe('committed');
-  return prepared.contentDigest;
+function captured(cwd: string): Captured {
+  return { cwd, stdout: () => '', stderr: () => '' };
+}
+
+/** `persistctl validate` in-process; no PERSISTD_* variable leaks in from the test's environment. */
+async function run(argv: string[], io: Captured): Promise<number> {
+  const result = await runCliCaptured(['validate', ...argv], { cwd: io.cwd });
+  io.stdout = () => result.stdout;
+  io.stderr = () => result.stderr;
+  return result.code;
 }
 
 /** A port nothing listens on: bound, read, closed. */
@@ -57,7 +54,7 @@ function spawnCli(command: string, args: string[], cwd: string): Promise<{ code:
   });
 }
 
-describe('persist-validate', () => {
+describe('persistctl validate', () => {
   let redis: Redis;
   let store: RedisStore;
   let prefix: string;
@@ -79,16 +76,16 @@ describe('persist-validate', () => {
 
   /** Two committed epochs of a world (different records, so different chunks). */
   async function healthyWorld(worldId: string): Promise<{ digests: string[] }> {
-    const digests = [await commit(store, worldId, smallWorld(worldId, 0n, 1), 0n), await commit(store, worldId, smallWorld(worldId, 1n, 2), 1n)];
+    const digests = [await commitSnapshot(store, worldId, smallWorld(worldId, 0n, 1), 0n), await commitSnapshot(store, worldId, smallWorld(worldId, 1n, 2), 1n)];
     return { digests };
   }
 
   describe('a stored world', () => {
     it('a history mixing stored forms 1 and 2: every retained epoch checked in full and accepted', async () => {
       const digests = [
-        await commit(store, 'pv-forms', smallWorld('pv-forms', 0n, 1), 0n, 1),
-        await commit(store, 'pv-forms', smallWorld('pv-forms', 1n, 2), 1n, 2),
-        await commit(store, 'pv-forms', smallWorld('pv-forms', 2n, 3), 2n, 1),
+        await commitSnapshot(store, 'pv-forms', smallWorld('pv-forms', 0n, 1), 0n, 1),
+        await commitSnapshot(store, 'pv-forms', smallWorld('pv-forms', 1n, 2), 1n, 2),
+        await commitSnapshot(store, 'pv-forms', smallWorld('pv-forms', 2n, 3), 2n, 1),
       ];
       const io = captured(dir);
       expect(await run(stored('pv-forms', '--json'), io)).toBe(0);
@@ -104,7 +101,7 @@ describe('persist-validate', () => {
       const { digests } = await healthyWorld('pv-healthy');
       const io = captured(dir);
       expect(await run(stored('pv-healthy'), io)).toBe(0);
-      expect(io.stdout()).toMatch(/^persist-validate: world pv-healthy, key prefix \S+ at redis:\/\/\S+, committed epoch 2\n/);
+      expect(io.stdout()).toMatch(/^persistctl validate: world pv-healthy, key prefix \S+ at redis:\/\/\S+, committed epoch 2\n/);
       expect(io.stdout()).toContain(`epoch 1  accepted  4 players, 6 zones, 5 npcs, 12 items, 4 quests`);
       expect(io.stdout()).toContain(`content_digest ${digests[1]}`);
       expect(io.stdout()).toMatch(/\nresult: ACCEPTED\n$/);
@@ -153,7 +150,7 @@ describe('persist-validate', () => {
 
     it('a meta missing between retained epochs, and the committed meta missing: MISSING_COMPONENT, exit 1', async () => {
       await healthyWorld('pv-gap');
-      await commit(store, 'pv-gap', smallWorld('pv-gap', 2n, 3), 2n);
+      await commitSnapshot(store, 'pv-gap', smallWorld('pv-gap', 2n, 3), 2n);
       const keys = worldKeys(prefix, 'pv-gap');
       await redis.del(keys.meta(2n));
       const io = captured(dir);
@@ -199,11 +196,11 @@ describe('persist-validate', () => {
       expect(io.stdout()).toContain('epoch pointer  REJECTED  DIGEST_MISMATCH');
     });
 
-    it('a world never saved: exit 2, no verdict', async () => {
+    it('a world never saved: exit 1 (a world that does not exist, as in every persistctl command), no report', async () => {
       const io = captured(dir);
-      expect(await run(stored('pv-never'), io)).toBe(2);
+      expect(await run(stored('pv-never'), io)).toBe(1);
       expect(io.stdout()).toBe('');
-      expect(io.stderr()).toBe(`persist-validate: world pv-never was never saved under key prefix ${prefix} at ${TEST_REDIS_URL}\n`);
+      expect(io.stderr()).toBe(`persistctl validate: WORLD_NOT_FOUND: world pv-never was never saved under key prefix ${prefix} at ${TEST_REDIS_URL}\n`);
     });
 
     it('an unreachable Redis: exit 2, and no credential in the message', async () => {
@@ -211,7 +208,7 @@ describe('persist-validate', () => {
       const url = `redis://admin:s3cret@127.0.0.1:${await closedPort()}`;
       expect(await run(['--redis-url', url, '--key-prefix', prefix, 'pv-healthy'], io)).toBe(2);
       expect(io.stdout()).toBe('');
-      expect(io.stderr()).toMatch(/^persist-validate: cannot read Redis at redis:\/\/127\.0\.0\.1:\d+: /);
+      expect(io.stderr()).toMatch(/^persistctl validate: cannot read Redis at redis:\/\/127\.0\.0\.1:\d+: /);
       expect(io.stderr()).not.toContain('s3cret');
     });
   });
@@ -275,7 +272,7 @@ describe('persist-validate', () => {
 
     it('a file that is missing, does not parse, or is of another format: exit 2', async () => {
       const cases: [string[], RegExp][] = [
-        [['--file', 'absent.bin'], /^persist-validate: cannot read absent\.bin: ENOENT/],
+        [['--file', 'absent.bin'], /^persistctl validate: cannot read absent\.bin: ENOENT/],
         // A players section promising 5 bytes, holding 1.
         [['--file', await write('garbage.bin', Buffer.from([0x12, 0x05, 0x01]))], /does not parse as a binary WorldSnapshot/],
         [['--file', await write('broken.json', '{"schemaVersion": 1, ')], /does not parse as a json WorldSnapshot/],
@@ -292,25 +289,21 @@ describe('persist-validate', () => {
   });
 
   describe('the real process', () => {
-    it('npx tsx main.ts: exit 0 on a healthy world, 1 on a damaged one, 2 on a bad file; the bin runs from any directory', async () => {
+    it('npx tsx main.ts validate: exit 0 on a healthy world, 1 on a damaged one, 2 on a bad file', async () => {
       await healthyWorld('pv-proc');
-      const main = 'tools/persist-validate/src/main.ts';
-      const healthy = await spawnCli('npx', ['tsx', main, ...stored('pv-proc')], WORKSPACE);
+      const main = 'tools/persistctl/src/main.ts';
+      const healthy = await spawnCli('npx', ['tsx', main, 'validate', ...stored('pv-proc')], WORKSPACE);
       expect([healthy.code, healthy.stderr]).toEqual([0, '']);
       expect(healthy.stdout).toMatch(/result: ACCEPTED\n$/);
 
       await redis.del(worldKeys(prefix, 'pv-proc').meta(2n));
-      const damaged = await spawnCli('npx', ['tsx', main, ...stored('pv-proc')], WORKSPACE);
+      const damaged = await spawnCli('npx', ['tsx', main, 'validate', ...stored('pv-proc')], WORKSPACE);
       expect(damaged.code).toBe(1);
       expect(damaged.stdout).toContain('epoch 2  REJECTED  MISSING_COMPONENT');
 
-      const badFile = await spawnCli('npx', ['tsx', main, '--file', join(dir, 'nothing-here.json')], WORKSPACE);
+      const badFile = await spawnCli('npx', ['tsx', main, 'validate', '--file', join(dir, 'nothing-here.json')], WORKSPACE);
       expect(badFile.code).toBe(2);
       expect(badFile.stderr).toMatch(/cannot read .*nothing-here\.json/);
-
-      const bin = await spawnCli(join(WORKSPACE, 'tools/persist-validate/bin/persist-validate.cjs'), [...stored('pv-proc'), '--json'], tmpdir());
-      expect(bin.code).toBe(1);
-      expect((JSON.parse(bin.stdout) as Report).checks.map((c) => c.status)).toEqual(['accepted', 'rejected']);
     });
   });
 });

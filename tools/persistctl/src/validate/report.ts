@@ -109,8 +109,8 @@ export function renderText(report: Report): string {
 
 function heading(t: Report['target']): string {
   return t.kind === 'stored'
-    ? `persist-validate: world ${t.worldId}, key prefix ${t.keyPrefix} at ${t.redis}, committed epoch ${t.committedEpoch}`
-    : `persist-validate: file ${t.path} (${t.format}), as a save of world ${t.worldId || '(none)'} from epoch ${t.expectedEpoch}`;
+    ? `persistctl validate: world ${t.worldId}, key prefix ${t.keyPrefix} at ${t.redis}, committed epoch ${t.committedEpoch}`
+    : `persistctl validate: file ${t.path} (${t.format}), as a save of world ${t.worldId || '(none)'} from epoch ${t.expectedEpoch}`;
 }
 
 function countsText(c: Counts): string {

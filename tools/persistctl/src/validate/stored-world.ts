@@ -1,38 +1,31 @@
-import { isStoreError, RedisStore, type StoredEpoch } from '@persistd/store-redis';
+import { isStoreError, type RedisStore, type StoredEpoch } from '@persistd/store-redis';
 import { verifyStoredEpoch } from '@persistd/validation';
-import type { StoredWorldTarget } from './args';
-import { CliError } from './cli-error';
+import { CliError, refused } from '../cli-error';
+import { EXIT } from '../exit-codes';
+import type { RedisTarget } from '../redis-options';
 import { reportCounts, reportViolation, type Check, type Report } from './report';
 
 /**
  * Checks every retained epoch of a stored world straight from Redis, with the daemon's own reads
- * (RedisStore) and full verification (DESIGN §5: persist-validate always decodes and re-runs
- * every structural rule). Read-only: nothing is repaired.
+ * (RedisStore) and full verification (DESIGN §5: validating a stored world always decodes and
+ * re-runs every structural rule). Read-only: nothing is repaired.
  *
  * Which epochs: from the oldest retained meta (or the committed epoch if none) up to the
  * committed epoch, every one. Retention deletes metas oldest first, so a meta missing inside that
  * range, or the committed epoch's own, is damage (MISSING_COMPONENT); metas older than the oldest
  * present are taken as retired, since the daemon's retention may be smaller than `--retention`.
  */
-export async function checkStoredWorld(target: StoredWorldTarget): Promise<Report> {
-  const store = new RedisStore({
-    redis: { url: target.redisUrl, username: target.username, password: target.password },
-    // Reads use prefix and retention only; the TTLs are for commits, which never happen here.
-    settings: { prefix: target.keyPrefix, retention: target.retention, requestTtlSeconds: 1, stageTtlSeconds: 1 },
-  });
+export async function checkStoredWorld(store: RedisStore, target: RedisTarget, worldId: string): Promise<Report> {
   try {
-    return await checkWith(store, target);
+    return await checkWith(store, target, worldId);
   } catch (e) {
-    if (isStoreError(e) && e.code === 'STORE_UNAVAILABLE') throw new CliError('unavailable', `cannot read Redis at ${shownUrl(target.redisUrl)}: ${e.message}`);
+    if (isStoreError(e) && e.code === 'STORE_UNAVAILABLE') throw new CliError(EXIT.USAGE, `cannot read Redis at ${target.shown}: ${e.message}`);
     throw e;
-  } finally {
-    await store.close();
   }
 }
 
-async function checkWith(store: RedisStore, target: StoredWorldTarget): Promise<Report> {
-  const { worldId } = target;
-  const subject = { kind: 'stored' as const, worldId, redis: shownUrl(target.redisUrl), keyPrefix: target.keyPrefix, committedEpoch: '' };
+async function checkWith(store: RedisStore, target: RedisTarget, worldId: string): Promise<Report> {
+  const subject = { kind: 'stored' as const, worldId, redis: target.shown, keyPrefix: target.keyPrefix, committedEpoch: '' };
   let committed: bigint;
   let retained: bigint[];
   try {
@@ -43,7 +36,7 @@ async function checkWith(store: RedisStore, target: StoredWorldTarget): Promise<
     // The pointer itself is damaged: no epoch can be told apart from another.
     return { target: { ...subject, committedEpoch: '?' }, accepted: false, checks: [{ subject: 'epoch pointer', status: 'rejected', code: e.code, message: e.message, violations: [] }] };
   }
-  if (committed === 0n) throw new CliError('not-found', `world ${worldId} was never saved under key prefix ${target.keyPrefix} at ${shownUrl(target.redisUrl)}`);
+  if (committed === 0n) throw refused('WORLD_NOT_FOUND', `world ${worldId} was never saved under key prefix ${target.keyPrefix} at ${target.shown}`);
 
   const oldest = retained.filter((e) => e <= committed).reduce((a, b) => (b < a ? b : a), committed);
   const checks: Check[] = [];
@@ -65,17 +58,4 @@ async function checkEpoch(store: RedisStore, worldId: string, epoch: bigint): Pr
   const finding = verifyStoredEpoch(stored, 'full');
   if (finding) return { ...base, status: 'rejected', code: finding.code, message: finding.message, violations: finding.violations.map(reportViolation) };
   return { ...base, status: 'accepted', digest: stored.meta.digest, contentDigest: stored.meta.contentDigest, counts: reportCounts(stored.meta.counts) };
-}
-
-/** The URL without user or password: reports and errors never carry credentials. */
-export function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(unparsable Redis URL)';
-  }
 }

@@ -3,9 +3,19 @@ import { resolve } from 'node:path';
 import { fromBinary, fromJsonString } from '@bufbuild/protobuf';
 import { StateSource, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { prepareEpoch, validateSnapshot } from '@persistd/validation';
-import type { SnapshotFileTarget, SnapshotFormat } from './args';
-import { CliError } from './cli-error';
+import { CliError } from '../cli-error';
+import { EXIT } from '../exit-codes';
 import { reportCounts, reportViolation, type Report } from './report';
+
+export type SnapshotFormat = 'binary' | 'json';
+
+/** A WorldSnapshot file to check as a save would be. */
+export interface SnapshotFileTarget {
+  path: string;
+  format: SnapshotFormat;
+  worldId?: string;
+  expectedEpoch?: bigint;
+}
 
 /**
  * Checks a WorldSnapshot file as a save of it would be checked: every rule, from the
@@ -18,7 +28,7 @@ export async function checkSnapshotFile(target: SnapshotFileTarget, cwd: string)
   try {
     bytes = await readFile(resolve(cwd, target.path));
   } catch (e) {
-    throw new CliError('input', `cannot read ${target.path}: ${(e as Error).message}`);
+    throw new CliError(EXIT.USAGE, `cannot read ${target.path}: ${(e as Error).message}`);
   }
   const snapshot = decodeSnapshot(bytes, target.format, target.path);
   const worldId = target.worldId ?? snapshot.world?.worldId ?? '';
@@ -34,7 +44,7 @@ export async function checkSnapshotFile(target: SnapshotFileTarget, cwd: string)
       checks: [{ subject: 'snapshot', status: 'rejected', code: violations[0].code, message: `${violations[0].message}${more}`, violations: violations.map(reportViolation) }],
     };
   }
-  const prepared = prepareEpoch(snapshot, { worldId, requestId: 'persist-validate', principal: 'persist-validate', committedAtMs: 0n });
+  const prepared = prepareEpoch(snapshot, { worldId, requestId: 'persistctl-validate', principal: 'persistctl-validate', committedAtMs: 0n });
   return { target: subject, accepted: true, checks: [{ subject: 'snapshot', status: 'accepted', violations: [], contentDigest: prepared.contentDigest, counts: reportCounts(prepared.counts) }] };
 }
 
@@ -43,7 +53,7 @@ function decodeSnapshot(bytes: Buffer, format: SnapshotFormat, path: string): Wo
     return format === 'binary' ? fromBinary(WorldSnapshotSchema, bytes) : fromJsonString(WorldSnapshotSchema, bytes.toString('utf8'));
   } catch (e) {
     const other = format === 'binary' ? 'json' : 'binary';
-    throw new CliError('input', `${path} does not parse as a ${format} WorldSnapshot (${(e as Error).message}); if it is ${other}, pass --format ${other}`);
+    throw new CliError(EXIT.USAGE, `${path} does not parse as a ${format} WorldSnapshot (${(e as Error).message}); if it is ${other}, pass --format ${other}`);
   }
 }
 
