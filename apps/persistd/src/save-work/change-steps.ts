@@ -9,10 +9,11 @@ import {
   uniqueViolations,
   type BaseIndex,
   type ChangeRequestFindings,
+  type InputLimits,
   type PreparedEpoch,
   type RuleViolation,
 } from '@persistd/validation';
-import { enforceInputLimits, type InputLimits } from '../limits/input-limits';
+import { enforceInputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
 import { Refusal } from '../rpc/refusal';
 import { runSnapshotSteps, SaveRefused, type SaveWork } from './save-steps';

@@ -1,0 +1,99 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import { SaveRequestSchema } from '@persistd/contract';
+import { generateWorld, type WorldShape } from '@persistd/testkit';
+import fc from 'fast-check';
+import { readSaveRequest } from '../wire/read-request';
+import { BYTE_MUTATIONS, DATA_MUTATIONS, encodeRequest, mutateBytes, requestOf, WIRE_MUTATIONS, type Pick } from '../wire/testing/mutations';
+import { extentVersusWalk, limitsAt } from '../wire/testing/extent-and-walk';
+import { firstWireBreach } from '../wire/wire-census';
+import { wireExtent } from '../wire/wire-extent';
+import { firstLimitBreach, type InputLimits } from './input-limits';
+
+/**
+ * The limits' walk of the decoded message decides LIMIT_EXCEEDED; the two wire-level pre-checks
+ * must decide as it does. The census (before the read) names the very breach the walk names; the
+ * extent (after the read) is exactly the tightest limits the walk accepts, so comparing it with
+ * the limits says whether the walk would refuse.
+ */
+
+const shape: fc.Arbitrary<WorldShape> = fc.record({
+  worldId: fc.stringMatching(/^[A-Za-z0-9._-]{1,16}$/),
+  players: fc.integer({ min: 1, max: 6 }),
+  zones: fc.integer({ min: 2, max: 5 }),
+  npcs: fc.integer({ min: 1, max: 6 }),
+  items: fc.integer({ min: 2, max: 10 }),
+  quests: fc.integer({ min: 1, max: 6 }),
+  epoch: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  seed: fc.integer({ min: 1, max: 0x7fffffff }),
+});
+
+const picker = (randoms: fc.Stream<number>): Pick => (n) => (n <= 1 ? 0 : randoms.next().value % n);
+
+/** At, or one below, each measure of the request: on both sides of every limit. */
+const near = fc.record({ records: fc.integer({ min: -1, max: 0 }), text: fc.integer({ min: -1, max: 0 }), entries: fc.integer({ min: -1, max: 0 }) });
+
+/**
+ * A field sent twice counts twice at wire level, and the census refuses a field number seen more
+ * often than the records limit even where a decoded message shows it once; a records limit of 2
+ * keeps that apart from what this property compares (one mutation sends a field at most twice).
+ */
+const MIN_RECORDS = 2;
+
+function limitsNear(bytes: Uint8Array, d: { records: number; text: number; entries: number }): InputLimits {
+  const at = limitsAt(wireExtent(readSaveRequest(bytes)));
+  return {
+    maxRecordsPerSection: Math.max(MIN_RECORDS, at.maxRecordsPerSection + d.records),
+    maxStringBytes: Math.max(0, at.maxStringBytes + d.text),
+    maxMapEntries: Math.max(0, at.maxMapEntries + d.entries),
+  };
+}
+
+const decoded = (bytes: Uint8Array) => {
+  try {
+    return fromBinary(SaveRequestSchema, bytes, { readUnknownFields: true });
+  } catch {
+    return undefined;
+  }
+};
+
+/** Both pre-checks against the walk on one request. */
+function checkAgainstWalk(bytes: Uint8Array, d: { records: number; text: number; entries: number }) {
+  const message = decoded(bytes);
+  // Bytes that do not parse are MALFORMED_REQUEST: no walk to compare with.
+  if (!message) return;
+  expect(extentVersusWalk(SaveRequestSchema, message, wireExtent(readSaveRequest(bytes)))).toEqual([]);
+  const limits = limitsNear(bytes, d);
+  expect(firstWireBreach(SaveRequestSchema, bytes, limits)).toEqual(firstLimitBreach(SaveRequestSchema, message, limits));
+}
+
+describe('property: the wire pre-checks decide input limits as the limits walk does', () => {
+  it('generated worlds, canonical or as encoded, near every limit', () => {
+    fc.assert(
+      fc.property(shape, near, fc.boolean(), (s, d, canonical) => {
+        checkAgainstWalk(encodeRequest(requestOf(s.worldId, generateWorld(s), s.epoch!, `req-${s.seed}`), canonical), d);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it.each(Object.keys(DATA_MUTATIONS))('data: %s', (name) => {
+    fc.assert(
+      fc.property(shape, near, fc.infiniteStream(fc.nat()), fc.boolean(), (s, d, randoms, canonical) => {
+        const req = requestOf(s.worldId, generateWorld(s), s.epoch!, `req-${s.seed}`);
+        DATA_MUTATIONS[name](req, picker(randoms));
+        checkAgainstWalk(encodeRequest(req, canonical), d);
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it.each([...Object.keys(WIRE_MUTATIONS), ...BYTE_MUTATIONS])('encoding: %s', (name) => {
+    fc.assert(
+      fc.property(shape, near, fc.infiniteStream(fc.nat()), fc.boolean(), (s, d, randoms, canonical) => {
+        const bytes = encodeRequest(requestOf(s.worldId, generateWorld(s), s.epoch!, `req-${s.seed}`), canonical);
+        checkAgainstWalk(mutateBytes(bytes, [name], picker(randoms)), d);
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
