@@ -23,7 +23,7 @@ import { runSnapshotSteps, SaveRefused, type SaveWork } from './save-steps';
  * alone (decode, authority's world, limits of the request, its own violations, its request
  * digest), then — once the handler knows the expected epoch is the committed one and has read
  * that base — the result: the change set applied to the base and run through the Save steps
- * themselves, so the result is checked and stored exactly as a Save of it. Pure, as save-steps.
+ * themselves, so the result is checked and stored exactly as a Save of it. Pure, as the snapshot steps.
  */
 
 /** What both jobs carry: the request bytes and what intake knows. */

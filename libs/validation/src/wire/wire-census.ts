@@ -11,8 +11,10 @@ import { WireReader } from './wire-reader';
  * would cost gigabytes of views before its record count could be refused. The census holds only
  * a few counters per message, so its memory is independent of the request, and refuses such a
  * request at its first breach, in the order the limits' walk of the decoded message names
- * breaches (limits/input-limits.ts): fields in declaration order, depth first, a list's length before its
- * elements, map keys in the order a decoded map lists them.
+ * breaches (limits/input-limits.ts): fields in declaration order, depth first, a list's length
+ * before its elements, map keys in the order a decoded map lists them. One count differs: a map
+ * over its entries is refused without collecting its remaining keys, so its `actual` counts the
+ * entries sent, a repeated key twice.
  *
  * Beyond the named limits it refuses what no decoded message would show but what would still
  * cost a view each: one field number (unknown, or a singular field sent again and again) more
