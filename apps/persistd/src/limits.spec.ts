@@ -2,7 +2,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { fromServiceError, SaveRequestSchema, StateSource, type WorldSnapshot } from '@persistd/contract';
 import { FaultProxy, generateWorld, smallWorld, TEST_REDIS_URL } from '@persistd/testkit';
-import { firstBreach } from './limits/input-limits';
+import { firstLimitBreach } from '@persistd/validation';
 import { InflightBudget } from './limits/inflight-budget';
 import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 
@@ -13,15 +13,15 @@ describe('input limits (unit)', () => {
   const breachOf = (mutate: (s: WorldSnapshot) => void) => {
     const s = smallWorld('w');
     mutate(s);
-    return firstBreach(SaveRequestSchema, create(SaveRequestSchema, saveRequest('w', s)), { ...LIMITS, maxRecordsPerSection: 100 });
+    return firstLimitBreach(SaveRequestSchema, create(SaveRequestSchema, saveRequest('w', s)), { ...LIMITS, maxRecordsPerSection: 100 });
   };
 
   it('passes a request inside every bound', () => {
-    expect(firstBreach(SaveRequestSchema, create(SaveRequestSchema, saveRequest('w', ok)), { ...LIMITS, maxRecordsPerSection: 100 })).toBeUndefined();
+    expect(firstLimitBreach(SaveRequestSchema, create(SaveRequestSchema, saveRequest('w', ok)), { ...LIMITS, maxRecordsPerSection: 100 })).toBeUndefined();
   });
 
   it('names the limit, the bound, the size and the field', () => {
-    expect(firstBreach(SaveRequestSchema, create(SaveRequestSchema, saveRequest('w', ok)), LIMITS)).toEqual({ limit: 'max_records_per_section', max: 5, actual: 6, field: 'snapshot.world.zones' });
+    expect(firstLimitBreach(SaveRequestSchema, create(SaveRequestSchema, saveRequest('w', ok)), LIMITS)).toEqual({ limit: 'max_records_per_section', max: 5, actual: 6, field: 'snapshot.world.zones' });
     expect(breachOf((s) => (s.world!.contentVersion = 'v'.repeat(257)))).toEqual({ limit: 'max_string_bytes', max: 256, actual: 257, field: 'snapshot.world.content_version' });
     expect(breachOf((s) => (s.npcs!.npcs[1].flags = { a: '1', b: '2', c: '3', d: '4', e: '5' }))).toMatchObject({ limit: 'max_map_entries', actual: 5, field: 'snapshot.npcs.npcs[1].flags' });
     expect(breachOf((s) => (s.players!.players[0].save!.attributes = { ['k'.repeat(300)]: 1n }))).toMatchObject({ limit: 'max_string_bytes', field: 'snapshot.players.players[0].save.attributes.key' });

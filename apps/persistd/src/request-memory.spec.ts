@@ -1,9 +1,8 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { rawUnaryCall, SaveRequestSchema, type WorldSnapshot } from '@persistd/contract';
 import { lengthDelimited as field, mapEntryFlood, recordFlood, smallSaveBytes as validSave, smallWorld, stringFlood } from '@persistd/testkit';
-import { firstWireBreach } from '@persistd/validation';
+import { firstLimitBreach, firstWireBreach } from '@persistd/validation';
 import pino from 'pino';
-import { firstBreach } from './limits/input-limits';
 import { SavePool } from './save-work/save-pool';
 import { runSnapshotSteps, SaveRefused } from './save-work/save-steps';
 import { refusalOf, saveRequest, startTestDaemon } from './testing/test-daemon';
@@ -13,7 +12,7 @@ const DEFAULT_LIMITS = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, ma
 
 describe('the wire census names the breach the typed limits walk names', () => {
   const LIMITS = { maxRecordsPerSection: 100, maxStringBytes: 256, maxMapEntries: 4 };
-  const bothOf = (bytes: Uint8Array, limits = LIMITS) => ({ wire: firstWireBreach(SaveRequestSchema, bytes, limits), typed: firstBreach(SaveRequestSchema, fromBinary(SaveRequestSchema, bytes, { readUnknownFields: true }), limits) });
+  const bothOf = (bytes: Uint8Array, limits = LIMITS) => ({ wire: firstWireBreach(SaveRequestSchema, bytes, limits), typed: firstLimitBreach(SaveRequestSchema, fromBinary(SaveRequestSchema, bytes, { readUnknownFields: true }), limits) });
   const encoded = (mutate: (s: WorldSnapshot) => void, worldId = 'w') => {
     const s = smallWorld('w');
     mutate(s);

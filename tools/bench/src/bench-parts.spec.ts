@@ -129,7 +129,7 @@ describe('chart', () => {
       requestBytes: k,
       storedBytes: k,
       chunks: 1,
-      inProcess: { requestBytes: k, decodeFloor: { ms: 1, mbPerSec: 10 }, typed: { ms: 1, mbPerSec: 2, decodeMs: 1, validateMs: 1, prepareMs: 1 }, wire: { ms: 1, mbPerSec: 20, readMs: 1, validateMs: 1, prepareMs: 1, stats: { typedEnvelope: false, records: 1, passedThrough: 1, sorted: 0, typed: 0 } }, sameDigest: true },
+      inProcess: { requestBytes: k, decodeFloor: { ms: 1, mbPerSec: 10 }, typed: { ms: 1, mbPerSec: 2, decodeMs: 1, validateMs: 1, prepareMs: 1 }, wire: { ms: 1, mbPerSec: 20, stats: { typedEnvelope: false, records: 1, passedThrough: 1, sorted: 0, typed: 0 } }, sameDigest: true },
       save: [{ persistd: { ...cell(1, 3), peakRssBytes: 1 }, rawCommit: cell(1, 300) }],
       restore: [{ persistd: { ...cell(1, 50), peakRssBytes: 1, firstP50Ms: 1, firstP99Ms: 1, activationP50Ms: 1, activationP99Ms: 1 }, rawRead: cell(1, 400), stream: { ...cell(1, 200), firstP50Ms: 1 } }],
     });

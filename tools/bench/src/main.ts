@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { deletePrefix, generateWorld, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
 import { rawUnaryCall } from '@persistd/contract';
-import { sealEpochMeta, type PreparedEpoch } from '@persistd/validation';
+import { runSnapshotSteps, sealEpochMeta, type PreparedEpoch } from '@persistd/validation';
 import Redis from 'ioredis';
 import { changeOps, measureChangeRows, type ChangeSizeResult } from './changes/change-rows';
 import { measureChurn, type ChurnResult } from './churn/churn';
@@ -34,10 +34,10 @@ import { formatTable } from './report/table';
 import { checkTargets } from './report/targets';
 import { CHANNEL_OPTIONS, RESTORE_PATH, restoreCell, SAVE_PATH, saveCell } from './run/cells';
 import { measureInWorker } from './procs/in-process';
+import { BENCH_LIMITS } from './run/in-process';
 import { Bundles } from './procs/bundle';
 import { measureStartUp, type StartUpResult } from './run/start-up';
 import { timeStream } from './run/stream-call';
-import { prepareWireEpoch, readSaveRequest, validateWireRequest } from '@persistd/validation';
 import { RawCommitter } from './run/raw-commit';
 import { RequestTemplate, restoreRequest, worldIdOf } from './request-template';
 import { plan, type SizeSpec } from './sizes';
@@ -47,11 +47,11 @@ const say = (line: string) => process.stderr.write(`[bench ${new Date().toISOStr
 /** Saves and restores before a size's first measured run, so the daemon's code is compiled and its pools open. */
 const WARMUP = { S: 8, M: 1, L: 0 } as const;
 
-/** The stored form of a request (its chunks, for the raw commit limit), by the wire path. */
+/** The stored form of a request (its chunks, for the raw commit limit), by the daemon's pipeline (it throws if the world does not validate). */
 function storedFormOf(bytes: Uint8Array): PreparedEpoch {
-  const read = readSaveRequest(bytes);
-  if (validateWireRequest(read).length > 0) throw new Error('bench: the generated world does not validate');
-  return prepareWireEpoch(read, { worldId: 'bench', requestId: 'bench', principal: 'bench', committedAtMs: 0n });
+  const work = runSnapshotSteps({ method: 'Save', bytes, limits: BENCH_LIMITS, principal: 'bench' });
+  if (work.method !== 'Save') throw new Error('bench: a Save ran as a Validate');
+  return work.prepared;
 }
 
 /** In-process rounds per size (after the warm-up rounds). */

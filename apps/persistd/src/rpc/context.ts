@@ -1,9 +1,8 @@
 import type { RedisStore } from '@persistd/store-redis';
-import type { VerifyMode } from '@persistd/validation';
+import type { InputLimits, VerifyMode } from '@persistd/validation';
 import type { Logger } from 'pino';
 import type { Authority } from '../auth/authority';
 import type { InflightBudget } from '../limits/inflight-budget';
-import type { InputLimits } from '../limits/input-limits';
 import type { IndexCache } from '../save-changes/index-cache';
 import type { RestoreBudget } from '../limits/restore-budget';
 import type { SavePool } from '../save-work/save-pool';

@@ -9,10 +9,11 @@ import {
   uniqueViolations,
   type BaseIndex,
   type ChangeRequestFindings,
+  type InputLimits,
   type PreparedEpoch,
   type RuleViolation,
 } from '@persistd/validation';
-import { enforceInputLimits, type InputLimits } from '../limits/input-limits';
+import { enforceInputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
 import { Refusal } from '../rpc/refusal';
 import { runSnapshotSteps, SaveRefused, type SaveWork } from './save-steps';
@@ -22,7 +23,7 @@ import { runSnapshotSteps, SaveRefused, type SaveWork } from './save-steps';
  * alone (decode, authority's world, limits of the request, its own violations, its request
  * digest), then — once the handler knows the expected epoch is the committed one and has read
  * that base — the result: the change set applied to the base and run through the Save steps
- * themselves, so the result is checked and stored exactly as a Save of it. Pure, as save-steps.
+ * themselves, so the result is checked and stored exactly as a Save of it. Pure, as the snapshot steps.
  */
 
 /** What both jobs carry: the request bytes and what intake knows. */

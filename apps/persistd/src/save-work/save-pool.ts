@@ -39,7 +39,7 @@ function workerEntry(): { file: string; execArgv: string[] | undefined } {
 
 /**
  * PERSISTD_SAVE_WORKERS threads that run the CPU work of every request carrying a snapshot (read,
- * limits, rules, and a Save's stored form: save-steps.ts) off the event loop, so one world's large
+ * limits, rules, and a Save's stored form: the library's runSnapshotSteps) off the event loop, so one world's large
  * save does not stall every other call, and a second core does work (DESIGN §7). The event loop
  * keeps the I/O: gRPC, the commit.
  * Jobs wait in arrival order for a free thread; one whose call's deadline passed meanwhile is

@@ -1,6 +1,6 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { QuestStatus, SaveRequestSchema, StateSource } from '@persistd/contract';
-import type { InputLimits } from '../limits/input-limits';
+import type { InputLimits } from '@persistd/validation';
 
 /** Times each save thread runs the warm-up save's steps before the daemon listens: enough for V8 to compile the hot paths. */
 export const WARM_UP_ROUNDS = 5;

@@ -10,5 +10,5 @@ export { prepareWireEpoch, wireCanonicalSections, cutCanonical } from './wire-pr
 export { WireMalformedError, isWireMalformed } from './wire-error';
 export { presentFieldNumbers } from './present-fields';
 export { wireExtent, type WireExtent } from './wire-extent';
-export { firstWireBreach, type WireBreach, type WireLimits } from './wire-census';
+export { firstWireBreach } from './wire-census';
 export { readRequestFields } from './read-request';

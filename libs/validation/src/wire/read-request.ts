@@ -7,7 +7,7 @@ import type { CompiledModule } from '../rules/compiled-module';
 import { idOf, type SectionHeader } from '../rules/snapshot-context';
 import { RECURSION_LIMIT, Typed, varintSize, walk, type Span } from './envelope-walk';
 import { recordPlan, type MessagePlan } from './field-plan';
-import { lastMapSorts, lastPresentMask, scanExtent, scanRecord, sortedRecord } from './scan-record';
+import { RecordScan, scanRecord, sortedRecord } from './scan-record';
 import { WireMalformedError } from './wire-error';
 import { WireReader } from './wire-reader';
 
@@ -159,25 +159,25 @@ function readRecords(r: WireReader, l: Layout, ranges: readonly number[], header
   const n = ranges.length / 3;
   const section: WireSection = { entry: l.entry, header, ids: new Array(n), views: new Array(n), starts: new Array(n), ends: new Array(n), entries: new Array(n), present: new Array(n), sorted: new Map() };
   const tagSize = varintSize((l.recordsField.number << 3) | WireType.LengthDelimited);
+  const scan = new RecordScan();
   for (let k = 0; k < n; k++) {
     const s = ranges[3 * k];
     const e = ranges[3 * k + 1];
     const ts = ranges[3 * k + 2];
-    let view = scanRecord(r, s, e, l.plan);
+    let view = scanRecord(r, s, e, l.plan, scan);
     if (view) {
       section.starts[k] = s;
       section.ends[k] = e;
       section.entries[k] = s - ts === tagSize + varintSize(e - s) ? ts : -1;
-      section.present[k] = lastPresentMask();
-      const sorts = lastMapSorts();
-      if (sorts.length > 0) {
-        section.sorted.set(k, sortedRecord(r.data, s, e, sorts));
+      section.present[k] = scan.present;
+      if (scan.mapSorts.length > 0) {
+        section.sorted.set(k, sortedRecord(r.data, s, e, scan.mapSorts));
         section.entries[k] = -1;
         stats.sorted++;
       }
-      if (scanExtent.text > scanned.text) scanned.text = scanExtent.text;
-      if (scanExtent.entries > scanned.entries) scanned.entries = scanExtent.entries;
-      if (scanExtent.list > scanned.list) scanned.list = scanExtent.list;
+      if (scan.text > scanned.text) scanned.text = scan.text;
+      if (scan.entries > scanned.entries) scanned.entries = scan.entries;
+      if (scan.list > scanned.list) scanned.list = scan.list;
       stats.passedThrough++;
     } else {
       try {

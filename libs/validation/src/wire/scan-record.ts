@@ -14,7 +14,7 @@ import type { WireReader } from './wire-reader';
  * One flaw is mended here instead, because game servers fill maps in any order: map entries
  * that are each canonical but not in ascending key order. Sorting them is a permutation of whole
  * entries inside the map's byte run, so the record keeps its length and everything else in it;
- * the scan notes each such run (lastMapSorts) and sortedRecord writes the canonical bytes.
+ * the scan notes each such run (RecordScan.mapSorts) and sortedRecord writes the canonical bytes.
  * @internal
  */
 
@@ -25,32 +25,34 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Buffer's own latin1 slicer (what `toString('latin1', s, e)` calls, minus its argument checks). */
 type Latin1 = { latin1Slice(start: number, end: number): string };
 
-/** Bit set of the record's top-level fields present, by field index (set by scanRecord). */
-let present = 0;
-
 /**
- * How large the last record scanRecord accepted is where input limits look (UTF-8 bytes of its
- * longest string or map key, most entries of one map, most elements of one list): for
- * wire-extent.ts. Mutated by every scan; read it right after.
+ * What a scan found besides the record's view. The caller owns one and passes it to every
+ * scanRecord call, which resets it first: the hot path allocates nothing per record for it.
  */
-export const scanExtent = { text: 0, entries: 0, list: 0 };
+export class RecordScan {
+  /** The record's top-level fields present, as bits by index in the descriptor's field list. */
+  present = 0;
+  /** UTF-8 bytes of the record's longest string or map key (where input limits look, wire-extent.ts). */
+  text = 0;
+  /** The most entries of one map in the record. */
+  entries = 0;
+  /** The most elements of one repeated field in the record. */
+  list = 0;
+  /**
+   * Map runs whose entries must be put in key order, in the order the scan closed them (inner
+   * maps before the map or list holding them), each as `runStart, runEnd, n, then n pairs of
+   * entry start, entry end` in key order; positions in the reader's buffer. Empty when the
+   * record is canonical as it is. Refilled by the next scan: sortedRecord copies what it needs.
+   */
+  readonly mapSorts: number[] = [];
 
-/**
- * Map runs of the last record scanRecord accepted whose entries must be put in key order, in the
- * order the scan closed them (inner maps before the map or list holding them), each as
- * `runStart, runEnd, n, then n pairs of entry start, entry end` in key order; positions in the
- * reader's buffer. Empty when the record is canonical as it is.
- */
-let mapSorts: number[] = [];
-
-/** See mapSorts; read it right after scanRecord. */
-export function lastMapSorts(): readonly number[] {
-  return mapSorts;
-}
-
-/** The fields of the last record scanRecord accepted, as bits by index in the descriptor's field list. */
-export function lastPresentMask(): number {
-  return present;
+  reset(): void {
+    this.present = 0;
+    this.text = 0;
+    this.entries = 0;
+    this.list = 0;
+    this.mapSorts.length = 0;
+  }
 }
 
 /** A varint that ended at `end` (exclusive) after starting at `start` is minimally encoded. */
@@ -105,7 +107,7 @@ type Value = unknown | typeof NOT;
  * the value (when `keep`), undefined for an unkept value, or NOT. `implicit`: a zero value is
  * never written; otherwise (oneof members, map entries) it is.
  */
-function value(r: WireReader, end: number, enc: Enc, implicit: boolean, keep: boolean, plan: FieldPlan | undefined, message: MessagePlan | undefined): Value {
+function value(r: WireReader, end: number, enc: Enc, implicit: boolean, keep: boolean, plan: FieldPlan | undefined, message: MessagePlan | undefined, scan: RecordScan): Value {
   const buf = r.data;
   const start = r.pos;
   switch (enc) {
@@ -167,7 +169,7 @@ function value(r: WireReader, end: number, enc: Enc, implicit: boolean, keep: bo
     case Enc.STRING: {
       const n = lengthOf(r, end);
       if (n < 0 || (implicit && n === 0) || r.pos + n > end) return NOT;
-      if (n > scanExtent.text) scanExtent.text = n;
+      if (n > scan.text) scan.text = n;
       const s = text(buf, r.pos, r.pos + n, keep);
       r.pos += n;
       return s === undefined ? NOT : keep ? s : undefined;
@@ -182,7 +184,7 @@ function value(r: WireReader, end: number, enc: Enc, implicit: boolean, keep: bo
       const n = lengthOf(r, end);
       if (n < 0 || r.pos + n > end) return NOT;
       const view = keep && message!.template ? { ...message!.template } : undefined;
-      return scanMessage(r, r.pos + n, message!, view) ? view : NOT;
+      return scanMessage(r, r.pos + n, message!, view, scan) ? view : NOT;
     }
     default:
       return NOT;
@@ -190,17 +192,17 @@ function value(r: WireReader, end: number, enc: Enc, implicit: boolean, keep: bo
 }
 
 /** One map entry: exactly key (field 1) then value (field 2), both written, as toBinary writes them. Its key order is the caller's. */
-function mapEntry(r: WireReader, end: number, f: FieldPlan, into: Bag | undefined): string | typeof NOT {
+function mapEntry(r: WireReader, end: number, f: FieldPlan, into: Bag | undefined, scan: RecordScan): string | typeof NOT {
   const n = lengthOf(r, end);
   if (n < 0 || r.pos + n > end) return NOT;
   const entryEnd = r.pos + n;
   if (f.mapKey !== Enc.STRING || r.data[r.pos] !== ((1 << 3) | 2)) return NOT;
   r.pos++;
-  const key = value(r, entryEnd, Enc.STRING, false, true, undefined, undefined);
+  const key = value(r, entryEnd, Enc.STRING, false, true, undefined, undefined, scan);
   if (key === NOT || typeof key !== 'string' || !plainKey(key)) return NOT;
   if (r.pos >= entryEnd || r.data[r.pos] !== ((2 << 3) | f.mapValueWireType)) return NOT;
   r.pos++;
-  const v = value(r, entryEnd, f.mapValue, false, into !== undefined, undefined, f.message);
+  const v = value(r, entryEnd, f.mapValue, false, into !== undefined, undefined, f.message, scan);
   if (v === NOT || r.pos !== entryEnd) return NOT;
   if (into) into[key] = v;
   return key;
@@ -210,7 +212,7 @@ function mapEntry(r: WireReader, end: number, f: FieldPlan, into: Bag | undefine
  * Scans [r.pos, end) as one message of `plan`, filling `view` (when given). False when the bytes
  * are not canonical or do not parse; r.pos is then meaningless.
  */
-function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | undefined, top = false): boolean {
+function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | undefined, scan: RecordScan, top = false): boolean {
   let last = 0;
   let oneofs = 0;
   let prevKey: string | undefined;
@@ -227,7 +229,7 @@ function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | 
     if (tag < 0) return false;
     const no = tag >>> 3;
     if (unsorted && no !== last) {
-      if (!sortRun(r, runStart, tagStart)) return false;
+      if (!sortRun(r, runStart, tagStart, scan)) return false;
       unsorted = false;
     }
     const f = plan.byNumber[no];
@@ -249,11 +251,11 @@ function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | 
         map = keep ? {} : undefined;
         if (map) view![f.prop] = map;
       }
-      const key = mapEntry(r, end, f, map);
+      const key = mapEntry(r, end, f, map, scan);
       if (key === NOT || key === prevKey) return false;
       if (prevKey !== undefined && key < prevKey) unsorted = true;
       prevKey = key;
-      if (++count > scanExtent.entries) scanExtent.entries = count;
+      if (++count > scan.entries) scan.entries = count;
       continue;
     }
     if (f.enc === Enc.MESSAGE_LIST) {
@@ -262,19 +264,19 @@ function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | 
         list = keep ? [] : undefined;
         if (list) view![f.prop] = list;
       }
-      const item = value(r, end, Enc.MESSAGE, false, keep, f, f.message);
+      const item = value(r, end, Enc.MESSAGE, false, keep, f, f.message, scan);
       if (item === NOT) return false;
       if (list) list.push(item);
-      if (++count > scanExtent.list) scanExtent.list = count;
+      if (++count > scan.list) scan.list = count;
       continue;
     }
-    const v = value(r, end, f.enc, f.implicit, keep, f, f.message);
+    const v = value(r, end, f.enc, f.implicit, keep, f, f.message, scan);
     if (v === NOT) return false;
     if (keep) view![f.prop] = f.caseName === undefined ? v : { case: f.caseName, value: v };
   }
   if (r.pos !== end) return false;
-  if (unsorted && !sortRun(r, runStart, end)) return false;
-  if (top) present = mask;
+  if (unsorted && !sortRun(r, runStart, end, scan)) return false;
+  if (top) scan.present = mask;
   return true;
 }
 
@@ -282,7 +284,7 @@ function scanMessage(r: WireReader, end: number, plan: MessagePlan, view: Bag | 
  * Notes the key order of the map entries in [runStart, runEnd) (already scanned: each entry is
  * canonical). False when a key repeats: the typed decode keeps the last, which is not a permutation.
  */
-function sortRun(r: WireReader, runStart: number, runEnd: number): boolean {
+function sortRun(r: WireReader, runStart: number, runEnd: number, scan: RecordScan): boolean {
   const after = r.pos;
   const entries: { key: string; start: number; end: number }[] = [];
   r.pos = runStart;
@@ -292,23 +294,23 @@ function sortRun(r: WireReader, runStart: number, runEnd: number): boolean {
     const n = lengthOf(r, runEnd);
     const entryEnd = r.pos + n;
     r.pos++; // the key's tag
-    entries.push({ key: value(r, entryEnd, Enc.STRING, false, true, undefined, undefined) as string, start, end: entryEnd });
+    entries.push({ key: value(r, entryEnd, Enc.STRING, false, true, undefined, undefined, scan) as string, start, end: entryEnd });
     r.pos = entryEnd;
   }
   r.pos = after;
   // Code-unit order, as canonicalizeInPlace's Object.keys(...).sort().
   entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  mapSorts.push(runStart, runEnd, entries.length);
+  scan.mapSorts.push(runStart, runEnd, entries.length);
   for (let i = 0; i < entries.length; i++) {
     if (i > 0 && entries[i].key === entries[i - 1].key) return false;
-    mapSorts.push(entries[i].start, entries[i].end);
+    scan.mapSorts.push(entries[i].start, entries[i].end);
   }
   return true;
 }
 
 /**
  * The canonical bytes of the record at [start, end) that scanRecord accepted with map runs to
- * sort (lastMapSorts): a copy with each run's entries in key order, inner runs first.
+ * sort (RecordScan.mapSorts): a copy with each run's entries in key order, inner runs first.
  */
 export function sortedRecord(buf: Uint8Array, start: number, end: number, sorts: readonly number[]): Uint8Array {
   const out = Buffer.from(buf.subarray(start, end));
@@ -330,18 +332,16 @@ export function sortedRecord(buf: Uint8Array, start: number, end: number, sorts:
 
 /**
  * Scans one record at [start, end) of the reader's buffer. Returns its light view when the bytes
- * are canonical (they may then be stored as they are), undefined when the record must go the
- * typed way (decode, canonicalize, encode) — which also decides whether the bytes parse at all.
+ * are canonical (they may then be stored as they are), with what else it found in `scan`;
+ * undefined when the record must go the typed way (decode, canonicalize, encode) — which also
+ * decides whether the bytes parse at all — and `scan` is then meaningless.
  */
-export function scanRecord(r: WireReader, start: number, end: number, plan: MessagePlan): Bag | undefined {
+export function scanRecord(r: WireReader, start: number, end: number, plan: MessagePlan, scan: RecordScan): Bag | undefined {
   const view = { ...plan.template };
   r.pos = start;
-  if (mapSorts.length > 0) mapSorts = [];
-  scanExtent.text = 0;
-  scanExtent.entries = 0;
-  scanExtent.list = 0;
+  scan.reset();
   try {
-    return scanMessage(r, end, plan, view, true) ? view : undefined;
+    return scanMessage(r, end, plan, view, scan, true) ? view : undefined;
   } catch {
     return undefined; // past the buffer's end: the typed decode says how it is malformed
   }

@@ -1,5 +1,6 @@
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
+import type { InputLimits, LimitBreach } from '../limits/input-limits';
 import { RECURSION_LIMIT } from './envelope-walk';
 import { WireReader } from './wire-reader';
 
@@ -9,9 +10,11 @@ import { WireReader } from './wire-reader';
  * record and one entry per map entry, so a request of 16 MiB of empty records — two bytes each —
  * would cost gigabytes of views before its record count could be refused. The census holds only
  * a few counters per message, so its memory is independent of the request, and refuses such a
- * request at its first breach, in the order the typed limits walk names breaches (apps/persistd
- * limits/input-limits.ts): fields in declaration order, depth first, a list's length before its
- * elements, map keys in the order a decoded map lists them.
+ * request at its first breach, in the order the limits' walk of the decoded message names
+ * breaches (limits/input-limits.ts): fields in declaration order, depth first, a list's length
+ * before its elements, map keys in the order a decoded map lists them. One count differs: a map
+ * over its entries is refused without collecting its remaining keys, so its `actual` counts the
+ * entries sent, a repeated key twice.
  *
  * Beyond the named limits it refuses what no decoded message would show but what would still
  * cost a view each: one field number (unknown, or a singular field sent again and again) more
@@ -22,29 +25,13 @@ import { WireReader } from './wire-reader';
  * (MALFORMED_REQUEST) follows, and what it decodes first is within the limits.
  */
 
-/** The bounds the census checks: the daemon's input limits. */
-export interface WireLimits {
-  maxRecordsPerSection: number;
-  maxStringBytes: number;
-  maxMapEntries: number;
-}
-
-/** A bound broken, named as the typed limits walk names it. */
-export interface WireBreach {
-  limit: 'max_records_per_section' | 'max_string_bytes' | 'max_map_entries';
-  max: number;
-  actual: number;
-  /** Proto field names, list indexes and map keys, as `snapshot.players.players[3].player_id`. */
-  field: string;
-}
-
 /** The bytes stop parsing where the census reads them. */
 class Unreadable extends Error {}
 
 type Span = readonly [start: number, end: number];
 
 /** A breach on its way up: the path is assembled only when there is one. */
-interface Found extends Omit<WireBreach, 'field'> {
+interface Found extends Omit<LimitBreach, 'field'> {
   path: string[];
 }
 
@@ -62,7 +49,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * undefined when there is none (or the bytes stop parsing first). Memory: a few counters per
  * nested message and, for a map within its limit, its keys.
  */
-export function firstWireBreach(desc: DescMessage, bytes: Uint8Array, limits: WireLimits): WireBreach | undefined {
+export function firstWireBreach(desc: DescMessage, bytes: Uint8Array, limits: InputLimits): LimitBreach | undefined {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const census = new Census(new WireReader(buf), limits);
   try {
@@ -115,7 +102,7 @@ function objectKeyOrder(keys: Iterable<string>): string[] {
 class Census {
   constructor(
     private readonly r: WireReader,
-    private readonly limits: WireLimits,
+    private readonly limits: InputLimits,
   ) {}
 
   /** The first breach in one message whose bytes are `spans` (a singular message sent more than once is their merge). */

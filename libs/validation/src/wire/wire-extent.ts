@@ -7,9 +7,8 @@ import type { WireRequest } from './read-request';
  * How large a request is where the daemon's input limits look (LIMIT_EXCEEDED): the UTF-8 bytes
  * of its longest string or map key, the most entries of one map, the most elements of one
  * repeated field — the same measures, over the same decoded values, as the limits' walk of the
- * typed message (apps/persistd limits/input-limits.ts). When each is within its limit, no
- * limit can be broken and the typed walk is not needed; otherwise decode typed and let it name
- * the first breach.
+ * typed message (limits/input-limits.ts). When each is within its limit, no limit can be broken
+ * and the walk is not needed; otherwise decode typed and let the walk name the first breach.
  */
 export interface WireExtent {
   maxStringBytes: number;

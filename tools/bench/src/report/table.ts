@@ -23,7 +23,7 @@ function sizeBlock(s: SizeResult): string[] {
     `  in-process, one request (best of the rounds): decode floor ${f(ip.decodeFloor.mbPerSec)} MB/s (${f(ip.decodeFloor.ms)} ms) | typed path ${f(ip.typed.mbPerSec)} MB/s (${f(ip.typed.ms)} ms = decode ${f(ip.typed.decodeMs)} + validate ${f(ip.typed.validateMs)} + prepare ${f(ip.typed.prepareMs)})`,
   );
   out.push(
-    `  wire path ${f(ip.wire.mbPerSec)} MB/s (${f(ip.wire.ms)} ms = read ${f(ip.wire.readMs)} + validate ${f(ip.wire.validateMs)} + prepare ${f(ip.wire.prepareMs)}): ${x(ratio(ip.wire.mbPerSec, ip.typed.mbPerSec))} the typed path, ${x(ratio(ip.wire.mbPerSec, ip.decodeFloor.mbPerSec))} the decode floor; records passed through ${ip.wire.stats.passedThrough}/${ip.wire.stats.records} (${ip.wire.stats.sorted ?? 0} with map entries sorted at wire level), same digest: ${ip.sameDigest}`,
+    `  wire path ${f(ip.wire.mbPerSec)} MB/s (${f(ip.wire.ms)} ms, the daemon's runSnapshotSteps: census, read, limits, rules, stored form): ${x(ratio(ip.wire.mbPerSec, ip.typed.mbPerSec))} the typed path, ${x(ratio(ip.wire.mbPerSec, ip.decodeFloor.mbPerSec))} the decode floor; records passed through ${ip.wire.stats.passedThrough}/${ip.wire.stats.records} (${ip.wire.stats.sorted ?? 0} with map entries sorted at wire level), same digest: ${ip.sameDigest}`,
   );
   // One row per cell: concurrency, ops, rate, MB/s, p50, p99, then the cell's own columns, then the daemon's RSS and loop delay.
   const row = (p: DaemonCell, mbDigits: number, own: string[], widths: number[]) => {
