@@ -17,11 +17,9 @@ const M_SHAPE: Omit<WorldShape, 'worldId'> = { players: 500, zones: 500, npcs: 5
 
 /** Stored bytes of the committed epoch of a world (what a restore reserves). */
 async function storedBytes(t: TestDaemon, worldId: string): Promise<number> {
-  const { meta } = await t.daemon.store.readEpochMeta(worldId, 0n);
-  const keys = worldKeys(t.prefix, worldId);
-  const ids = [...new Set(meta.sections.flatMap((s) => s.chunkIds))];
-  const sizes = await Promise.all(ids.map((id) => t.redis.strlen(keys.chunk(id))));
-  return sizes.reduce((a, b) => a + b, 0);
+  // Every chunk the epoch lists, in either stored form (form 2: its index chunks and the record chunks they name).
+  const { chunks } = await t.daemon.store.readEpoch(worldId, 0n);
+  return [...chunks.values()].reduce((a, b) => a + b.byteLength, 0);
 }
 
 /** Resolves once `check` holds, polling; fails after `timeoutMs`. */
@@ -67,7 +65,8 @@ describe('restore budget through gRPC (PERSISTD_MAX_RESTORE_BYTES, PERSISTD_REST
   it('a refusal after the chunks were reserved (damage at rest) gives them back', async () => {
     await t.client.save(saveRequest('damaged', smallWorld('damaged')));
     const { meta } = await t.daemon.store.readEpochMeta('damaged', 0n);
-    const chunkKey = worldKeys(t.prefix, 'damaged').chunk(meta.sections[3]!.chunkIds[0]!);
+    const named = meta.sections[3]!.chunkIds[0] ?? meta.sections[3]!.indexChunkIds[0]!; // form 1, or form 2's index chunk
+    const chunkKey = worldKeys(t.prefix, 'damaged').chunk(named);
     await t.redis.set(chunkKey, Buffer.from('not the bytes this id hashes'));
     const r = await refusalOf(collect(t.client, 'damaged'));
     expect([r.code, r.reason]).toEqual([grpc.status.DATA_LOSS, 'DIGEST_MISMATCH']);
@@ -150,9 +149,13 @@ describe('20 restores of an M world that never read (a daemon process)', () => {
       expect(Date.now() - started).toBeLessThan(RESTORE_BUDGET_WAIT_MS + 4 * STALL_MS + 10_000);
       const cutOff = daemon.logs().filter((l) => l.msg?.startsWith('restore cut off')).length;
       expect(cutOff).toBeGreaterThanOrEqual(2);
-      // Loose on purpose: RSS also moves with GC timing and other tests' load.
+      // Loose on purpose: RSS also moves with GC timing and other tests' load. Stored form 2 adds a
+      // cost per restore that the budget does not count (the STRLEN of each of an M world's
+      // thousands of small chunks, and their buffers): 20 restores of it measured +66 to +110 MiB
+      // where form 1 measured +20. That cost is allowed for per restore; the budget itself is held
+      // exactly by `inUse` in the specs above. Counting it is left to a stored size in EpochMeta.
       process.stdout.write(`restore budget: RSS baseline ${(baseline / 2 ** 20).toFixed(0)} MiB, peak +${((peak - baseline) / 2 ** 20).toFixed(1)} MiB, ${cutOff} cut off\n`);
-      expect(peak - baseline).toBeLessThan(2 * BUDGET + 40 * 2 ** 20);
+      expect(peak - baseline).toBeLessThan(2 * BUDGET + 40 * 2 ** 20 + 20 * 5 * 2 ** 20);
 
       expect((await collect(client, 'm')).length).toBeGreaterThan(5);
       const status = await stalled[0]!.callOnSameConnection('/caelmor.persist.v1.PersistenceService/GetWorldStatus', toBinary(GetWorldStatusRequestSchema, create(GetWorldStatusRequestSchema, { worldId: 'm' })));

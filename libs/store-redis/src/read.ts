@@ -184,14 +184,15 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
         if (reserve) await reserve(await storedBytesOf(redis, roots.map((id) => keys.chunk(id))));
         await fetch(roots);
       } else {
-        // The index chunks are read first (they are small): the record chunks they name are what
-        // the reservation counts.
+        // The index chunks are read first (they are small, and name the record chunks); the
+        // reservation counts them and the record chunks together.
         await fetch(roots);
+        const indexBytes = roots.reduce((n, id) => n + (chunks.get(id)?.byteLength ?? 0), 0);
         // Stored form 2: the index chunks name the record chunks. A damaged one is not followed;
         // the verification reports it.
         const children = new Set<string>();
         for (const id of roots) for (const child of (chunks.has(id) && indexedIds(id, chunks.get(id)!)) || []) if (!chunks.has(child)) children.add(child);
-        if (reserve) await reserve(await storedBytesOf(redis, [...children].map((id) => keys.chunk(id))));
+        if (reserve) await reserve(indexBytes + (await storedBytesOf(redis, [...children].map((id) => keys.chunk(id)))));
         await fetch([...children]);
       }
       if (absent.length > 0) {
