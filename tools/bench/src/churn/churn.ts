@@ -8,6 +8,7 @@ import type Redis from 'ioredis';
 import { SAVE_PATH } from '../run/cells';
 import { cutCanonical, readSaveRequest, validateWireRequest, wireCanonicalSections } from '@persistd/validation';
 import { cutByIds, newBytes, type ChunkRef } from './stable-boundaries';
+import { worldKeyBytes } from '../changes/store-bytes';
 
 /** Chunk bytes a save wrote, measured on the store. */
 export interface Written {
@@ -35,21 +36,10 @@ export interface ChurnResult {
   schemes: { scheme: string; chunks: number; onePercentFraction: number; insertMeanFraction: number; insertWorstFraction: number }[];
 }
 
-/** Every chunk key of a world with its size (SCAN under the world's hash tag, then STRLEN). */
+/** Every chunk key of a world with its size: the world's keys (changes/store-bytes.ts), chunks only. */
 async function storedChunks(redis: Redis, prefix: string, worldId: string): Promise<Map<string, number>> {
-  const keys = worldKeys(prefix, worldId);
-  const pattern = keys.chunk('x').replace(/x$/, '*');
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
-  const p = redis.pipeline();
-  for (const k of found) p.strlen(k);
-  const sizes = (await p.exec()) ?? [];
-  return new Map(found.map((k, i) => [k, Number(sizes[i][1])]));
+  const chunkKey = worldKeys(prefix, worldId).chunk('x').replace(/x$/, '');
+  return new Map([...(await worldKeyBytes(redis, prefix, worldId))].filter(([k]) => k.startsWith(chunkKey)));
 }
 
 async function largestValue(redis: Redis, prefix: string, worldId: string): Promise<number> {
