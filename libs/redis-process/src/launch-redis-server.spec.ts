@@ -22,8 +22,9 @@ describe('launchRedisServer', () => {
   });
 
   it('with watchParent, the server ends by itself when the process that started it is SIGKILLed', async () => {
-    // A parent of its own to kill: it launches the server through this module and prints the pid.
-    const script = `require(${JSON.stringify(join(__dirname, 'index.ts'))}).launchRedisServer({ bin: ${JSON.stringify(REDIS)}, watchParent: true, detached: true, args: (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'] }).then((s) => console.log(s.pid))`;
+    // A parent of its own to kill: it launches the server through this module and prints the pid
+    // (as a string: Nx sets FORCE_COLOR for its tasks, and console.log colours a number).
+    const script = `require(${JSON.stringify(join(__dirname, 'index.ts'))}).launchRedisServer({ bin: ${JSON.stringify(REDIS)}, watchParent: true, detached: true, args: (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'] }).then((s) => console.log(String(s.pid)))`;
     const parent = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = await new Promise<number>((resolve, reject) => {
       parent.stdout!.once('data', (b: Buffer) => resolve(Number(String(b).trim())));
