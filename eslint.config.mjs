@@ -1,7 +1,14 @@
 // One lint run for the whole workspace. The module-boundary rule is the architecture of
 // DESIGN §2 written as data: who may import whom.
+import { createProjectGraphAsync } from '@nx/devkit';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+
+// The boundary rule reads Nx's cached project graph and, when there is none (a fresh clone,
+// plain `eslint .`), prints a warning and checks nothing. Building the graph here, before any
+// rule runs, means every way of running lint enforces it; if the graph cannot be built, the
+// lint run fails instead of passing without the rule.
+await createProjectGraphAsync({ exitOnError: false });
 
 const only = (...types) => types.map((t) => `type:${t}`);
 

@@ -1,5 +1,15 @@
 // Shared jest settings: TypeScript transpiled (type-checking is `npm run typecheck`'s job),
 // path aliases taken from tsconfig.base.json so there is one list of them.
+//
+// Every project's tests come in three kinds, chosen by PERSISTD_TESTS (each kind is an Nx
+// target of the same name; unset, as in `npm test`, runs all three):
+//   unit           no Redis at all and no child process: runs on a fresh clone with nothing
+//                  installed but node_modules. tools/testkit/src/jest/unit-guard.cjs makes a
+//                  spec that breaks this rule fail instead of quietly passing.
+//   cluster-chaos  starts Redis Clusters or drives the chaos suites (kills, cuts, floods).
+//   integration    everything else: the shared test Redis, private redis-servers, daemons.
+// A project lists the globs of its unit and cluster-chaos specs; integration is the rest, so
+// a new spec is integration until someone says otherwise and no spec falls between kinds.
 const path = require('node:path');
 const { compilerOptions } = require('./tsconfig.base.json');
 
@@ -8,10 +18,13 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
   moduleNameMapper[`^${alias}$`] = path.join(__dirname, target);
 }
 
-module.exports = {
+const ALL_SPECS = '<rootDir>/src/**/*.spec.ts';
+const KINDS = ['unit', 'integration', 'cluster-chaos'];
+
+const preset = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  testMatch: [ALL_SPECS],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json'), diagnostics: false }],
   },
@@ -22,3 +35,26 @@ module.exports = {
   maxWorkers: 1,
   testTimeout: 60000,
 };
+
+const underSrc = (glob) => `<rootDir>/src/${glob}`;
+
+/**
+ * One project's jest config: `rootDir` and `displayName`, the globs (relative to `src/`) of its
+ * unit and cluster-chaos specs, and any setting of its own. The kind PERSISTD_TESTS names
+ * narrows testMatch to that kind's specs.
+ */
+function projectConfig(rootDir, displayName, { unit = [], clusterChaos = [] } = {}, overrides = {}) {
+  const kind = process.env.PERSISTD_TESTS;
+  const config = { ...preset, displayName, rootDir, ...overrides };
+  if (kind === undefined || kind === '') return config;
+  if (!KINDS.includes(kind)) throw new Error(`PERSISTD_TESTS=${kind}: expected one of ${KINDS.join(', ')}`);
+  if (kind === 'unit') {
+    // No Redis is started or wanted for unit specs; the guard refuses the ones that try.
+    const { globalSetup: _setup, globalTeardown: _teardown, ...rest } = config;
+    return { ...rest, testMatch: unit.map(underSrc), setupFilesAfterEnv: [path.join(__dirname, 'tools/testkit/src/jest/unit-guard.cjs')] };
+  }
+  if (kind === 'cluster-chaos') return { ...config, testMatch: clusterChaos.map(underSrc) };
+  return { ...config, testMatch: [ALL_SPECS, ...[...unit, ...clusterChaos].map((glob) => `!${underSrc(glob)}`)] };
+}
+
+module.exports = { ...preset, projectConfig };

@@ -1,1 +1,3 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'contract', rootDir: __dirname };
+const { projectConfig } = require('../../jest.preset.cjs');
+
+module.exports = projectConfig(__dirname, 'contract', { unit: ['**/*.spec.ts'] });

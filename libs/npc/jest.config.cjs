@@ -1,1 +1,3 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'npc', rootDir: __dirname };
+const { projectConfig } = require('../../jest.preset.cjs');
+
+module.exports = projectConfig(__dirname, 'npc', { unit: ['**/*.spec.ts'] });

@@ -1,1 +1,3 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'restore-sequence', rootDir: __dirname };
+const { projectConfig } = require('../../jest.preset.cjs');
+
+module.exports = projectConfig(__dirname, 'restore-sequence', { unit: ['**/*.spec.ts'] });

@@ -1,1 +1,3 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'persist-validate', rootDir: __dirname };
+const { projectConfig } = require('../../jest.preset.cjs');
+
+module.exports = projectConfig(__dirname, 'persist-validate', { unit: ['args.spec.ts'] });

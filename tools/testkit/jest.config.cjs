@@ -1,1 +1,3 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'testkit', rootDir: __dirname };
+const { projectConfig } = require('../../jest.preset.cjs');
+
+module.exports = projectConfig(__dirname, 'testkit', { unit: ['world-generator.spec.ts', 'jest/*.spec.ts'], clusterChaos: ['redis-cluster.spec.ts'] });

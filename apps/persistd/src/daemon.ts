@@ -53,7 +53,7 @@ export interface Daemon {
   metricsUrl: string | undefined;
 }
 
-/** Extension points for services other issues add; health and reflection are built in. */
+/** Extension points for services added beside the persistence service; health and reflection are built in. */
 export interface DaemonHooks {
   /** Called with the server before it binds: add services here and use `serving.onShutdown`. */
   beforeBind?(server: grpc.Server, serving: ServingState): void;

@@ -90,7 +90,7 @@ describe('SaveChanges request ids', () => {
     const base = smallWorld('rp-old');
     const first = await t.client.save(saveRequest('rp-old', base, 0n, 'rp-old-1'));
     const key = worldKeys(t.prefix, 'rp-old').req('rp-old-1');
-    // What daemons before this change wrote: `<epoch> <content_digest> <digest>`.
+    // What daemons from before SaveChanges wrote: `<epoch> <content_digest> <digest>`.
     await t.redis.set(key, `1 ${first.contentDigest} ${first.digest}`, 'EX', 3600);
     await t.client.save(saveRequest('rp-old', smallWorld('rp-old', 1n, 9), 1n, 'rp-old-2'));
     expect(await t.client.save(saveRequest('rp-old', base, 0n, 'rp-old-1'))).toMatchObject({ committedEpoch: 1n, digest: first.digest, replayed: true });

@@ -25,8 +25,8 @@ async function restoreAll(client: TypedClient<typeof PersistenceService>, worldI
 }
 
 /**
- * SIGTERM during a burst of saves from several game servers (DESIGN §5, issue 4 "Graceful
- * shutdown"): the daemon stops taking calls, lets the saves in flight finish, exits 0; afterwards
+ * SIGTERM during a burst of saves from several game servers (DESIGN §5, graceful shutdown):
+ * the daemon stops taking calls, lets the saves in flight finish, exits 0; afterwards
  * a fresh daemon finds every acknowledged save restorable and nothing half-done.
  */
 describe('graceful shutdown of a daemon process', () => {

@@ -12,7 +12,7 @@ import { saveRequest, startTestDaemon } from './testing/test-daemon';
 const SAVE = '/caelmor.persist.v1.PersistenceService/Save';
 const STATUS = '/caelmor.persist.v1.PersistenceService/GetWorldStatus';
 const MIB = 1024 * 1024;
-/** The attack of the issue: 8 streams of 48 MiB, none with a token. */
+/** The attack: 8 streams of 48 MiB, none with a token, to make the daemon buffer 384 MiB. */
 const STREAMS = 8;
 const BODY = Buffer.alloc(48 * MIB, 0x5a);
 /** RSS the attack may add to the daemon: far below the 8 × 48 MiB it would take to hold the bodies. */

@@ -22,9 +22,10 @@ describe('launchRedisServer', () => {
   });
 
   it('with watchParent, the server ends by itself when the process that started it is SIGKILLed', async () => {
-    // A parent of its own to kill: it launches the server through this module, prints the pid and
-    // stays alive until it is killed (a parent that ended on its own would take the server along).
-    const script = `require(${JSON.stringify(join(__dirname, 'index.ts'))}).launchRedisServer({ bin: ${JSON.stringify(REDIS)}, watchParent: true, detached: true, args: (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'] }).then((s) => { console.log(s.pid); setInterval(() => undefined, 1000); })`;
+    // A parent of its own to kill: it launches the server through this module, prints the pid (as a
+    // string: Nx sets FORCE_COLOR for its tasks, and console.log colours a number) and stays alive
+    // until it is killed (a parent that ended on its own would take the server along).
+    const script = `require(${JSON.stringify(join(__dirname, 'index.ts'))}).launchRedisServer({ bin: ${JSON.stringify(REDIS)}, watchParent: true, detached: true, args: (p) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'] }).then((s) => { console.log(String(s.pid)); setInterval(() => undefined, 1000); })`;
     const parent = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     // Whatever happens, the parent goes: a parent left alive keeps its server, and its pipe keeps jest from exiting.
     try {

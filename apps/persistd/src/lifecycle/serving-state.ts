@@ -5,7 +5,7 @@ export type ShutdownHook = () => void | Promise<void>;
 
 /**
  * Whether the daemon is serving, and the hooks that must run the moment it stops: the health
- * service (issue 7) registers one that turns NOT_SERVING, so load balancers drain the daemon
+ * service registers one that turns NOT_SERVING, so load balancers drain the daemon
  * before its port closes. Hooks run once, in registration order; one that throws is logged and
  * does not hold shutdown up.
  */

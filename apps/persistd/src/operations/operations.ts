@@ -40,7 +40,7 @@ export interface Operations {
 }
 
 /**
- * Builds the operational side of a daemon (issue 7). Health turns NOT_SERVING the moment
+ * Builds the operational side of a daemon (health, metrics, call log, reflection). Health turns NOT_SERVING the moment
  * shutdown begins (a `serving.onShutdown` hook, registered first, so it runs before any other),
  * while the port still takes calls and load balancers can drain.
  */

@@ -1,5 +1,5 @@
 /**
- * The wire-level save path (issue 6): read a save's bytes without decoding whole messages, run the
+ * The wire-level save path: read a save's bytes without decoding whole messages, run the
  * same rules over light record views, and store canonical records as they came. Every outcome —
  * malformed, each violation, every stored byte — equals the typed path's (fromBinary →
  * validateSnapshot → prepareEpoch), which a property test checks.

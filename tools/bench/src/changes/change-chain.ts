@@ -3,7 +3,7 @@ import { applyToMemory, changesRequest, diffSnapshot, trackedChangeSet, type Sec
 import { ItemRecordSchema, NpcRecordSchema, PlayerRecordSchema, QuestRecordSchema, SaveChangesRequestSchema, StateSource, ZoneRecordSchema, type ItemRecord, type NpcRecord, type PlayerRecord, type QuestRecord, type WorldSnapshot, type ZoneRecord, WorldSnapshotSchema } from '@persistd/contract';
 import { prng } from '@persistd/testkit';
 
-/** The change workloads of the bench (issue 14's rows). */
+/** The change workloads of the bench (its rows for saves of what changed). */
 export type ChangeWorkload = 'random-1pct' | 'run-1pct' | 'insert-start' | 'delete-one';
 
 export const CHANGE_WORKLOADS: readonly ChangeWorkload[] = ['random-1pct', 'run-1pct', 'insert-start', 'delete-one'];

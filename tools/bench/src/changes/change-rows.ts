@@ -69,7 +69,7 @@ export function changeOps(size: SizeName, quick: boolean): ChangeOps {
 const cpuOf = (ctx: ChangeContext) => processCpuMs(ctx.daemons[0].pid) + processCpuMs(ctx.daemons[1].pid);
 
 /**
- * Saves of what changed next to a whole Save of the same world, in one run (issue 14's bench
+ * Saves of what changed next to a whole Save of the same world, in one run (the bench's change
  * rows). The world allocates ids per owner. Daemon 0 makes the whole saves; a change set then
  * goes to the daemon that committed its base (index cached) or to the other one (not cached:
  * it must rebuild the index from Redis — both daemons share the prefix and alternate, so every

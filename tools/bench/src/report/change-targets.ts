@@ -5,9 +5,9 @@ import { ratio } from './stats';
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 /**
- * Issue 14's targets for saves of what changed, checked on this run's change rows. The whole Save
- * they are compared with is this build's, of the same world, in the same run (the issue's "build
- * this issue starts from" is that row when the bench runs with `--daemon` pointing at it).
+ * The targets for saves of what changed, checked on this run's change rows. The whole Save they
+ * are compared with is this build's, of the same world, in the same run (to compare with an
+ * older build instead, run the bench with `--daemon` pointing at that build).
  */
 export function checkChangeTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const out: TargetCheck[] = [];

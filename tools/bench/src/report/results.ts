@@ -21,7 +21,7 @@ export interface SizeResult {
   restore: RestoreCellResult[];
 }
 
-/** A DESIGN/issue target, evaluated on this run. */
+/** A capacity target, evaluated on this run. */
 export interface TargetCheck {
   target: string;
   measured: string;

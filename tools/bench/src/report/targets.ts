@@ -4,7 +4,7 @@ import type { BenchResults, SizeResult, TargetCheck } from './results';
 const GIB = 2 ** 30;
 
 /**
- * The issue's targets, checked on this run (M world at concurrency 8 unless said otherwise). A
+ * The capacity targets, checked on this run (M world at concurrency 8 unless said otherwise). A
  * target whose figure this run did not measure is 'unavailable'.
  */
 export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {

@@ -9,7 +9,7 @@ import { timeStream } from '../run/stream-call';
 
 /**
  * Restore throughput of one world stored in form 1 and in form 2 (DESIGN §5: restore must not
- * fall; issue 14's target is form 2 ≥ 0.75× form 1 on an L world). Two daemons, one writing each
+ * fall; the target is form 2 ≥ 0.75× form 1 on an L world). Two daemons, one writing each
  * form, hold the same records; restores alternate between them one at a time, so both meet the
  * same machine load. Bounded: at most `rounds` restores each, and no new round past `capMs`.
  */

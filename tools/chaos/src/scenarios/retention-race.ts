@@ -11,7 +11,7 @@ const WRITERS = 8;
 const RETENTION = 2;
 
 /**
- * Scenario 6 (beyond the five of the issue): retention under contention. Eight writers save one
+ * Scenario 6 (beyond the five fault scenarios): retention under contention. Eight writers save one
  * world through two persistd processes with PERSISTD_RETENTION=2; their snapshots share most
  * chunks, so every commit drops an epoch whose chunks the next epochs may list again; readers
  * restore the latest epoch from both daemons all the while, and the second daemon is SIGKILLed
