@@ -1,3 +1,3 @@
 const { projectConfig } = require('../../jest.preset.cjs');
 
-module.exports = projectConfig(__dirname, 'persist-validate', { unit: ['args.spec.ts'] });
+module.exports = projectConfig(__dirname, 'persist-validate', {});
