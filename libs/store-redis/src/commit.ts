@@ -70,7 +70,8 @@ import { BATCH_LIMITS, batchesOf } from './batches';
 import { redirectionOf, type Redirection } from './cluster-redirect';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
-import { chunkIdsOf, decodeEpochMeta, listedChunks } from './epoch-meta';
+import { decodeEpochMeta, listedChunks } from './epoch-meta';
+import { readListedChunks } from './read-listing';
 import { lastEpochOf, parseWorldPointer, type WorldPointer } from './epoch-pointer';
 import { worldKeys, type WorldKeys } from './keys';
 import { mapRedisFailure, rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
@@ -424,15 +425,7 @@ async function listBase(conn: Redis, plan: Plan, baseEpoch: bigint, metaBytes: B
   } catch {
     return undefined;
   }
-  const read = new Map<string, Uint8Array>();
-  const missing = chunkIdsOf(meta).filter((id) => !plan.byId.has(id));
-  if (meta.storedForm === 2 && missing.length > 0) {
-    for (const batch of batchesOf(missing, () => 0, BATCH_LIMITS.maxSmallChunkKeysPerRead)) {
-      const values = await conn.mgetBuffer(...batch.map((id) => plan.keys.chunk(id)));
-      batch.forEach((id, k) => values[k] && read.set(id, values[k]!));
-    }
-  }
-  return listedChunks(meta, (id) => plan.byId.get(id)?.bytes ?? read.get(id));
+  return readListedChunks(conn, plan.keys, meta, (id) => plan.byId.get(id)?.bytes);
 }
 
 /** The bookkeeping a meta records: its chunks' changes against the base epoch, ids packed raw. */

@@ -10,13 +10,19 @@ import type { WorldKeys } from './keys';
  * absent or damaged: then nobody can say what the epoch lists, and a caller that would give up
  * chunks must keep them all (a leak, never a loss).
  */
-export async function readListedChunks(redis: Redis, keys: WorldKeys, meta: EpochMeta): Promise<Set<string> | undefined> {
+export async function readListedChunks(
+  redis: Redis,
+  keys: WorldKeys,
+  meta: EpochMeta,
+  inHand: (id: string) => Uint8Array | undefined = () => undefined,
+): Promise<Set<string> | undefined> {
   const named = chunkIdsOf(meta);
   if (storedFormOf(meta) !== 2) return new Set(named);
+  // Index chunks the caller already holds (a commit shares most of its base's) are not read again.
   const index = new Map<string, Uint8Array>();
-  for (const batch of batchesOf(named, () => 0, BATCH_LIMITS.maxSmallChunkKeysPerRead)) {
+  for (const batch of batchesOf(named.filter((id) => !inHand(id)), () => 0, BATCH_LIMITS.maxSmallChunkKeysPerRead)) {
     const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
     batch.forEach((id, i) => values[i] && index.set(id, values[i]!));
   }
-  return listedChunks(meta, (id) => index.get(id));
+  return listedChunks(meta, (id) => inHand(id) ?? index.get(id));
 }
