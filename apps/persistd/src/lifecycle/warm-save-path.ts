@@ -11,7 +11,7 @@ import { bind, createGrpcServer } from '../server';
 const WARM_UP_PRINCIPAL = 'persistd-warm-up';
 
 /** The warm-up call's deadline: a Redis too slow for it leaves the warm-up undone, never the start held. */
-export const WARM_UP_CALL_MS = 1000;
+const WARM_UP_CALL_MS = 1000;
 
 /** What the warm-up did, for the start-up log and tests. */
 export interface SavePathWarmUp {
