@@ -10,7 +10,9 @@ import { InflightBudget } from './limits/inflight-budget';
 import { RestoreBudget } from './limits/restore-budget';
 import { ServingState } from './lifecycle/serving-state';
 import { stopServer, within } from './lifecycle/graceful-stop';
+import { warmSavePath } from './lifecycle/warm-save-path';
 import { createOperations, type Operations } from './operations/operations';
+import type { RpcContext } from './rpc/context';
 import { InflightCalls } from './rpc/inflight-calls';
 import { IndexCache } from './save-changes/index-cache';
 import { SavePool } from './save-work/save-pool';
@@ -18,6 +20,9 @@ import { WorldQueue } from './rpc/world-queue';
 import { bind, createGrpcServer } from './server';
 
 export { createLogger } from './logger';
+
+/** How long the start waits for the save path's warm-up at most. */
+const WARM_UP_BUDGET_MS = 1000;
 
 /** Commit connections opened before listening: eight game servers saving at once after a restart each find one. */
 const FIRST_SAVES_AT_ONCE = 8;
@@ -59,6 +64,8 @@ export interface DaemonHooks {
   beforeBind?(server: grpc.Server, serving: ServingState): void;
   /** Health PING interval in ms (default 1000; tests shorten it). */
   healthIntervalMs?: number;
+  /** How long the start waits for the save path's warm-up at most (default WARM_UP_BUDGET_MS; tests lengthen it). */
+  warmUpBudgetMs?: number;
 }
 
 /**
@@ -89,25 +96,24 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const indexCache = new IndexCache(settings.indexCacheBytes);
   const limits = { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries };
   const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, savePool, indexCache, authority, serving, healthIntervalMs: hooks.healthIntervalMs });
-  const server = createGrpcServer(
-    {
-      store,
-      verifyMode: settings.restoreVerify,
-      queue: new WorldQueue(),
-      logger,
-      authority,
-      budget,
-      restoreBudget,
-      restoreStallMs: settings.restoreStallTimeout,
-      calls,
-      savePool,
-      indexCache,
-      limits,
-      stored: { storedForm: settings.storedForm, rulesVersion: rulesVersionOf({ ...limits }) },
-      callSinks: ops.callSinks,
-    },
-    { maxMessageBytes: settings.maxMessageBytes, maxConcurrentStreams: settings.maxConcurrentStreams },
-  );
+  const rpc: RpcContext = {
+    store,
+    verifyMode: settings.restoreVerify,
+    queue: new WorldQueue(),
+    logger,
+    authority,
+    budget,
+    restoreBudget,
+    restoreStallMs: settings.restoreStallTimeout,
+    calls,
+    savePool,
+    indexCache,
+    limits,
+    stored: { storedForm: settings.storedForm, rulesVersion: rulesVersionOf({ ...limits }) },
+    callSinks: ops.callSinks,
+  };
+  const serverOptions = { maxMessageBytes: settings.maxMessageBytes, maxConcurrentStreams: settings.maxConcurrentStreams };
+  const server = createGrpcServer(rpc, serverOptions);
   ops.addServices(server);
   if (transport === 'mutual-tls' && !watchHandshakeFailures(server, (peer, err) => authority.countHandshakeFailure(peer, err))) {
     logger.warn('this grpc-js cannot report refused TLS handshakes; they are not counted');
@@ -123,6 +129,10 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
     // Only when Redis answered health's first PING: a Redis that is down must not hold the start up.
     if (ops.health.redisUp) await store.openCommitConnections(FIRST_SAVES_AT_ONCE);
     logger.info({ saveWorkers: savePool.size, warmMs: Math.round(warmMs) }, `save workers warm (${savePool.size} threads, ${Math.round(warmMs)} ms)`);
+    // The event loop's half of a save (lifecycle/warm-save-path.ts), with Redis only, waited for
+    // at most WARM_UP_BUDGET_MS: past it the port binds and the warm-up ends (and cleans up) on its own.
+    if (ops.health.redisUp) await warmSavePathWithin(rpc, serverOptions, logger, hooks.warmUpBudgetMs ?? WARM_UP_BUDGET_MS);
+    else logger.info('save path not warmed: Redis did not answer; the first save warms it');
     port = await bind(server, settings.listen, credentials);
   } catch (e) {
     await ops.close();
@@ -154,6 +164,15 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       logger.info('stopped');
     })());
   return { port, address, server, store, authority, transport, serving, calls, budget, restoreBudget, durability, stop, health: ops.health, metrics: ops.metrics, metricsUrl: ops.metricsUrl };
+}
+
+/** Runs the save path's warm-up, waiting for it at most `budgetMs`, and logs what it did. */
+async function warmSavePathWithin(rpc: RpcContext, serverOptions: Parameters<typeof createGrpcServer>[1], logger: Logger, budgetMs: number): Promise<void> {
+  const warming = warmSavePath(rpc, serverOptions).then((w) => {
+    const line = { worldId: w.worldId, saved: w.saved, keysDeleted: w.keysDeleted, warmMs: Math.round(w.ms) };
+    logger.info(line, w.saved ? `save path warm (one save of a scratch world, discarded: ${line.warmMs} ms)` : `save path not warmed (${line.warmMs} ms)`);
+  });
+  if (!(await within(warming, budgetMs))) logger.warn({ budgetMs }, 'save path warm-up still running: listening without waiting for it');
 }
 
 /**

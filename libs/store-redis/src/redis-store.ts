@@ -3,6 +3,7 @@ import type { Cluster } from 'ioredis';
 import { commitEpoch, type CommitInput, type CommitResult, type ReplicaAck } from './commit';
 import type { StoreSettings } from './settings';
 import { deleteWorld, type DeleteInput, type DeleteResult } from './delete-world';
+import { discardWorld, type DiscardReport } from './discard-world';
 import { CommitPool, type CommitPoolOptions } from './commit-pool';
 import type { CommitRoute } from './commit-route';
 import { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
@@ -98,6 +99,11 @@ export class RedisStore {
   /** Deletes a world whole if its committed epoch is still the expected one (see delete-world.ts). */
   deleteWorld(input: DeleteInput): Promise<DeleteResult> {
     return deleteWorld(this.route, this.settings, input);
+  }
+
+  /** Removes a scratch world of at most one epoch whole, tombstone-free: the daemon's warm-up save (see discard-world.ts). */
+  discardWorld(worldId: string, requestId: string): Promise<DiscardReport> {
+    return discardWorld(this.route, this.settings, worldId, requestId);
   }
 
   /** Cluster mode: redirections and failovers the commits met, and the masters they used (undefined standalone). */

@@ -11,17 +11,21 @@ export const WARM_UP_ROUNDS = 5;
  */
 export const WARM_UP_LIMITS: InputLimits = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, maxMapEntries: 1024 };
 
-/** The world id of the warm-up save (never committed: only its steps run). */
+/** The world id of the save threads' warm-up save (never committed: only its steps run); the save path's warm-up commits under ids of its own (lifecycle/warm-save-path.ts). */
 export const WARM_UP_WORLD = 'persistd-warm-up';
+
+/** The request id of every warm-up save. */
+export const WARM_UP_REQUEST_ID = 'warm-up';
 
 /**
  * A small valid Save request — every section, every item location, references that resolve,
  * maps of several entries written out of key order and nested zones — whose save steps (read,
  * limits, rules, stored form) walk the same code a real save walks. `shuffled` sends the records
  * out of id order too, so the re-encoding path warms as well as the pass-through one. The steps
- * are pure, so running them commits nothing.
+ * are pure, so running them commits nothing. `worldId` names the world in the request and its
+ * world section.
  */
-export function warmUpRequest(shuffled = false): Uint8Array {
+export function warmUpRequest(shuffled = false, worldId = WARM_UP_WORLD): Uint8Array {
   const order = <T>(records: T[]) => (shuffled ? records.reverse() : records);
   const id = (p: string, i: number) => `${p}${String(i).padStart(4, '0')}`;
   const header = { sourceEpoch: 0n, schemaVersion: 1 };
@@ -29,9 +33,9 @@ export function warmUpRequest(shuffled = false): Uint8Array {
   return toBinary(
     SaveRequestSchema,
     create(SaveRequestSchema, {
-      worldId: WARM_UP_WORLD,
+      worldId,
       expectedEpoch: 0n,
-      requestId: 'warm-up',
+      requestId: WARM_UP_REQUEST_ID,
       source: StateSource.AUTHORITATIVE_RUNTIME,
       snapshot: {
         schemaVersion: 1,
@@ -45,7 +49,7 @@ export function warmUpRequest(shuffled = false): Uint8Array {
         },
         world: {
           ...header,
-          worldId: WARM_UP_WORLD,
+          worldId,
           contentVersion: 'warm-up',
           zones: order(Array.from({ length: n }, (_, i) => ({ zoneId: id('z', i), templateId: 'zone-tpl', parentZoneId: i < 2 ? '' : id('z', i % 2), flags: (i % 3 === 0 ? { weather: 'rain', pvp: 'off' } : {}) as Record<string, string> }))),
         },
