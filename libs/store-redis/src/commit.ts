@@ -155,7 +155,7 @@ export type CommitResult =
   | { kind: 'committed'; epoch: bigint; digest: string }
   /** Same request id, same request: the original commit's epoch and digest, and its whole record. */
   | { kind: 'replayed'; epoch: bigint; digest: string; record: RequestRecord }
-  /** Same request id, other content digest (REQUEST_ID_REUSED). */
+  /** Same request id, another request (REQUEST_ID_REUSED). */
   | { kind: 'request-id-reused'; epoch: bigint }
   /** The committed epoch is not the expected one (EPOCH_CONFLICT). */
   | { kind: 'conflict'; committedEpoch: bigint; /** Set when the world is deleted: the epoch it was deleted at. */ deletedEpoch?: bigint }
@@ -404,7 +404,7 @@ async function awaitReplicas(conn: Redis, plan: Plan, input: CommitInput, outcom
  */
 function judge(input: CommitInput, pointer: WorldPointer, record: RequestRecord | undefined): CommitResult | undefined {
   if (record) {
-    const request = input.changes ? { requestDigest: input.changes.requestDigest } : { method: 'Save' as const, contentDigest: input.contentDigest, requestDigest: input.requestDigest };
+    const request = input.changes ? { method: 'SaveChanges' as const, requestDigest: input.changes.requestDigest } : { method: 'Save' as const, contentDigest: input.contentDigest, requestDigest: input.requestDigest };
     return sameRequest(record, request) ? { kind: 'replayed', epoch: record.epoch, digest: record.digest, record } : { kind: 'request-id-reused', epoch: record.epoch };
   }
   if (pointer.committed !== input.expectedEpoch) {
