@@ -16,6 +16,7 @@ import {
 } from '@persistd/contract';
 import { CallWatch, type RpcMethod } from './rpc/call-observer';
 import { authenticateFirst } from './rpc/authenticate-first';
+import { withBaseReadBudget } from './rpc/base-read-budget';
 import type { RpcContext } from './rpc/context';
 import { deleteWorld } from './rpc/delete-world';
 import { getWorldStatus } from './rpc/get-world-status';
@@ -79,7 +80,7 @@ export function createGrpcServer(ctx: RpcContext, options: { maxMessageBytes: nu
 
   addService(server, PersistenceService, {
     save: unary('Save', SaveRequestSchema, SaveResponseSchema, (call, a) => save(ctx, call, a as AdmittedSave)),
-    saveChanges: unary('SaveChanges', SaveChangesRequestSchema, SaveResponseSchema, (call, a) => saveChanges(ctx, call, a as AdmittedChanges)),
+    saveChanges: unary('SaveChanges', SaveChangesRequestSchema, SaveResponseSchema, (call, a) => withBaseReadBudget(ctx, call, (readBase) => saveChanges(ctx, call, a as AdmittedChanges, readBase))),
     validate: unary('Validate', ValidateRequestSchema, ValidateResponseSchema, (_call, a) => validate(ctx, a as AdmittedValidate)),
     getWorldStatus: unary('GetWorldStatus', GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, (_call, a) => getWorldStatus(ctx, a)),
     deleteWorld: unary('DeleteWorld', DeleteWorldRequestSchema, DeleteWorldResponseSchema, (_call, a) => deleteWorld(ctx, a)),

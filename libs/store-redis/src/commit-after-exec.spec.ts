@@ -86,7 +86,7 @@ describe('a commit that applied is never "nothing applied" (private redis-server
     // The client retries at the new master (whose replica is now the old master): replayed, once.
     await waitForReplicaLink(replica, master);
     const promoted = storeOn(replica, { replicaAckMs: 2000 });
-    expect(await promoted.commit(commitInput(W, content, { expectedEpoch: 1n, requestId: 'x-2' }))).toEqual({ kind: 'replayed', epoch: 2n, digest: input.sealed.get(2n)!.digest });
+    expect(await promoted.commit(commitInput(W, content, { expectedEpoch: 1n, requestId: 'x-2' }))).toMatchObject({ kind: 'replayed', epoch: 2n, digest: input.sealed.get(2n)!.digest });
     expect(await onReplica.get(k.epoch)).toBe('2');
   });
 
@@ -104,7 +104,7 @@ describe('a commit that applied is never "nothing applied" (private redis-server
     await expect(store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 'y-1' }))).rejects.toMatchObject({ code: 'COMMIT_OUTCOME_UNKNOWN', metadata: { redis_error: 'NOPERM' } });
 
     await admin.call('ACL', 'SETUSER', 'persistd', '+wait');
-    expect(await store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 'y-1' }))).toEqual({ kind: 'replayed', epoch: 1n, digest: input.sealed.get(1n)!.digest });
+    expect(await store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 'y-1' }))).toMatchObject({ kind: 'replayed', epoch: 1n, digest: input.sealed.get(1n)!.digest });
     expect(await admin.get(k.epoch)).toBe('1');
   });
 
@@ -140,7 +140,7 @@ describe('a commit that applied is never "nothing applied" (private redis-server
     }
     expect(await admin.get(k.epoch)).toBe('2');
     expect(await store.commit(commitInput(W, first, { expectedEpoch: 0n, requestId: 'z-1' }))).toMatchObject({ kind: 'replayed', epoch: 1n });
-    expect(await store.commit(commitInput(W, content, { expectedEpoch: 1n, requestId: 'z-2' }))).toEqual({ kind: 'replayed', epoch: 2n, digest: input.sealed.get(2n)!.digest });
+    expect(await store.commit(commitInput(W, content, { expectedEpoch: 1n, requestId: 'z-2' }))).toMatchObject({ kind: 'replayed', epoch: 2n, digest: input.sealed.get(2n)!.digest });
   });
 
   it('a master that stops answering after EXEC applied: the WAIT times out as COMMIT_OUTCOME_UNKNOWN; the retry answers replayed', async () => {
@@ -155,7 +155,7 @@ describe('a commit that applied is never "nothing applied" (private redis-server
       master.pause(false);
     }
     expect(await admin.get(k.epoch)).toBe('1');
-    expect(await store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 't-1' }))).toEqual({ kind: 'replayed', epoch: 1n, digest: input.sealed.get(1n)!.digest });
+    expect(await store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 't-1' }))).toMatchObject({ kind: 'replayed', epoch: 1n, digest: input.sealed.get(1n)!.digest });
   });
 
   it('a command refused inside MULTI (an ACL user without PERSIST): EXEC runs nothing, STORE_UNAVAILABLE; once granted the retry commits once', async () => {

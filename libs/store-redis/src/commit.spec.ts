@@ -93,7 +93,7 @@ describe('commit', () => {
     await store.commit(first);
     const before = await h.dump();
     const retry = commitInput(W, content, { expectedEpoch: 0n, requestId: 'same' });
-    expect(await store.commit(retry)).toEqual({ kind: 'replayed', epoch: 1n, digest: first.sealed.get(1n)!.digest });
+    expect(await store.commit(retry)).toMatchObject({ kind: 'replayed', epoch: 1n, digest: first.sealed.get(1n)!.digest });
     expect(retry.sealed.size).toBe(0);
     expect(await h.dump()).toEqual(before);
   });
@@ -103,7 +103,7 @@ describe('commit', () => {
     const first = commitInput(W, content, { expectedEpoch: 0n, requestId: 'old' });
     await store.commit(first);
     await store.commit(commitInput(W, randomContent(), { expectedEpoch: 1n }));
-    expect(await store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 'old' }))).toEqual({
+    expect(await store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 'old' }))).toMatchObject({
       kind: 'replayed',
       epoch: 1n,
       digest: first.sealed.get(1n)!.digest,
@@ -118,6 +118,29 @@ describe('commit', () => {
       epoch: 1n,
     });
     expect(await h.dump()).toEqual(before);
+  });
+
+  it('recognizes a Save by its request digest across content digests, and answers the original one', async () => {
+    const rd = 'd'.repeat(64);
+    const original = randomContent();
+    await store.commit(commitInput(W, original, { expectedEpoch: 0n, requestId: 'by-rd', requestDigest: rd }));
+    const reqKey = worldKeys(h.prefix, W).req('by-rd');
+    expect(await h.redis.get(reqKey)).toMatch(new RegExp(`^1 ${original.contentDigest} [0-9a-f]{64} save:${rd}$`));
+    const before = await h.dump();
+    // The same request cut in another stored form: other chunks, another content digest.
+    const replay = await store.commit(commitInput(W, randomContent(), { expectedEpoch: 0n, requestId: 'by-rd', requestDigest: rd }));
+    expect(replay).toMatchObject({ kind: 'replayed', epoch: 1n, record: { contentDigest: original.contentDigest, requestDigest: rd } });
+    // The same content asked by another request (another request digest).
+    expect(await store.commit(commitInput(W, original, { expectedEpoch: 0n, requestId: 'by-rd', requestDigest: 'e'.repeat(64) }))).toEqual({ kind: 'request-id-reused', epoch: 1n });
+    expect(await h.dump()).toEqual(before);
+  });
+
+  it('recognizes a Save by content digest when its record has no request digest (written before Save had one)', async () => {
+    const content = randomContent();
+    await store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 'no-rd' }));
+    expect(await h.redis.get(worldKeys(h.prefix, W).req('no-rd'))).toMatch(/^1 [0-9a-f]{64} [0-9a-f]{64}$/);
+    expect(await store.commit(commitInput(W, content, { expectedEpoch: 0n, requestId: 'no-rd', requestDigest: 'd'.repeat(64) }))).toMatchObject({ kind: 'replayed', epoch: 1n });
+    expect(await store.commit(commitInput(W, randomContent(), { expectedEpoch: 0n, requestId: 'no-rd', requestDigest: 'd'.repeat(64) }))).toEqual({ kind: 'request-id-reused', epoch: 1n });
   });
 
   it('stages again a chunk removed after staging and before WATCH', async () => {
@@ -178,7 +201,7 @@ describe('commit', () => {
         expect((await store.commit(twin)).kind).toBe('committed');
       },
     });
-    expect(await store.commit(mine)).toEqual({ kind: 'replayed', epoch: 1n, digest: twin.sealed.get(1n)!.digest });
+    expect(await store.commit(mine)).toMatchObject({ kind: 'replayed', epoch: 1n, digest: twin.sealed.get(1n)!.digest });
   });
 
   it('gives up with STORE_UNAVAILABLE when every attempt is disturbed', async () => {

@@ -11,9 +11,9 @@
  *   P:{w}:meta:<N+1>       SET (encoded EpochMeta from `sealMeta`, with the bookkeeping against N)
  *   P:{w}:meta:<N>         read in step 0: the base, whose chunks are not staged again
  *   P:{w}:meta:<k>         read for k in metaWindow(N+1); DELeted when k ≤ N+1-retention
- *   P:{w}:req:<request_id> read; SET "<epoch> <content_digest> <digest>[ changes:<request_digest> <counts>]" EX <request TTL>
+ *   P:{w}:req:<request_id> read; SET "<epoch> <content_digest> <digest>[ save:<request_digest> | changes:<request_digest> <counts>]" EX <request TTL>
  *
- * Arguments: the world, the expected committed epoch N, the request id and content digest, every
+ * Arguments: the world, the expected committed epoch N, the request id, content digest and request digest, every
  * chunk of the new epoch (bytes + id), and `sealMeta(E, ledger)`, which builds the meta bytes and
  * digest once the new epoch E (N+1, or D+1 for the first save of a world deleted at D) and its
  * chunks' changes against N are known.
@@ -30,8 +30,8 @@
  *   1. Stage: SET new chunk NX EX stageTtl, pipelined in bounded batches. An existing chunk is untouched.
  *   2. WATCH epoch + every new chunk key; EXISTS the new chunks; GET epoch, GET req; MGET the metas of
  *      metaWindow (one round trip). A chunk gone (expired, deleted) → UNWATCH, new attempt from 1.
- *      Request record for this id: the same request (request-record.ts sameRequest: a Save's
- *      content digest, a SaveChanges' request digest) → `replayed`, other → `request-id-reused`.
+ *      Request record for this id: the same request (request-record.ts sameRequest: the request
+ *      digest; a Save's record older than Save's request digest: its content digest) → `replayed`, other → `request-id-reused`.
  *      Epoch ≠ expected → `conflict`. Deadline passed → `deadline-exceeded` (UNWATCH).
  *   3. MULTI: PERSIST new chunks; SET meta:N+1; SET epoch N+1; SET req EX requestTtl; DEL metas past
  *      retention (and leftovers from a lowered retention within LEFTOVER_WINDOW); DEL chunks no
@@ -109,6 +109,12 @@ export interface CommitInput {
   /** content_digest of the snapshot (DESIGN §5 "Digests"). */
   contentDigest: string;
   /**
+   * A Save's request digest (DESIGN §3), kept in the request record: a retry is the same request
+   * when its request digest is, whatever stored form either daemon writes. Unset: the record has
+   * none, and the content digest decides (the record format from before Save had one).
+   */
+  requestDigest?: string;
+  /**
    * SaveChanges: its request digest and the new epoch's record counts, kept in the request
    * record; a retry is the same request when its request digest is. Unset for a Save.
    */
@@ -147,9 +153,9 @@ export interface ReplicaAck {
 /** Every outcome of a commit that Redis answered. Failures are thrown as StoreError. */
 export type CommitResult =
   | { kind: 'committed'; epoch: bigint; digest: string }
-  /** Same request id, same request: the original commit's epoch and digest (and, for a SaveChanges, its whole record). */
-  | { kind: 'replayed'; epoch: bigint; digest: string; record?: RequestRecord }
-  /** Same request id, other content digest (REQUEST_ID_REUSED). */
+  /** Same request id, same request: the original commit's epoch and digest, and its whole record. */
+  | { kind: 'replayed'; epoch: bigint; digest: string; record: RequestRecord }
+  /** Same request id, another request (REQUEST_ID_REUSED). */
   | { kind: 'request-id-reused'; epoch: bigint }
   /** The committed epoch is not the expected one (EPOCH_CONFLICT). */
   | { kind: 'conflict'; committedEpoch: bigint; /** Set when the world is deleted: the epoch it was deleted at. */ deletedEpoch?: bigint }
@@ -345,7 +351,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   for (const key of freshKeys) m.persist(key);
   m.set(keys.meta(newEpoch), Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
   m.set(keys.epoch, newEpoch.toString());
-  m.set(reqKey, encodeRequestRecord({ epoch: newEpoch, contentDigest: input.contentDigest, digest: sealed.digest, ...input.changes }), 'EX', settings.requestTtlSeconds);
+  m.set(reqKey, encodeRequestRecord(recordOf(input, newEpoch, sealed.digest)), 'EX', settings.requestTtlSeconds);
   if (retention.dropMetas.length > 0) m.del(...retention.dropMetas.map((e) => keys.meta(e)));
   for (const batch of batchesOf(retention.dropChunks, () => 0, BATCH_LIMITS.maxKeys)) m.del(...batch.map((id) => keys.chunk(id)));
 
@@ -379,8 +385,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
 /** Step 6: WAIT for replicas on the connection that wrote (see the header). */
 async function awaitReplicas(conn: Redis, plan: Plan, input: CommitInput, outcome: Extract<CommitResult, { kind: 'committed' | 'replayed' }>, ack: ReplicaAck): Promise<void> {
   if (outcome.kind === 'replayed') {
-    const record = outcome.record ?? { epoch: outcome.epoch, contentDigest: input.contentDigest, digest: outcome.digest };
-    await conn.call('SET', plan.reqKey, encodeRequestRecord(record), 'KEEPTTL', 'XX');
+    await conn.call('SET', plan.reqKey, encodeRequestRecord(outcome.record), 'KEEPTTL', 'XX');
   }
   const acked = Number(await conn.call('WAIT', String(ack.replicas), String(ack.timeoutMs)));
   if (acked < ack.replicas) {
@@ -399,14 +404,19 @@ async function awaitReplicas(conn: Redis, plan: Plan, input: CommitInput, outcom
  */
 function judge(input: CommitInput, pointer: WorldPointer, record: RequestRecord | undefined): CommitResult | undefined {
   if (record) {
-    return sameRequest(record, { contentDigest: input.contentDigest, requestDigest: input.changes?.requestDigest })
-      ? { kind: 'replayed', epoch: record.epoch, digest: record.digest, ...(input.changes ? { record } : {}) }
-      : { kind: 'request-id-reused', epoch: record.epoch };
+    const request = input.changes ? { method: 'SaveChanges' as const, requestDigest: input.changes.requestDigest } : { method: 'Save' as const, contentDigest: input.contentDigest, requestDigest: input.requestDigest };
+    return sameRequest(record, request) ? { kind: 'replayed', epoch: record.epoch, digest: record.digest, record } : { kind: 'request-id-reused', epoch: record.epoch };
   }
   if (pointer.committed !== input.expectedEpoch) {
     return pointer.deletedAt > 0n ? { kind: 'conflict', committedEpoch: 0n, deletedEpoch: pointer.deletedAt } : { kind: 'conflict', committedEpoch: pointer.committed };
   }
   return undefined;
+}
+
+/** The request record this commit writes as epoch `epoch` with meta digest `digest`. */
+function recordOf(input: CommitInput, epoch: bigint, digest: string): RequestRecord {
+  if (input.changes) return { epoch, contentDigest: input.contentDigest, digest, ...input.changes };
+  return { epoch, contentDigest: input.contentDigest, digest, ...(input.requestDigest === undefined ? {} : { requestDigest: input.requestDigest }) };
 }
 
 function readRecord(value: unknown, key: string): RequestRecord | undefined {

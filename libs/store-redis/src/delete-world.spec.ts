@@ -78,7 +78,7 @@ describe('deleteWorld', () => {
     const [first] = await saveTimes(2);
     await store.deleteWorld({ worldId: W, expectedEpoch: 2n });
     const before = await h.redis.get(worldKeys(h.prefix, W).epoch);
-    expect(await store.commit(first!)).toEqual({ kind: 'replayed', epoch: 1n, digest: first!.sealed.get(1n)!.digest });
+    expect(await store.commit(first!)).toMatchObject({ kind: 'replayed', epoch: 1n, digest: first!.sealed.get(1n)!.digest });
     expect(await h.redis.get(worldKeys(h.prefix, W).epoch)).toBe(before);
   });
 

@@ -19,5 +19,7 @@ export * from './limits/input-limits';
 export * from './wire';
 export * from './save-steps/snapshot-refused';
 export * from './save-steps/run-snapshot-steps';
+export * from './save-steps/save-request-digest';
+export * from './request-digest';
 export * from './change-set';
 export * from './rules-version';

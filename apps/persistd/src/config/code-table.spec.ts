@@ -28,7 +28,7 @@ describe('docs/errors.md error-code table', () => {
     const row = (code: string) => rows.find((r) => r.startsWith(`| \`${code}\` |`))!;
     expect(row('UNSUPPORTED_VERSION')).toContain('`FAILED_PRECONDITION` on restore');
     expect(row('MIXED_EPOCH')).toContain('`DATA_LOSS` on restore');
-    expect(row('LIMIT_EXCEEDED')).toContain('`RESOURCE_EXHAUSTED` when in-flight bytes are full');
+    expect(row('LIMIT_EXCEEDED')).toContain('`RESOURCE_EXHAUSTED` when in-flight or restore bytes are full');
     expect(row('EPOCH_CONFLICT')).toContain('`ABORTED`');
   });
 });

@@ -17,8 +17,8 @@ interface Waiter {
 }
 
 /**
- * PERSISTD_MAX_RESTORE_BYTES (DESIGN §6, §7): the stored bytes that restores hold at once, across
- * every call. A restore reserves its chunks' size before it reads them from Redis and holds it
+ * PERSISTD_MAX_RESTORE_BYTES (DESIGN §6, §7): the stored bytes that restores — and SaveChanges
+ * reading their base epoch (rpc/base-read-budget.ts) — hold at once, across every call. A restore reserves its chunks' size before it reads them from Redis and holds it
  * until its call ends — all of it sent and flushed, refused, cancelled or cut off as a reader
  * that stopped reading. Past the budget a restore waits, first come first served, up to
  * RESTORE_BUDGET_WAIT_MS (or its deadline), then is refused RESOURCE_EXHAUSTED with
@@ -53,7 +53,7 @@ export class RestoreBudget {
 
   /** @internal RestoreHolding's way in: resolves once `bytes` more are held for `holding`. */
   take(holding: RestoreHolding, bytes: number, deadlineMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-    if (bytes > this.max) return Promise.reject(this.refusal(`a restore of ${bytes} stored bytes can never fit`));
+    if (bytes > this.max) return Promise.reject(this.refusal(`a read of ${bytes} stored bytes can never fit`));
     if (this.queue.length === 0 && this.used + bytes <= this.max) {
       this.used += bytes;
       return Promise.resolve();
@@ -80,7 +80,7 @@ export class RestoreBudget {
         },
       };
       const timer = setTimeout(() => waiter.fail(this.refusal(`${this.used} of ${this.max} bytes stayed held for ${waitMs} ms`)), waitMs);
-      const onAbort = () => waiter.fail(new Refusal('STORE_UNAVAILABLE', 'client cancelled the restore while it waited for memory'));
+      const onAbort = () => waiter.fail(new Refusal('STORE_UNAVAILABLE', 'client cancelled the call while it waited for memory'));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiter);
@@ -90,7 +90,7 @@ export class RestoreBudget {
   /** @internal Returns `bytes` and fails any wait of `holding` (its call ended). */
   give(holding: RestoreHolding, bytes: number): void {
     this.used -= bytes;
-    for (const w of this.queue.filter((q) => q.holding === holding)) w.fail(new Refusal('STORE_UNAVAILABLE', 'the restore ended while it waited for memory'));
+    for (const w of this.queue.filter((q) => q.holding === holding)) w.fail(new Refusal('STORE_UNAVAILABLE', 'the call ended while it waited for memory'));
     this.pump();
   }
 
@@ -133,14 +133,14 @@ export class RestoreHolding {
 
   /** Resolves once at least `bytes` are held; rejects with the refusal (or the call's end) otherwise. */
   async reserve(bytes: number): Promise<void> {
-    if (this.released) throw new Refusal('STORE_UNAVAILABLE', 'the restore ended before it reserved memory');
+    if (this.released) throw new Refusal('STORE_UNAVAILABLE', 'the call ended before it reserved memory');
     const more = bytes - this.held;
     if (more <= 0) return;
     await this.budget.take(this, more, this.deadlineMs, this.signal);
     if (this.released) {
       // Granted just as the call ended: hand it straight back.
       this.budget.give(this, more);
-      throw new Refusal('STORE_UNAVAILABLE', 'the restore ended while it waited for memory');
+      throw new Refusal('STORE_UNAVAILABLE', 'the call ended while it waited for memory');
     }
     this.held += more;
   }

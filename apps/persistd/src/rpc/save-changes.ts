@@ -4,6 +4,7 @@ import { RecordCountsSchema, SaveResponseSchema, type RecordCounts, type SaveCha
 import { isStoreError, sameRequest, type RequestRecord, type StoredEpoch, type WorldPointer } from '@persistd/store-redis';
 import { restoreFrames, sealEpochMeta, verifyStoredEpoch } from '@persistd/validation';
 import type { ChangesRequestWork } from '../save-work/change-steps';
+import type { BaseReader } from './base-read-budget';
 import { SaveRefused } from '../save-work/save-steps';
 import type { RpcContext } from './context';
 import { deadlineOf } from './deadline';
@@ -34,9 +35,9 @@ function replayAnswer(worldId: string, record: RequestRecord): SaveResponse {
  *   - otherwise, no result can be formed: the request's own violations, then its request record
  *     (replayed / REQUEST_ID_REUSED, decided by the request digest), then EPOCH_CONFLICT.
  * Runs in the world's queue, so saves of one world in this daemon never read a base another is
- * about to replace.
+ * about to replace. `readBase` reads it inside the stored-bytes budget (base-read-budget.ts).
  */
-export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req, work }: AdmittedChanges): Promise<SaveResponse> {
+export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, { principal, req, work }: AdmittedChanges, readBase: BaseReader): Promise<SaveResponse> {
   const { findings, requestDigest } = work;
   return ctx.queue.run(req.worldId, async () => {
     /** No result can be formed: the request's own violations, then its record, then EPOCH_CONFLICT. */
@@ -55,7 +56,7 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
 
     let stored: StoredEpoch;
     try {
-      stored = await ctx.store.readEpoch(req.worldId, committed);
+      stored = await readBase(req.worldId, committed);
     } catch (e) {
       // Other daemons committed past retention since the pointer was read: the base is gone.
       if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readWorldPointer(req.worldId));

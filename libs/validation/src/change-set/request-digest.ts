@@ -2,18 +2,15 @@ import { clone, create, toBinary } from '@bufbuild/protobuf';
 import { SaveChangesRequestSchema, type SaveChangesRequest } from '@persistd/contract';
 import { canonicalizeInPlace } from '../canonical-record';
 import { compareIds } from '../stored-form/canonical';
-import { sha256Hex } from '../stored-form/chunks';
+import { requestDigestHash } from '../request-digest';
 import { idOf } from '../rules/snapshot-context';
 import { CHANGES_LAYOUT, sectionChanges } from './layout';
 
-/** Marks the digest's input, so it can never equal a digest of anything else the daemon hashes. */
-const DOMAIN = Buffer.from('persistd SaveChanges request v1\n');
-
 /**
- * The request digest that decides replays (DESIGN §3): SHA-256 over the world, expected_epoch,
- * source and the canonical change set — upserts canonical and sorted by id, deletes sorted,
- * stamps, content_version and the expectations — with request_id left out. The same request in
- * any order gives the same digest; it does not depend on the stored form.
+ * A SaveChanges' request digest (request-digest.ts): over the world, expected_epoch, source and
+ * the canonical change set — upserts canonical and sorted by id, deletes sorted, stamps,
+ * content_version and the expectations — with request_id left out. The same request in any order
+ * gives the same digest; it does not depend on the stored form.
  */
 export function changeRequestDigest(req: SaveChangesRequest): string {
   const copy = clone(SaveChangesRequestSchema, req);
@@ -29,5 +26,5 @@ export function changeRequestDigest(req: SaveChangesRequest): string {
       .map((x) => x.u);
     c.deletes = [...c.deletes].sort(compareIds);
   }
-  return sha256Hex(Buffer.concat([DOMAIN, toBinary(SaveChangesRequestSchema, create(SaveChangesRequestSchema, copy))]));
+  return requestDigestHash('SaveChanges').update(toBinary(SaveChangesRequestSchema, create(SaveChangesRequestSchema, copy))).digest('hex');
 }

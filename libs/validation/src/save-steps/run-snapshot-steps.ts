@@ -9,6 +9,7 @@ import { validateWireRequest } from '../wire/wire-validate';
 import { readRequestFields, readSnapshotRequest, type SnapshotRequestSchema, type WireRequest, type WireStats } from '../wire/read-request';
 import { firstWireBreach } from '../wire/wire-census';
 import { wireExtent } from '../wire/wire-extent';
+import { saveRequestDigest } from './save-request-digest';
 import { limitExceeded, SnapshotRefused } from './snapshot-refused';
 
 /** Which stored form new epochs are written in, and the rules version they were checked under. */
@@ -39,6 +40,8 @@ export interface SaveWork {
   header: SaveRequest;
   /** Chunks, digests and the meta to seal; `unsealed.committedAtMs` is stamped at commit time. */
   prepared: PreparedEpoch;
+  /** The request digest a retry is recognized by (save-request-digest.ts), whatever stored form either daemon writes. */
+  requestDigest: string;
   stats: WireStats;
 }
 
@@ -127,5 +130,5 @@ export function runSnapshotSteps(job: SaveJob): SaveWork | ValidateWork {
   const save = header as SaveRequest;
   if (violations.length > 0) throw new SnapshotRefused(violations[0].code, describe(violations[0]), save, { violations });
   const prepared = prepareWireEpoch(read, { worldId: save.worldId, requestId: save.requestId, principal: job.principal, committedAtMs: 0n, ...job.stored });
-  return { method: 'Save', header: save, prepared, stats: read.stats };
+  return { method: 'Save', header: save, prepared, requestDigest: saveRequestDigest(read, prepared.sections), stats: read.stats };
 }
