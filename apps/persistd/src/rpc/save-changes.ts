@@ -95,7 +95,8 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
     });
     switch (outcome.kind) {
       case 'committed':
-        ctx.indexCache.put(fast ? fast.advance(outcome.epoch, outcome.digest) : { ...full!.resultIndex, epoch: outcome.epoch, digest: outcome.digest });
+        if (fast) ctx.indexCache.put(fast.advance(outcome.epoch, outcome.digest));
+        else if (full!.resultIndex) ctx.indexCache.put({ ...full!.resultIndex, epoch: outcome.epoch, digest: outcome.digest });
         return create(SaveResponseSchema, { worldId: req.worldId, committedEpoch: outcome.epoch, digest: outcome.digest, contentDigest: prepared.contentDigest, counts: prepared.counts, replayed: false });
       case 'replayed':
         return replayAnswer(req.worldId, outcome.record ?? { ...outcome, contentDigest: prepared.contentDigest, counts });
@@ -122,7 +123,7 @@ async function fullPath(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>,
   const cached = index && index.digest === stored.meta.digest ? digestsOfIndex(index) : undefined;
   const baseFrames: Uint8Array[] = [];
   for (const frame of restoreFrames(committed, stored.meta, (id) => stored.chunks.get(id)!)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
-  const job = { bytes: call.request, limits: ctx.limits, stored: ctx.stored, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: work.findings.beyondResult };
+  const job = { bytes: call.request, limits: ctx.limits, stored: ctx.stored, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: work.findings.beyondResult, indexResult: ctx.indexCache.maxBytes > 0 };
   const result = await ctx.savePool.changesResult(job, deadlineOf(call)).catch((e: unknown) => {
     throw e instanceof SaveRefused ? e.refusal : e;
   });

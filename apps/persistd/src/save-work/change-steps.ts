@@ -66,6 +66,8 @@ export interface ChangesResultJob extends ChangesJobBase {
   beyondResult: RuleViolation[];
   /** The stored form to write and the rules version to record (PERSISTD_STORED_FORM), as a Save's. */
   stored: StoredFormChoice;
+  /** Whether to bring back the result's index (not when the daemon keeps none). */
+  indexResult: boolean;
 }
 
 /** A stored epoch to index (one the daemon restored): its record chunks, per section in order. */
@@ -94,8 +96,8 @@ export interface ChangesResultWork {
   method: 'ChangesResult';
   prepared: PreparedEpoch;
   counts: RecordCounts;
-  /** The result's index; its epoch and digest are set once committed. */
-  index: BaseIndex;
+  /** The result's index when asked for; its epoch and digest are set once committed. */
+  index?: BaseIndex;
 }
 
 function readChanges(job: ChangesJobBase): SaveChangesRequest {
@@ -149,6 +151,6 @@ export function runChangeResultSteps(job: ChangesResultJob): ChangesResultWork {
   }
   const all = sortViolations(uniqueViolations([...fromResult, ...job.beyondResult, ...applied.violations]));
   if (all.length > 0 || !work) throw new SaveRefused(Refusal.ofViolations(all), headerOf(req));
-  const index = indexOfCheckedResult(req.worldId, read!, applied.digests, work.prepared.sections);
+  const index = job.indexResult ? indexOfCheckedResult(req.worldId, read!, applied.digests, work.prepared.sections) : undefined;
   return { method: 'ChangesResult', prepared: work.prepared, counts: work.prepared.counts, index };
 }
