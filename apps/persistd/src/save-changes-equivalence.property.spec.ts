@@ -5,6 +5,7 @@ import { COMPILED_MODULES } from '@persistd/validation';
 import fc from 'fast-check';
 import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './testing/change-sets';
 import { canonicalBytes, collect, reassemble } from './testing/restore-helpers';
+import { scrape, valueOf } from './testing/scrape';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
 import { applyEdits, worldEdit } from './testing/world-edits';
 
@@ -17,6 +18,12 @@ async function answerOf(call: Promise<{ contentDigest: string }>): Promise<{ acc
     const err = await refusalOf(call);
     return { accepted: false, reason: err.reason, violations: err.violations.map((v) => `${v.description.split(':')[0]} ${v.field}`) };
   }
+}
+
+/** SaveChanges that reached a result, by path (persistd_save_changes_total). */
+async function pathCounts(t: TestDaemon): Promise<{ fast: number; full: number }> {
+  const samples = await scrape(t.daemon.metricsUrl!);
+  return { fast: valueOf(samples, 'persistd_save_changes_total', { path: 'fast' }) ?? 0, full: valueOf(samples, 'persistd_save_changes_total', { path: 'full' }) ?? 0 };
 }
 
 const shape = fc.record({
@@ -53,14 +60,23 @@ describe('property: SaveChanges answers as a Save of its result', () => {
         const base = generateWorld({ worldId, ...s });
         await t.client.save(saveRequest(worldId, base, 0n));
         await t.client.save(saveRequest(twinId, restamp(base, twinId, 0n), 0n));
-        const target = restamp(base, worldId, 1n);
+        // A change set with no change first: the daemon then holds the index of epoch 2 (what a
+        // game server that saves changes in turn meets), so the change below may take the fast path.
+        const none = diffSnapshots(base, base);
+        await t.client.saveChanges(changesRequest(worldId, 1n, `eq-${run}-none`, none, { contentVersion: base.world!.contentVersion }));
+        await t.client.save(saveRequest(twinId, restamp(base, twinId, 1n), 1n));
+        const target = restamp(base, worldId, 2n);
         applyEdits(target, edits, (k, r) => clone(COMPILED_MODULES[k].recordDesc, r as never) as never);
-        const req = changesRequest(worldId, 1n, `eq-${run}-changes`, diffSnapshots(base, target), { contentVersion: base.world!.contentVersion });
+        const req = changesRequest(worldId, 2n, `eq-${run}-changes`, diffSnapshots(base, target), { contentVersion: base.world!.contentVersion });
         if (withExpectations) for (const [k, name] of (['players', 'world', 'npcs', 'items', 'quests'] as const).entries()) Object.assign(req.changes![name]!, expectationsOf(target, k));
 
+        const before = await pathCounts(t);
         const changes = await answerOf(t.client.saveChanges(req));
-        const whole = await answerOf(t.client.save(saveRequest(twinId, restamp(resultOf(base, req), twinId, 1n), 1n)));
+        const after = await pathCounts(t);
+        const whole = await answerOf(t.client.save(saveRequest(twinId, restamp(resultOf(base, req), twinId, 2n), 2n)));
         expect(changes).toEqual(whole);
+        // Every accepted change set took the fast path: the full path is left to refusals.
+        if (changes.accepted) expect(after.fast - before.fast).toBe(1);
         if (!changes.accepted) seen.refused.add(changes.reason);
         if (changes.accepted) {
           seen.accepted++;

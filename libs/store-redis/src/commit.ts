@@ -85,6 +85,8 @@ export interface Chunk {
   /** Lowercase hex SHA-256 of `bytes` (the caller computes it; the store does not look inside). */
   id: string;
   bytes: Uint8Array;
+  /** Named without its bytes: the base epoch lists it (SaveChanges' fast path). Such a chunk is never staged. */
+  inBase?: true;
 }
 
 /** What a fault-injection hook learns about the attempt it interrupts. */
@@ -289,6 +291,8 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   if (deadlinePassed(input)) return finish(progress, { kind: 'deadline-exceeded' });
   const baseChunks = input.expectedEpoch === 0n ? new Set<string>() : await listBase(conn, plan, input.expectedEpoch, baseRaw as Buffer | null);
   const fresh = baseChunks ? plan.chunks.filter((c) => !baseChunks.has(c.id)) : plan.chunks;
+  // A chunk named without its bytes must be one the base lists (SaveChanges' fast path): never stage an empty value under its id.
+  if (fresh.some((c) => c.inBase)) throw new Error('store-redis: a chunk given as listed by the base is not listed by it');
   const freshKeys = fresh.map((c) => keys.chunk(c.id));
   const changes = baseChunks && changesBetween(baseChunks, new Set(plan.byId.keys()));
 

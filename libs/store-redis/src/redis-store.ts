@@ -11,6 +11,7 @@ import { createClusterReadConnection, isClusterConfig } from './cluster-connecti
 import { CONNECTION_DEFAULTS, createReadConnection, discard, whenReady, type RedisConnectionConfig } from './connections';
 import type { WorldPointer } from './epoch-pointer';
 import { readCommittedEpoch, readEpoch, readWorldPointer, readRequest, retainedEpochs, type ReadContext, type ReserveChunkBytes, type StoredEpoch } from './read';
+import { readChunks } from './read-chunks';
 import { rethrowAsStoreError } from './redis-failures';
 import type { RequestRecord } from './request-record';
 import { readWorldStatus, type WorldStatus } from './world-status';
@@ -129,6 +130,11 @@ export class RedisStore {
   /** A retained epoch's meta alone, with the same pointer and retention checks as readEpoch. */
   readEpochMeta(worldId: string, epoch: bigint): Promise<StoredEpoch> {
     return readEpoch(this.ctx, worldId, epoch, false);
+  }
+
+  /** Chunks by id, as stored, the absent left out (read-chunks.ts). */
+  readChunks(worldId: string, ids: readonly string[]): Promise<Map<string, Uint8Array>> {
+    return readChunks(this.ctx, worldId, ids);
   }
 
   /** Committed epoch, retained epochs, digests and deleted epoch, from one consistent read (world-status.ts). */

@@ -12,7 +12,7 @@ export interface MetricSources {
   /** Save and Validate checks waiting for a save worker, and running on one. */
   saveWork(): { waiting: number; running: number };
   /** SaveChanges' base-epoch index cache; absent in daemons built without one. */
-  indexCache?(): { hits: number; misses: number; evictions: number; entries: number; bytes: number };
+  indexCache?(): { hits: number; misses: number; evictions: number; entries: number; bytes: number; fast: number; full: number; chunksRead: number };
   /** Whether Redis answered the last health PING; undefined before the first. */
   redisUp(): boolean | undefined;
   /** The authority's counters (refusals, refused TLS handshakes). */
@@ -60,7 +60,31 @@ export class DaemonMetrics {
       registers,
       collect() {
         const stats = sources.indexCache?.();
-        if (stats) for (const [stat, value] of Object.entries(stats)) this.set({ stat }, value);
+        if (stats) for (const stat of ['hits', 'misses', 'evictions', 'entries', 'bytes'] as const) this.set({ stat }, stats[stat]);
+      },
+    });
+    new Counter({
+      name: 'persistd_save_changes_total',
+      help: "SaveChanges that reached a result, by path: `fast` (the base index and the change alone) or `full` (the whole base read and the result checked as a Save).",
+      labelNames: ['path'],
+      registers,
+      collect() {
+        const stats = sources.indexCache?.();
+        if (!stats) return;
+        this.reset();
+        this.inc({ path: 'fast' }, stats.fast);
+        this.inc({ path: 'full' }, stats.full);
+      },
+    });
+    new Counter({
+      name: 'persistd_save_changes_chunks_read_total',
+      help: "Record chunks SaveChanges' fast path read from Redis (the chunks its changes fall in).",
+      registers,
+      collect() {
+        const stats = sources.indexCache?.();
+        if (!stats) return;
+        this.reset();
+        this.inc(stats.chunksRead);
       },
     });
     new Gauge({

@@ -1,8 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { RecordCountsSchema, SaveResponseSchema, type RecordCounts, type SaveChangesRequest, type SaveResponse } from '@persistd/contract';
-import { isStoreError, sameRequest, type RequestRecord, type StoredEpoch, type WorldPointer } from '@persistd/store-redis';
-import { restoreFrames, sealEpochMeta, verifyStoredEpoch } from '@persistd/validation';
+import { RecordCountsSchema, SaveResponseSchema, type EpochMeta, type RecordCounts, type SaveChangesRequest, type SaveResponse } from '@persistd/contract';
+import { isStoreError, sameRequest, type RequestRecord, type WorldPointer } from '@persistd/store-redis';
+import { digestsOfIndex, restoreFrames, sealEpochMeta, verifyStoredEpoch, type BaseIndex } from '@persistd/validation';
+import { fastPathBlocked, fastPathEpoch, type FastEpoch } from '../save-changes/fast-path';
 import type { ChangesRequestWork } from '../save-work/change-steps';
 import type { BaseReader } from './base-read-budget';
 import { SaveRefused } from '../save-work/save-steps';
@@ -28,10 +29,12 @@ function replayAnswer(worldId: string, record: RequestRecord): SaveResponse {
  * SaveChanges: commit epoch N+1 = the committed epoch N with the change set applied, checked and
  * stored as a Save of that whole snapshot (DESIGN §3), in DESIGN §4's order for it:
  *   - authority, MALFORMED_REQUEST, LIMIT_EXCEEDED of the request (intake, on a save worker);
- *   - expected_epoch the committed epoch: the base is read and verified, the result formed and run
- *     through the Save steps on a save worker (LIMIT_EXCEEDED of the result, then every violation,
- *     the request's and the change set's among them), then the commit (REQUEST_ID_REUSED,
- *     EPOCH_CONFLICT when another save won meanwhile);
+ *   - expected_epoch the committed epoch: the fast path when it holds (fast-path.ts: the base
+ *     index and the change alone, reading only the chunks the change falls in), else the full
+ *     path: the base is read and verified, the result formed and run through the Save steps on
+ *     a save worker (LIMIT_EXCEEDED of the result, then every violation, the request's and the
+ *     change set's among them); then the commit (REQUEST_ID_REUSED, EPOCH_CONFLICT when another
+ *     save won meanwhile);
  *   - otherwise, no result can be formed: the request's own violations, then its request record
  *     (replayed / REQUEST_ID_REUSED, decided by the request digest), then EPOCH_CONFLICT.
  * Runs in the world's queue, so saves of one world in this daemon never read a base another is
@@ -54,28 +57,31 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
     const committed = pointer.committed;
     if (req.expectedEpoch === 0n || committed !== req.expectedEpoch) return withoutResult(pointer);
 
-    let stored: StoredEpoch;
+    let meta: EpochMeta;
     try {
-      stored = await readBase(req.worldId, committed);
+      meta = (await ctx.store.readEpochMeta(req.worldId, committed)).meta;
     } catch (e) {
       // Other daemons committed past retention since the pointer was read: the base is gone.
       if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readWorldPointer(req.worldId));
       throw e;
     }
-    const damage = verifyStoredEpoch(stored, 'digest');
-    if (damage) throw new Refusal(damage.code, `the base epoch: ${damage.message}`, { stored: true });
-    const cached = ctx.indexCache.get(req.worldId, committed, stored.meta.digest);
-    const baseFrames: Uint8Array[] = [];
-    for (const frame of restoreFrames(committed, stored.meta, (id) => stored.chunks.get(id)!)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
-    const result = await ctx.savePool
-      .changesResult(
-        { bytes: call.request, limits: ctx.limits, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: findings.beyondResult },
-        deadlineOf(call),
-      )
-      .catch((e: unknown) => {
-        throw e instanceof SaveRefused ? e.refusal : e;
-      });
-    const { prepared } = result;
+    const index = ctx.indexCache.get(req.worldId, committed, meta.digest);
+    let fast: FastEpoch | undefined;
+    const blocked = fastPathBlocked(ctx, meta, index, work.fast);
+    if (!blocked) {
+      const tried = await fastPathEpoch(ctx, { worldId: req.worldId, requestId: req.requestId, principal }, index!, work.fast!);
+      if ('why' in tried) ctx.logger.debug({ worldId: req.worldId, why: tried.why }, 'SaveChanges takes the full path');
+      else fast = tried;
+    }
+    ctx.indexCache.notePath(fast ? 'fast' : 'full', fast?.chunksRead ?? 0);
+    let full: Awaited<ReturnType<typeof fullPath>> | undefined;
+    try {
+      if (!fast) full = await fullPath(ctx, call, principal, req, work, committed, index, readBase);
+    } catch (e) {
+      if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readWorldPointer(req.worldId));
+      throw e;
+    }
+    const prepared = fast ? fast.prepared : full!.prepared;
     const unsealed = { ...prepared.unsealed, committedAtMs: BigInt(Date.now()) };
     const counts = [prepared.counts.players, prepared.counts.zones, prepared.counts.npcs, prepared.counts.items, prepared.counts.quests];
     const outcome = await ctx.store.commit({
@@ -90,7 +96,8 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
     });
     switch (outcome.kind) {
       case 'committed':
-        ctx.indexCache.put({ ...result.index, epoch: outcome.epoch, digest: outcome.digest });
+        if (fast) ctx.indexCache.put(fast.advance(outcome.epoch, outcome.digest));
+        else if (full!.resultIndex) ctx.indexCache.put({ ...full!.resultIndex, epoch: outcome.epoch, digest: outcome.digest });
         return create(SaveResponseSchema, { worldId: req.worldId, committedEpoch: outcome.epoch, digest: outcome.digest, contentDigest: prepared.contentDigest, counts: prepared.counts, replayed: false });
       case 'replayed':
         return replayAnswer(req.worldId, outcome.record ?? { ...outcome, contentDigest: prepared.contentDigest, counts });
@@ -103,6 +110,34 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
         throw new DeadlinePassed('deadline passed before the commit; nothing was committed');
     }
   });
+}
+
+/**
+ * The full path: the whole base read and verified, the change set applied to it and the result
+ * run through the Save steps on a save worker, as a Save of it; refusals with every violation.
+ * Its result's index comes back with it, so the next change set finds the index.
+ */
+async function fullPath(
+  ctx: RpcContext,
+  call: ServerUnaryCall<Buffer, unknown>,
+  principal: string,
+  req: SaveChangesRequest,
+  work: ChangesRequestWork,
+  committed: bigint,
+  index: BaseIndex | undefined,
+  readBase: BaseReader,
+) {
+  const stored = await readBase(req.worldId, committed);
+  const damage = verifyStoredEpoch(stored, 'digest');
+  if (damage) throw new Refusal(damage.code, `the base epoch: ${damage.message}`, { stored: true });
+  const cached = index && index.digest === stored.meta.digest ? digestsOfIndex(index) : undefined;
+  const baseFrames: Uint8Array[] = [];
+  for (const frame of restoreFrames(committed, stored.meta, (id) => stored.chunks.get(id)!)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
+  const job = { bytes: call.request, limits: ctx.limits, stored: ctx.stored, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: work.findings.beyondResult, indexResult: ctx.indexCache.maxBytes > 0 };
+  const result = await ctx.savePool.changesResult(job, deadlineOf(call)).catch((e: unknown) => {
+    throw e instanceof SaveRefused ? e.refusal : e;
+  });
+  return { prepared: result.prepared, resultIndex: result.index };
 }
 
 function reused(req: SaveChangesRequest, epoch: bigint): Refusal {

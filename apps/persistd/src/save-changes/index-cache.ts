@@ -7,6 +7,10 @@ export interface IndexCacheStats {
   evictions: number;
   entries: number;
   bytes: number;
+  /** SaveChanges that reached a result by the fast path and by the full path, and the record chunks the fast path read. */
+  fast: number;
+  full: number;
+  chunksRead: number;
 }
 
 /**
@@ -14,7 +18,8 @@ export interface IndexCacheStats {
  * world, for the epoch this daemon last committed there, bounded by PERSISTD_INDEX_CACHE_BYTES
  * with the least recently used evicted. A lookup names the epoch and its meta digest, so an
  * index of any other epoch (another daemon saved the world) is a miss. Correctness never
- * depends on it: a miss only means the base's records are hashed again.
+ * depends on it: a miss only means the change set takes the full path (fast-path.ts), which
+ * reads the whole base and brings back the result's index.
  */
 export class IndexCache {
   /** Map order is recency order: the first entry is the least recently used. */
@@ -23,6 +28,9 @@ export class IndexCache {
   private hits = 0;
   private misses = 0;
   private evictions = 0;
+  private fast = 0;
+  private full = 0;
+  private chunksRead = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -72,7 +80,13 @@ export class IndexCache {
     return held !== undefined && held.epoch === epoch && held.digest === digest;
   }
 
+  /** Counts a SaveChanges that reached a result, by the path it took, and the chunks it read. */
+  notePath(path: 'fast' | 'full', chunksRead: number): void {
+    this[path]++;
+    this.chunksRead += chunksRead;
+  }
+
   stats(): IndexCacheStats {
-    return { hits: this.hits, misses: this.misses, evictions: this.evictions, entries: this.byWorld.size, bytes: this.used };
+    return { hits: this.hits, misses: this.misses, evictions: this.evictions, entries: this.byWorld.size, bytes: this.used, fast: this.fast, full: this.full, chunksRead: this.chunksRead };
   }
 }

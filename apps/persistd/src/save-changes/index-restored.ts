@@ -1,5 +1,5 @@
 import type { StoredEpoch } from '@persistd/store-redis';
-import { restoreFrames } from '@persistd/validation';
+import { listRecordChunks } from '@persistd/validation';
 import type { RpcContext } from '../rpc/context';
 
 /**
@@ -11,9 +11,11 @@ import type { RpcContext } from '../rpc/context';
 export function indexRestoredEpoch(ctx: Pick<RpcContext, 'indexCache' | 'savePool' | 'logger'>, stored: StoredEpoch): void {
   const { worldId, epoch, meta } = stored;
   if (ctx.indexCache.maxBytes === 0 || ctx.indexCache.holds(worldId, epoch, meta.digest)) return;
-  const baseFrames: Uint8Array[] = [];
-  for (const frame of restoreFrames(epoch, meta, (id) => stored.chunks.get(id)!)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
-  ctx.savePool.indexBase({ worldId, epoch, digest: meta.digest, baseFrames }).then(
+  const listed = listRecordChunks(meta, stored.chunks);
+  if (!Array.isArray(listed)) return;
+  // Copied: a reply buffer is a view of a larger one, which the thread hand-over would clone whole.
+  const sections = listed.map((ids) => ids.map((id) => ({ id, bytes: new Uint8Array(stored.chunks.get(id)!) })));
+  ctx.savePool.indexBase({ worldId, epoch, digest: meta.digest, sections }).then(
     ({ index }) => ctx.indexCache.put(index),
     (err: unknown) => ctx.logger.debug({ err, worldId, epoch: String(epoch) }, 'indexing a restored epoch failed; the next SaveChanges indexes it'),
   );

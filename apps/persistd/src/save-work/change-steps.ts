@@ -2,21 +2,26 @@ import { SaveChangesRequestSchema, type RecordCounts, type SaveChangesRequest } 
 import {
   applyChanges,
   baseSectionsOfFrames,
-  indexOfBase,
+  indexOfCheckedResult,
+  indexOfStoredChunks,
   changeRequestDigest,
   checkChangeRequest,
   sortViolations,
   uniqueViolations,
   type BaseIndex,
   type ChangeRequestFindings,
+  type DigestSection,
   type InputLimits,
   type PreparedEpoch,
   type RuleViolation,
+  type FastChanges,
+  type WireRequest,
+  fastChangesOf,
 } from '@persistd/validation';
 import { enforceInputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
 import { Refusal } from '../rpc/refusal';
-import { runSnapshotSteps, SaveRefused, type SaveWork } from './save-steps';
+import { runSnapshotSteps, SaveRefused, type SaveWork, type StoredFormChoice } from './save-steps';
 
 /**
  * The CPU of a SaveChanges, in two jobs for the save workers (DESIGN §4, §7): first the request
@@ -46,6 +51,8 @@ export interface ChangesRequestWork {
   header: SaveChangesRequest;
   findings: ChangeRequestFindings;
   requestDigest: string;
+  /** The change set as the fast path reads it (upsert-facts.ts): only when the request has no violation of its own. */
+  fast?: FastChanges;
 }
 
 /** The result: the request again, its base, and what the first job found beyond the result's rules. */
@@ -54,19 +61,23 @@ export interface ChangesResultJob extends ChangesJobBase {
   /** The base epoch's section messages, as restore frames them (restoreFrames, activation left out). */
   baseFrames: Uint8Array[];
   base: { epoch: bigint; schemaVersion: number };
-  /** The base's index, when the daemon holds it (only for this very epoch and digest). */
-  cached?: BaseIndex;
+  /** The base's record digests, when the daemon holds its index (only for this very epoch and digest). */
+  cached?: DigestSection[];
   beyondResult: RuleViolation[];
+  /** The stored form to write and the rules version to record (PERSISTD_STORED_FORM), as a Save's. */
+  stored: StoredFormChoice;
+  /** Whether to bring back the result's index (not when the daemon keeps none). */
+  indexResult: boolean;
 }
 
-/** A stored epoch to index (one the daemon restored), as restore frames it. */
+/** A stored epoch to index (one the daemon restored): its record chunks, per section in order. */
 export interface IndexBaseJob {
   method: 'IndexBase';
   worldId: string;
   epoch: bigint;
   /** The epoch's meta digest, which the index is bound to. */
   digest: string;
-  baseFrames: Uint8Array[];
+  sections: { id: string; bytes: Uint8Array }[][];
 }
 
 /** An epoch's index. */
@@ -75,9 +86,9 @@ export interface IndexBaseWork {
   index: BaseIndex;
 }
 
-/** Indexes a stored epoch: each record's digest, per system. */
+/** Indexes a stored epoch (base-index.ts): digests, facts and leaves, per system. */
 export function runIndexBaseSteps(job: IndexBaseJob): IndexBaseWork {
-  return { method: 'IndexBase', index: indexOfBase(job.worldId, job.digest, { epoch: job.epoch, schemaVersion: 0, sections: baseSectionsOfFrames(job.baseFrames) }) };
+  return { method: 'IndexBase', index: indexOfStoredChunks(job.worldId, job.epoch, job.digest, job.sections) };
 }
 
 /** A SaveChanges ready to commit: the stored form of its result, and the result's index. */
@@ -85,7 +96,8 @@ export interface ChangesResultWork {
   method: 'ChangesResult';
   prepared: PreparedEpoch;
   counts: RecordCounts;
-  index: Omit<BaseIndex, 'epoch' | 'digest'>;
+  /** The result's index when asked for; its epoch and digest are set once committed. */
+  index?: BaseIndex;
 }
 
 function readChanges(job: ChangesJobBase): SaveChangesRequest {
@@ -114,7 +126,8 @@ export function runChangeRequestSteps(job: ChangesRequestJob): ChangesRequestWor
     if (e instanceof Refusal) throw new SaveRefused(e, header);
     throw e;
   }
-  return { method: 'ChangesRequest', header, findings: checkChangeRequest(req), requestDigest: changeRequestDigest(req) };
+  const findings = checkChangeRequest(req);
+  return { method: 'ChangesRequest', header, findings, requestDigest: changeRequestDigest(req), fast: findings.own.length === 0 && findings.beyondResult.length === 0 ? fastChangesOf(req) : undefined };
 }
 
 /**
@@ -126,9 +139,11 @@ export function runChangeResultSteps(job: ChangesResultJob): ChangesResultWork {
   const req = readChanges(job);
   const applied = applyChanges(req, { ...job.base, sections: baseSectionsOfFrames(job.baseFrames) }, job.cached);
   let work: SaveWork | undefined;
+  let read: WireRequest | undefined;
   let fromResult: readonly RuleViolation[] = [];
   try {
-    work = runSnapshotSteps({ method: 'Save', bytes: applied.saveRequest, limits: job.limits, checkedWorld: job.checkedWorld, principal: job.principal }) as SaveWork;
+    const save = { method: 'Save' as const, bytes: applied.saveRequest, limits: job.limits, stored: job.stored, checkedWorld: job.checkedWorld, principal: job.principal };
+    work = runSnapshotSteps(save, (r) => (read = r)) as SaveWork;
   } catch (e) {
     const violations = e instanceof SaveRefused ? e.refusal.options.violations : undefined;
     if (!violations) throw e instanceof SaveRefused ? new SaveRefused(e.refusal, headerOf(req)) : e;
@@ -136,5 +151,6 @@ export function runChangeResultSteps(job: ChangesResultJob): ChangesResultWork {
   }
   const all = sortViolations(uniqueViolations([...fromResult, ...job.beyondResult, ...applied.violations]));
   if (all.length > 0 || !work) throw new SaveRefused(Refusal.ofViolations(all), headerOf(req));
-  return { method: 'ChangesResult', prepared: work.prepared, counts: work.prepared.counts, index: applied.index };
+  const index = job.indexResult ? indexOfCheckedResult(req.worldId, read!, applied.digests, work.prepared.sections) : undefined;
+  return { method: 'ChangesResult', prepared: work.prepared, counts: work.prepared.counts, index };
 }

@@ -6,7 +6,7 @@ import { idOf } from '../rules/snapshot-context';
 import { compareIds } from '../stored-form/canonical';
 import type { RuleViolation } from '../violation';
 import type { BaseRecords } from './base-records';
-import { indexSection, type BaseIndex, type IndexSection } from './base-index';
+import { digestSection, type DigestSection } from './base-index';
 import { CHANGES_LAYOUT, sectionChanges } from './layout';
 import { addDigest, recordDigest, setDigestHex, subtractDigest } from './record-digest';
 
@@ -23,8 +23,8 @@ export interface AppliedChanges {
   saveRequest: Uint8Array;
   /** Base-dependent findings a Save of the result cannot have: deletes of ids the base lacks, a schema version other than the base's, expectations. */
   violations: RuleViolation[];
-  /** The result's index (the next epoch's, once committed). */
-  index: Omit<BaseIndex, 'epoch' | 'digest'>;
+  /** The result's record digests per system (the next epoch's index starts from them). */
+  digests: DigestSection[];
   counts: RecordCounts;
 }
 
@@ -51,10 +51,10 @@ interface Landing {
 }
 
 /**
- * Applies `req`'s change set to `base` (records of the committed epoch, index when cached).
+ * Applies `req`'s change set to `base` (records of the committed epoch, their digests when the index is cached).
  * Only the first upsert of an id lands (a repeated one is a change-set-only violation already).
  */
-export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached: BaseIndex | undefined): AppliedChanges {
+export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached: readonly DigestSection[] | undefined): AppliedChanges {
   const violations: RuleViolation[] = [];
   const changes = req.changes;
   if (changes && changes.schemaVersion !== base.schemaVersion) {
@@ -71,7 +71,7 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
   if (req.expectedEpoch !== 0n) w.tag(REQ.expectedEpoch, WireType.Varint).uint64(req.expectedEpoch);
   if (req.requestId !== '') w.tag(REQ.requestId, WireType.LengthDelimited).string(req.requestId);
   if (req.source !== 0) w.tag(REQ.source, WireType.Varint).int32(req.source);
-  const sections: IndexSection[] = [];
+  const sections: DigestSection[] = [];
   const counts = [0, 0, 0, 0, 0];
   if (changes) {
     w.tag(REQ.snapshot, WireType.LengthDelimited).fork();
@@ -80,9 +80,9 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
       const c = sectionChanges(req, layout);
       const { entry, sectionField, sectionDesc, recordsField, recordDesc, readId } = layout.compiled;
       const b = base.sections[k];
-      const known = cached?.sections[k];
+      const known = cached?.[k];
       // The base's digests: cached (copied, the cache keeps the base's), or each base record hashed once.
-      const start = known ? { digests: new Map(known.digests), sum: known.sum } : indexSection(b);
+      const start = known ? { digests: new Map(known.digests), sum: known.sum } : digestSection(b);
       const digests = start.digests;
       let sum = start.sum;
       if (!c) {
@@ -169,7 +169,7 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
   return {
     saveRequest: w.finish(),
     violations,
-    index: { worldId: req.worldId, sections },
+    digests: sections,
     counts: { $typeName: 'caelmor.persist.v1.RecordCounts', players: counts[0], zones: counts[1], npcs: counts[2], items: counts[3], quests: counts[4] },
   };
 }

@@ -38,7 +38,8 @@ export function readRecordId(record: Uint8Array, idFieldNo: number): string {
   return id;
 }
 
-function readSectionPayload(payload: Uint8Array, layout: ChangesLayout, into: BaseSection): void {
+/** Appends the records of a section's payload (a restore message's section, or a stored record chunk: both are `repeated` entries) to `into`, undecoded. */
+export function readSectionPayload(payload: Uint8Array, layout: ChangesLayout, into: BaseSection): void {
   const recordsNo = layout.compiled.recordsField.number;
   const r = new BinaryReader(payload);
   while (r.pos < r.len) {

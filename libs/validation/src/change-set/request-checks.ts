@@ -72,17 +72,18 @@ function changeSetOnly(req: SaveChangesRequest): RuleViolation[] {
     if (!c) continue;
     const { entry, recordDesc, readId } = layout.compiled;
     const at = (kind: 'upserts' | 'deletes', id: string) => `${entry.recordField}.${kind}[${id}]`;
-    const upserted = new Map<string, Uint8Array[]>();
+    const upserted = new Map<string, Record<string, unknown>[]>();
     for (const u of c.upserts) {
       const id = idOf(readId(u as never));
       if (id === '') continue;
       const seen = upserted.get(id);
-      const bytes = canonicalBytes(recordDesc, u as never);
-      if (seen) seen.push(bytes);
-      else upserted.set(id, [bytes]);
+      if (seen) seen.push(u);
+      else upserted.set(id, [u]);
     }
-    for (const [id, copies] of upserted) {
-      if (copies.length < 2) continue;
+    for (const [id, records] of upserted) {
+      if (records.length < 2) continue;
+      // Only an id upserted more than once is encoded: telling identical from different copies.
+      const copies = records.map((u) => canonicalBytes(recordDesc, u as never));
       const identical = copies.every((b) => Buffer.compare(b, copies[0]) === 0);
       out.push(
         identical

@@ -1,4 +1,5 @@
-import { NOT_APPLICABLE, formatPath } from '@persistd/ownership';
+import { formatPath } from '@persistd/ownership';
+import { claimKeyOf } from './claim-key';
 import type { Report, SnapshotRule } from './rule';
 import { byCodeUnits, listed, shown } from './rule';
 import { repeatedIds } from './repeated-ids';
@@ -28,20 +29,8 @@ function claimOverlaps(s: SystemRecords, report: Report): void {
     const first = new Map<string, string>();
     const contested = new Map<string, { parts: string[]; ids: Set<string> }>();
     for (let i = 0; i < s.records.length; i++) {
-      // The tuple as one string, each part length-prefixed so no two tuples share a key; built
-      // without an array per record (this runs for every record of a large world).
-      let key = '';
-      let whole = true;
-      for (let r = 0; r < reads.length; r++) {
-        const v = reads[r](s.records[i]);
-        if (v === undefined || v === NOT_APPLICABLE || v === '' || v === null) {
-          whole = false;
-          break;
-        }
-        const part = typeof v === 'string' ? v : String(v);
-        key = reads.length === 1 ? part : `${key}${r === 0 ? '' : '|'}${part.length}:${part}`;
-      }
-      if (!whole) continue;
+      const key = claimKeyOf(reads, s.records[i]);
+      if (key === undefined) continue;
       const label = s.labels[i];
       const firstLabel = first.get(key);
       if (firstLabel === undefined) first.set(key, label);

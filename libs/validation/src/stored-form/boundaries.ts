@@ -78,6 +78,58 @@ export function greedyRanges(n: number, entrySize: (k: number) => number, maxByt
   return out;
 }
 
+/** add() found that the chunk being filled had to end before the entry (the cap). */
+export const CUT_BEFORE = 1;
+/** add() found that the chunk ends after the entry (its id's hash). */
+export const CUT_AFTER = 2;
+
+/**
+ * Whether a chunk of `size` bytes ends after an entry of `entry` bytes with this id (the hash
+ * rule of CutRule), the cap aside. Also tells, for a stored chunk, whether it ended by its last
+ * id or by the cap before the next entry (SaveChanges re-cuts from a chunk's start only after a
+ * chunk that ended by its id: base-index.ts, incremental-cut.ts).
+ */
+export function endsAfter(id: string, entry: number, size: number, rule: Readonly<CutRule>): boolean {
+  return size >= rule.minBytes && boundaryHash(id) < entry * (size - rule.minBytes) * 2 ** (32 - rule.rateLog2);
+}
+
+/**
+ * Stored form 2's cutter, one entry at a time: the one implementation of the rule, for a whole
+ * section (contentDefinedRanges) and for SaveChanges' re-cut of a run of it (incremental-cut.ts).
+ * Its state is the chunk being filled; after a cut it is empty, exactly as at a section's start,
+ * which is what lets a re-cut start at any chunk that ended by its id.
+ */
+export class ChunkCutter {
+  /** Bytes and entries of the chunk being filled. */
+  size = 0;
+  entries = 0;
+  /** Bytes of the chunks the last add() closed, before (CUT_BEFORE) and after (CUT_AFTER) its entry. */
+  closedBefore = 0;
+  closedAfter = 0;
+
+  constructor(readonly rule: Readonly<CutRule>) {}
+
+  /** Adds an entry; answers CUT_BEFORE and/or CUT_AFTER, or 0. */
+  add(id: string, entry: number): number {
+    let cuts = 0;
+    if (this.entries > 0 && this.size + entry > this.rule.maxBytes) {
+      this.closedBefore = this.size;
+      this.size = 0;
+      this.entries = 0;
+      cuts |= CUT_BEFORE;
+    }
+    this.size += entry;
+    this.entries++;
+    if (endsAfter(id, entry, this.size, this.rule)) {
+      this.closedAfter = this.size;
+      this.size = 0;
+      this.entries = 0;
+      cuts |= CUT_AFTER;
+    }
+    return cuts;
+  }
+}
+
 /**
  * Stored form 2: a chunk ends after an entry whose id's boundaryHash falls below a threshold
  * that rises with the chunk's size (see CutRule), or before an entry that would take it past
@@ -87,24 +139,20 @@ export function greedyRanges(n: number, entrySize: (k: number) => number, maxByt
  */
 export function contentDefinedRanges(n: number, entrySize: (k: number) => number, idAt: (k: number) => string, rule: Readonly<CutRule>): ChunkRange[] {
   const out: ChunkRange[] = [];
-  const scale = 2 ** (32 - rule.rateLog2);
+  const cut = new ChunkCutter(rule);
   let from = 0;
-  let size = 0;
   for (let k = 0; k < n; k++) {
-    const entry = entrySize(k);
-    if (k > from && size + entry > rule.maxBytes) {
-      out.push([from, k, size]);
+    const cuts = cut.add(idAt(k), entrySize(k));
+    if (cuts & CUT_BEFORE) {
+      out.push([from, k, cut.closedBefore]);
       from = k;
-      size = 0;
     }
-    size += entry;
-    if (size >= rule.minBytes && boundaryHash(idAt(k)) < entry * (size - rule.minBytes) * scale) {
-      out.push([from, k + 1, size]);
+    if (cuts & CUT_AFTER) {
+      out.push([from, k + 1, cut.closedAfter]);
       from = k + 1;
-      size = 0;
     }
   }
-  if (n > from || out.length === 0) out.push([from, n, size]);
+  if (n > from || out.length === 0) out.push([from, n, cut.size]);
   return out;
 }
 

@@ -14,6 +14,12 @@ export interface Chunk {
   id: string;
   bytes: Uint8Array;
   records: number;
+  /**
+   * Set on a chunk the base epoch lists, named without its bytes (`bytes` empty): SaveChanges'
+   * fast path lists unchanged chunks it never read. The commit stages only chunks the base does
+   * not list, so it never needs these bytes, and refuses to commit if it would.
+   */
+  inBase?: true;
 }
 
 /** One section cut into chunks, in order. */

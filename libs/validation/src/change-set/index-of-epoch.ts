@@ -1,0 +1,68 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import { COMPILED_MODULES } from '../owner-modules';
+import { buildContext } from '../rules/snapshot-context';
+import type { Chunk } from '../stored-form/chunks';
+import type { WireRequest } from '../wire/read-request';
+import { checkInputOf } from '../wire/wire-validate';
+import { buildIndex, digestSection, leafOf, type BaseIndex, type DigestSection, type Leaf } from './base-index';
+import type { BaseSection } from './base-records';
+import { readSectionPayload } from './base-records';
+import { CHANGES_LAYOUT } from './layout';
+import { factsOf } from './record-facts';
+
+/**
+ * An epoch's index (base-index.ts) from whole reads: of a stored epoch (a restore, or a base the
+ * daemon lacks), or of a SaveChanges result the full path checked. Either costs what the world
+ * costs; both run on a save worker, never on the event loop.
+ */
+
+/** A section's records split out of its record chunks (in order), with the leaves those chunks make. */
+export function splitChunks(k: number, chunks: readonly Pick<Chunk, 'id' | 'bytes'>[]): { records: BaseSection; leaves: Leaf[] } {
+  const records: BaseSection = { ids: [], entries: [], bodyAt: [] };
+  const leaves: Leaf[] = [];
+  for (const c of chunks) {
+    const before = records.ids.length;
+    readSectionPayload(c.bytes, CHANGES_LAYOUT[k], records);
+    const n = records.ids.length - before;
+    leaves.push(leafOf(c.id, c.bytes.byteLength, n, n > 0 ? records.ids[records.ids.length - 1] : '', n > 0 ? records.entries[records.entries.length - 1].byteLength : 0));
+  }
+  return { records, leaves };
+}
+
+/** The index of a stored epoch from its record chunks per section, each record decoded once for its facts. */
+export function indexOfStoredChunks(worldId: string, epoch: bigint, digest: string, sections: readonly Pick<Chunk, 'id' | 'bytes'>[][]): BaseIndex {
+  return buildIndex(
+    worldId,
+    epoch,
+    digest,
+    sections.map((chunks, k) => {
+      const { records, leaves } = splitChunks(k, chunks);
+      const compiled = COMPILED_MODULES[k];
+      return {
+        ids: records.ids,
+        factsAt: (i: number) => factsOf(compiled, fromBinary(compiled.recordDesc, records.entries[i].subarray(records.bodyAt[i]))),
+        digests: digestSection(records),
+        leaves,
+      };
+    }),
+  );
+}
+
+/**
+ * The index of a result the Save steps checked: facts from the wire-level read the rules ran on
+ * (its records are the result's, in canonical order), digests as applying the change set left
+ * them, leaves from the record chunks the stored form cut. Epoch and digest are set once committed.
+ */
+export function indexOfCheckedResult(worldId: string, read: WireRequest, digests: DigestSection[], sections: readonly { chunks: readonly Pick<Chunk, 'id' | 'bytes'>[] }[]): BaseIndex {
+  const systems = buildContext(checkInputOf(read), COMPILED_MODULES).systems;
+  return buildIndex(
+    worldId,
+    0n,
+    '',
+    sections.map((s, k) => {
+      const { leaves } = splitChunks(k, s.chunks);
+      const { ids, records, compiled } = systems[k];
+      return { ids, factsAt: (i: number) => factsOf(compiled, records[i]), digests: digests[k], leaves };
+    }),
+  );
+}

@@ -1,0 +1,60 @@
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import type { SaveChangesRequest } from '@persistd/contract';
+import { canonicalBytes } from '../canonical-record';
+import { idOf } from '../rules/snapshot-context';
+import { compareIds } from '../stored-form/canonical';
+import { CHANGES_LAYOUT, sectionChanges } from './layout';
+import { recordDigest } from './record-digest';
+import type { SectionChange } from './fast-check';
+import { factsOf, type RecordFacts } from './record-facts';
+
+/**
+ * What SaveChanges' fast path needs of each upsert (DESIGN §7: decode once, never encode twice),
+ * computed with the request's own checks on a save worker: the entry a Save would store (the
+ * `repeated` field entry of its canonical bytes), its record digest and its facts.
+ */
+export interface UpsertFacts {
+  id: string;
+  /** Tag, length and canonical record bytes: what a stored chunk holds for it. */
+  entry: Uint8Array;
+  digest: bigint;
+  facts: RecordFacts;
+}
+
+/** Per system in restore order, the upserts sorted by id ([] for an absent section). Ids are assumed unique and set (the request's own checks passed). */
+export function upsertFactsOf(req: SaveChangesRequest): UpsertFacts[][] {
+  return CHANGES_LAYOUT.map((layout) => {
+    const c = sectionChanges(req, layout);
+    if (!c) return [];
+    const { recordsField, recordDesc, readId } = layout.compiled;
+    const out = c.upserts.map((u): UpsertFacts => {
+      const body = canonicalBytes(recordDesc, u as never);
+      return {
+        id: idOf(readId(u as never)),
+        entry: new BinaryWriter().tag(recordsField.number, WireType.LengthDelimited).bytes(body).finish(),
+        digest: recordDigest(body),
+        facts: factsOf(layout.compiled, u),
+      };
+    });
+    return out.sort((x, y) => compareIds(x.id, y.id));
+  });
+}
+
+/** A change set as SaveChanges' fast path reads it on the event loop: no record left to decode or encode. */
+export interface FastChanges {
+  /** Per system in restore order. */
+  sections: SectionChange[];
+  schemaVersion: number;
+  contentVersion: string;
+}
+
+/** The fast path's view of a request whose own checks passed (every section present). */
+export function fastChangesOf(req: SaveChangesRequest): FastChanges {
+  const upserts = upsertFactsOf(req);
+  const sections = CHANGES_LAYOUT.map((layout, k): SectionChange => {
+    const c = sectionChanges(req, layout);
+    return { upserts: upserts[k], deletes: [...(c?.deletes ?? [])], expectedCount: c?.expectedCount, expectedDigest: c?.expectedDigest ?? '' };
+  });
+  const world = CHANGES_LAYOUT.find((l) => l.compiled.entry.section === 'world')!;
+  return { sections, schemaVersion: req.changes?.schemaVersion ?? 0, contentVersion: sectionChanges(req, world)?.contentVersion ?? '' };
+}
