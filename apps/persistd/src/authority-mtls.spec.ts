@@ -2,9 +2,9 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService, rawUnaryCall, SaveRequestSchema, type TypedClient } from '@persistd/contract';
 import { certificateDir, smallWorld, type CertDir, type CertFiles, type TestCa } from '@persistd/testkit';
-import { healthClient } from './testing/health-client';
-import { scrape, valueOf } from './testing/scrape';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { healthClient } from './test/health-client';
+import { scrape, valueOf } from './test/scrape';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * Mutual TLS (DESIGN §3) with certificates made for this run: a CA for game servers, a foreign

@@ -1,5 +1,5 @@
 import { smallWorld } from '@persistd/testkit';
-import { dumpStore, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { dumpStore, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 describe('request ids', () => {
   let t: TestDaemon;

@@ -4,7 +4,7 @@ import { fromServiceError, SaveRequestSchema, StateSource, type WorldSnapshot } 
 import { FaultProxy, generateWorld, smallWorld, TEST_REDIS_URL } from '@persistd/testkit';
 import { firstLimitBreach } from '@persistd/validation';
 import { InflightBudget } from './limits/inflight-budget';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 const LIMITS = { maxRecordsPerSection: 5, maxStringBytes: 256, maxMapEntries: 4 };
 

@@ -2,10 +2,10 @@ import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld, smallWorld } from '@persistd/testkit';
 import { prepareEpoch, sealEpochMeta } from '@persistd/validation';
-import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './testing/change-sets';
-import { collect } from './testing/restore-helpers';
-import { scrape, valueOf } from './testing/scrape';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './test/change-sets';
+import { collect } from './test/restore-helpers';
+import { scrape, valueOf } from './test/scrape';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /** The index cache's counters as metrics show them. */
 async function cacheStats(t: TestDaemon): Promise<Record<string, number>> {

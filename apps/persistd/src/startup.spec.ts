@@ -5,8 +5,8 @@ import * as grpc from '@grpc/grpc-js';
 import { createClient, PersistenceService } from '@persistd/contract';
 import { certificateDir, reportedRedisVersion, smallWorld, startPrivateRedis, TEST_REDIS_URL, type CertDir, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
-import { refusalOf, saveRequest, startTestDaemon } from './testing/test-daemon';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
+import { refusalOf, saveRequest, startTestDaemon } from './test/test-daemon';
 
 /**
  * What the daemon does at start, shown with real processes: it refuses configurations that would

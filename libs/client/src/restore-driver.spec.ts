@@ -7,8 +7,8 @@ import { isPersistdError } from './persistd-error';
 import { RestoreDriver } from './restore-driver';
 import type { RestoreHandlers } from './restore-handlers';
 import { isRestoreRefusedError, type RestoreRefusal } from './restore-refusal';
-import { startTestServer, type TestServer } from './testing/grpc-test-server';
-import { restoreMessages } from './testing/restore-messages';
+import { startTestServer, type TestServer } from './test/grpc-test-server';
+import { restoreMessages } from './test/restore-messages';
 
 const EPOCH = 7n;
 

@@ -7,7 +7,7 @@ import { describeDurability, inspectDurability, type DurabilityReport } from './
 import { worldKeys } from './keys';
 import { RedisStore } from './redis-store';
 import { MAX_REROUTES } from './commit';
-import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test/fixtures';
 
 /** Store behaviour on a real local Redis Cluster (3 masters, 3 replicas), one per file. */
 describe('store on a Redis Cluster', () => {

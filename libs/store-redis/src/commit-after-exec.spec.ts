@@ -2,7 +2,7 @@ import { DURABLE_REDIS_ARGS, startPrivateRedis, startReplicatedPair, waitForRepl
 import Redis from 'ioredis';
 import { worldKeys } from './keys';
 import { RedisStore } from './redis-store';
-import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test/fixtures';
 
 /**
  * DESIGN §5 step 5 against real redis-servers: once EXEC has applied, no later failure of that

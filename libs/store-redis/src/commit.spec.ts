@@ -3,7 +3,7 @@ import { EpochMetaSchema } from '@persistd/contract';
 import { worldKeys } from './keys';
 import type { RedisStore } from './redis-store';
 import { StoreError } from './store-error';
-import { Harness, commitInput, contentOf, randomChunk, randomContent, sleep } from './test-fixtures';
+import { Harness, commitInput, contentOf, randomChunk, randomContent, sleep } from './test/fixtures';
 
 describe('commit', () => {
   let h: Harness;

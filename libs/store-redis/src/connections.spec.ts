@@ -5,7 +5,7 @@ import { commitEpoch } from './commit';
 import { createCommitConnection, whenReady } from './connections';
 import { CommitPool } from './commit-pool';
 import { worldKeys } from './keys';
-import { Harness, commitInput, randomContent, sleep } from './test-fixtures';
+import { Harness, commitInput, randomContent, sleep } from './test/fixtures';
 
 const W = 'world-c';
 const clientId = async (conn: Redis) => Number(await conn.client('ID'));

@@ -10,7 +10,7 @@ import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { PersistdProcess } from './procs/persistd-process';
 import { RedisServerProcess } from './procs/redis-server';
 import { Rng } from './rng';
-import { forgeEpoch, mixSections } from './testing/forge-epoch';
+import { forgeEpoch, mixSections } from './test/forge-epoch';
 import { recordedSave, type RawClient, type SaveOp } from './workload/save-call';
 import { contentDigestOf, restamp, SMALL_WORLD, uniqueSnapshot } from './workload/snapshots';
 

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { createClient, PersistenceService } from '@persistd/contract';
 import { processRuns } from '@persistd/redis-process';
 import { exited, openPrivateNetwork, smallWorld, track, type PrivateNetwork } from '@persistd/testkit';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess, type LogEntry } from '../testing/daemon-process';
-import { canonicalBytes, collect, reassemble } from '../testing/restore-helpers';
-import { saveRequest } from '../testing/test-daemon';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess, type LogEntry } from '../test/daemon-process';
+import { canonicalBytes, collect, reassemble } from '../test/restore-helpers';
+import { saveRequest } from '../test/test-daemon';
 
 /**
  * PERSISTD_DEV_REDIS (what `npm start` passes), with real processes in a private network where

@@ -4,7 +4,7 @@ import { deletePrefix, FaultProxy, smallWorld, TEST_REDIS_URL, testRedis, unique
 import pino from 'pino';
 import { loadSettings } from '../config/settings';
 import { startDaemon } from '../daemon';
-import { saveRequest } from '../testing/test-daemon';
+import { saveRequest } from '../test/test-daemon';
 import { ServingState } from './serving-state';
 
 describe('ServingState', () => {

@@ -6,8 +6,8 @@ import { startDaemon } from '../daemon';
 import { SavePool } from '../save-work/save-pool';
 import { runSnapshotSteps } from '../save-work/save-steps';
 import { WARM_UP_ROUNDS, warmUpRequest } from '../save-work/warm-up';
-import { captureLogs } from '../testing/captured-logs';
-import { healthClient } from '../testing/health-client';
+import { captureLogs } from '../test/captured-logs';
+import { healthClient } from '../test/health-client';
 
 const LIMITS = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, maxMapEntries: 1024 };
 

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { PersistenceService } from '@persistd/contract';
-import { captureLogs } from '../testing/captured-logs';
-import { healthClient, type HealthClient } from '../testing/health-client';
-import { startRestartableRedis, type RestartableRedis } from '../testing/restartable-redis';
-import { startTestDaemon, type TestDaemon } from '../testing/test-daemon';
+import { captureLogs } from '../test/captured-logs';
+import { healthClient, type HealthClient } from '../test/health-client';
+import { startRestartableRedis, type RestartableRedis } from '../test/restartable-redis';
+import { startTestDaemon, type TestDaemon } from '../test/test-daemon';
 
 /**
  * grpc.health.v1 on a real daemon whose Redis is stopped and started again: SERVING only while

@@ -1,8 +1,8 @@
 import { nodeCall, smallWorld } from '@persistd/testkit';
 import { worldKeys, worldSlot } from '@persistd/store-redis';
-import { saveRequest, type TestDaemon } from '../testing/test-daemon';
+import { saveRequest, type TestDaemon } from '../test-daemon';
 import { describeVerdict, Fleet } from './fleet';
-import { collectRaw } from '../testing/restore-helpers';
+import { collectRaw } from '../restore-helpers';
 import { WorldLoad } from './world-load';
 
 /**

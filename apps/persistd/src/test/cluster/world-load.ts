@@ -9,7 +9,7 @@ import { fromServiceError, WorldSnapshotSchema, type PersistenceService, type Ty
 import { isStoreError, type RedisStore } from '@persistd/store-redis';
 import { generateWorld } from '@persistd/testkit';
 import { prepareEpoch, verifyStoredEpoch } from '@persistd/validation';
-import { saveRequest } from '../testing/test-daemon';
+import { saveRequest } from '../test-daemon';
 import type { Operation, StoredEpochFacts } from './history-checker';
 
 type Client = TypedClient<typeof PersistenceService>;

@@ -6,7 +6,7 @@
  */
 import { startRedisCluster, testRedis, type LocalRedisCluster } from '@persistd/testkit';
 import Redis, { Cluster } from 'ioredis';
-import { startTestDaemon, type TestDaemon } from '../testing/test-daemon';
+import { startTestDaemon, type TestDaemon } from '../test-daemon';
 
 /** Read access to what a daemon stored, whatever the topology. */
 export interface Inspector {

@@ -6,7 +6,7 @@
 import { RedisStore, worldKeys, worldSlot } from '@persistd/store-redis';
 import { startRedisCluster, uniquePrefix, type ClusterMaster, type LocalRedisCluster } from '@persistd/testkit';
 import type { Cluster } from 'ioredis';
-import { startTestDaemon, type TestDaemon } from '../testing/test-daemon';
+import { startTestDaemon, type TestDaemon } from '../test-daemon';
 import { checkHistory, type HistoryVerdict, type Operation } from './history-checker';
 import { clusterClient } from './topology';
 import { storedHistory } from './world-load';

@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { ActivationState, fromServiceError, RestorePhase } from '@persistd/contract';
 import { generateWorld, shuffleWorld, smallWorld } from '@persistd/testkit';
-import { refusalOf, saveRequest, type TestDaemon } from '../testing/test-daemon';
-import { canonicalBytes, collect, collectRaw, reassemble } from '../testing/restore-helpers';
-import { chunksListedBy } from '../testing/stored-tree';
+import { refusalOf, saveRequest, type TestDaemon } from '../test-daemon';
+import { canonicalBytes, collect, collectRaw, reassemble } from '../restore-helpers';
+import { chunksListedBy } from '../stored-tree';
 import { clusterTopology, standaloneTopology, type Inspector, type Topology } from './topology';
 
 /**

@@ -1,4 +1,4 @@
-import { ConfigError, loadSettings } from '../config/settings';
+import { ConfigError, loadSettings } from '../../config/settings';
 
 describe('PERSISTD_REDIS_CLUSTER', () => {
   it('unset or empty: single Redis', () => {

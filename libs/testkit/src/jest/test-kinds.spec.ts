@@ -55,7 +55,7 @@ describe('test kinds', () => {
   const dirs = projectDirs();
 
   it('finds the projects', () => {
-    expect(dirs.map((dir) => relative(ROOT, dir))).toEqual(expect.arrayContaining(['apps/persistd', 'libs/validation', 'tools/testkit']));
+    expect(dirs.map((dir) => relative(ROOT, dir))).toEqual(expect.arrayContaining(['apps/persistd', 'libs/validation', 'libs/testkit']));
   });
 
   it.each(dirs.map((dir) => [relative(ROOT, dir), dir]))('%s: every spec is in exactly one kind', (_name, dir) => {

@@ -39,7 +39,7 @@ describe("the test run's Redis (jest globalSetup)", () => {
       delete env.PERSISTD_TEST_REDIS_URL;
       // Nx forces colour on its children; the summary line is read as plain text.
       env.FORCE_COLOR = '0';
-      const [cmd, ...args] = net.wrap([process.execPath, join(WORKSPACE_ROOT, 'node_modules/jest/bin/jest.js'), '-c', 'tools/testkit/jest.config.cjs', 'tools/testkit/src/redis.spec.ts', '--colors=false']);
+      const [cmd, ...args] = net.wrap([process.execPath, join(WORKSPACE_ROOT, 'node_modules/jest/bin/jest.js'), '-c', 'libs/testkit/jest.config.cjs', 'libs/testkit/src/redis.spec.ts', '--colors=false']);
       const run = track(spawn(cmd!, args, { cwd: WORKSPACE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
       let out = '';
       run.stdout!.on('data', (b: Buffer) => (out += b.toString()));

@@ -8,10 +8,10 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { EpochMetaSchema, OwnerSystem } from '@persistd/contract';
 import { deletePrefix, keysUnder, testRedis, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
 import type Redis from 'ioredis';
-import type { Chunk, CommitInput } from './commit';
-import type { StoreSettings } from './settings';
-import type { RedisConnectionConfig } from './connections';
-import { RedisStore } from './redis-store';
+import type { Chunk, CommitInput } from '../commit';
+import type { StoreSettings } from '../settings';
+import type { RedisConnectionConfig } from '../connections';
+import { RedisStore } from '../redis-store';
 
 export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
