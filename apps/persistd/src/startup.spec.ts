@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,7 +191,7 @@ describe('strict durability with a replica (in-process daemon)', () => {
     const look = new Redis(replica.url);
     const m = new Redis(master.url);
     for (let i = 0; i < 400 && !(/slave0:.*state=online/.test(String(await m.info('replication'))) && /master_link_status:up/.test(String(await look.info('replication')))); i++) {
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
     m.disconnect();
     const t = await startTestDaemon({ PERSISTD_REDIS_URL: master.url, PERSISTD_DURABILITY: 'strict', PERSISTD_REPLICA_ACK_TIMEOUT: '2000' });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { ActivationState, OwnerSystem, RestorePhase, RestoreRequestSchema, toStatusObject, type RestoreResponse } from '@persistd/contract';
@@ -134,7 +135,7 @@ describe('RestoreDriver over a real grpc-js server: legal streams', () => {
     const events: string[] = [];
     const slow = (name: string) => async (_s: unknown, c: { chunk: number }) => {
       events.push(`start ${name}:${c.chunk}`);
-      await new Promise((r) => setTimeout(r, (c.chunk % 3) * 5));
+      await sleep((c.chunk % 3) * 5);
       events.push(`end ${name}:${c.chunk}`);
     };
     await client.restore(worldId, {}, { player: slow('player'), world: slow('world'), npc: slow('npc'), item: slow('item'), quest: slow('quest') });

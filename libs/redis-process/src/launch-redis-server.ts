@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort, portAnswers } from './port-answers';
 import { watchParentFor } from './parent-watch';
@@ -48,7 +49,6 @@ export class RedisServerMissingError extends Error {
 }
 
 const OUTPUT_LIMIT = 64 * 1024;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts a redis-server; tries another port if the one picked was taken meanwhile. */
 export async function launchRedisServer(options: LaunchRedisOptions): Promise<RedisServerProcess> {

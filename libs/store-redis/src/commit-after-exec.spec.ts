@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DURABLE_REDIS_ARGS, startPrivateRedis, startReplicatedPair, waitForReplicaLink, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { worldKeys } from './keys';
@@ -39,7 +40,7 @@ describe('a commit that applied is never "nothing applied" (private redis-server
   const until = async (what: string, check: () => Promise<boolean>) => {
     for (let i = 0; i < 200; i++) {
       if (await check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
     throw new Error(`timed out waiting for ${what}`);
   };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { FaultProxy } from './fault-proxy';
 import { TEST_REDIS_URL, uniquePrefix } from './redis';
@@ -39,7 +40,7 @@ describe('FaultProxy', () => {
     proxy.cutOn({ direction: 'up', pattern: key, when: 'after' });
     await expect(redis.set(key, 'v')).rejects.toThrow();
     const direct = new Redis(TEST_REDIS_URL);
-    for (let i = 0; i < 50 && (await direct.get(key)) === null; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && (await direct.get(key)) === null; i++) await sleep(10);
     expect(await direct.get(key)).toBe('v');
     await direct.del(key);
     direct.disconnect();
@@ -49,7 +50,7 @@ describe('FaultProxy', () => {
     proxy.stall(true);
     let answered = false;
     const p = redis.ping().then((r) => ((answered = true), r));
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(answered).toBe(false);
     proxy.stall(false);
     expect(await p).toBe('PONG');

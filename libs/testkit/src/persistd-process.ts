@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
@@ -18,8 +19,6 @@ export interface DaemonProcess {
   /** SIGTERM, wait for the exit, delete the prefix's keys. */
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts `apps/persistd/src/main.ts` as a real process (no project may import the app: module

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -62,7 +63,6 @@ export interface SettleOptions {
   timeoutMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const REDIS_SERVER = () => process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 const REDIS_CLI = () => process.env.REDIS_CLI ?? '/usr/bin/redis-cli';
 

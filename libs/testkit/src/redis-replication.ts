@@ -1,10 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from './redis-server';
 
 /** redis-server arguments under which an acknowledged save survives a crash and is never evicted. */
 export const DURABLE_REDIS_ARGS = ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Resolves once `replica` replicates `master` and the master counts it online (bounded, ~10 s):

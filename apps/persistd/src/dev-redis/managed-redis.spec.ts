@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,6 @@ import { saveRequest } from '../test/test-daemon';
  * the flag, in strict mode, or without a binary.
  */
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = join(__dirname, '../../../..');
 
 /** The daemon's arguments in `npm start`, which must be what asks for the development Redis. */

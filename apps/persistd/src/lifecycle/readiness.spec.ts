@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:net';
 import { freePort, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
 import pino from 'pino';
@@ -67,7 +68,7 @@ describe('ready when it listens', () => {
     const probes: Array<{ at: number; accepted: boolean }> = [];
     while (!started) {
       probes.push({ at: Date.now(), accepted: await accepts(port) });
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     const daemon = await starting;
     const health = healthClient(daemon.address);

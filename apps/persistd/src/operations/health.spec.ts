@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -13,7 +14,6 @@ import { startTestDaemon, type TestDaemon } from '../test/test-daemon';
  */
 
 const SERVICE = PersistenceService.typeName;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls Check until it answers `status` (bounded: the test fails, it does not hang). */
 async function until(health: HealthClient, status: string, service = ''): Promise<void> {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
 import { startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
@@ -18,8 +19,6 @@ export interface RestartableRedis {
   /** Stops whatever runs and removes the directory. */
   remove(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -124,4 +124,3 @@ export class Harness {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from '../cli';
 import type { CliIo } from '../io';
 
@@ -20,7 +21,7 @@ export async function runCliCaptured(argv: string[], overrides: Partial<CliIo> =
     stderrIsTTY: false,
     columns: 80,
     now: () => Date.now(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep: (ms) => sleep(ms),
     ...overrides,
   };
   const code = await runCli(argv, io);

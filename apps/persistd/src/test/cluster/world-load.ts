@@ -4,6 +4,7 @@
  * unknown outcome retry with the same request id (DESIGN §3 "Errors") — recording every
  * operation for the history checker; and the store's side of the history, read at the end.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clone } from '@bufbuild/protobuf';
 import { fromServiceError, WorldSnapshotSchema, type PersistenceService, type TypedClient } from '@persistd/contract';
 import { isStoreError, type RedisStore } from '@persistd/store-redis';
@@ -13,8 +14,6 @@ import { saveRequest } from '../test-daemon';
 import type { Operation, StoredEpochFacts } from './history-checker';
 
 type Client = TypedClient<typeof PersistenceService>;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface WorldLoadOptions {
   worldId: string;
