@@ -15,3 +15,4 @@ export * from './refused-worlds';
 export * from './grpc-trailers';
 export * from './request-floods';
 export * from './stalled-restore';
+export * from './node-bundle';

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { nodeBundle } from '@persistd/testkit';
 
 /**
  * persistd as a real child process, for tests of what only a process shows: signals, exit codes,
@@ -21,17 +22,7 @@ export async function daemonBundle(): Promise<string> {
   bundle ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'persistd-bundle-'));
     const file = join(dir, 'main.js');
-    await build({
-      absWorkingDir: ROOT,
-      entryPoints: [join(ROOT, 'apps/persistd/src/main.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
-      outfile: file,
-      tsconfig: join(ROOT, 'tsconfig.json'),
-      logLevel: 'silent',
-    });
+    await build(nodeBundle('apps/persistd/src/main.ts', file, { logLevel: 'silent' }));
     return { file, dir };
   })();
   return (await bundle).file;

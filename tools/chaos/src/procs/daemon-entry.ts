@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { trackDir, untrackDir } from '@persistd/testkit';
+import { nodeBundle, trackDir, untrackDir } from '@persistd/testkit';
 
 /** The workspace root (tools/chaos/src/procs → four levels up). */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
@@ -27,17 +27,7 @@ export async function bundleDaemon(): Promise<DaemonEntry> {
   const dir = await mkdtemp(join(tmpdir(), 'persistd-chaos-daemon-'));
   trackDir(dir);
   const path = join(dir, 'main.js');
-  await build({
-    absWorkingDir: WORKSPACE_ROOT,
-    entryPoints: [join(WORKSPACE_ROOT, 'apps/persistd/src/main.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    outfile: path,
-    logLevel: 'silent',
-  });
+  await build(nodeBundle('apps/persistd/src/main.ts', path, { logLevel: 'silent' }));
   return {
     path,
     cleanup: async () => {
