@@ -16,3 +16,4 @@ export * from './grpc-trailers';
 export * from './request-floods';
 export * from './stalled-restore';
 export * from './node-bundle';
+export * from './history';

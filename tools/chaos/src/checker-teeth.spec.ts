@@ -1,10 +1,7 @@
 import { createClient, PersistenceService, type WorldSnapshot } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { freePort, uniquePrefix } from '@persistd/testkit';
+import { checkHistory, type CheckResult, freePort, HistoryRecorder, uniquePrefix } from '@persistd/testkit';
 import Redis from 'ioredis';
-import { checkHistory } from './history/check-history';
-import { HistoryRecorder } from './history/recorder';
-import type { CheckResult } from './history/types';
 import { observeStore } from './observe/observe-store';
 import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { PersistdProcess } from './procs/persistd-process';

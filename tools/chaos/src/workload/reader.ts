@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { isPersistdError, isRestoreRefusedError, type PersistdClient } from '@persistd/client';
-import type { HistoryRecorder } from '../history/recorder';
-import type { ReadOutcome } from '../history/types';
+import type { HistoryRecorder, ReadOutcome } from '@persistd/testkit';
 import { ContentMismatchError, restoreContent } from '../observe/restore-content';
 import type { Rng } from '../rng';
 

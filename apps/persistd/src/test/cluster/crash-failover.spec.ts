@@ -34,7 +34,7 @@ describe('a master killed under load (crash failover)', () => {
     const { killed, promoted } = await crashUnderLoad(worldId, load);
     const ops = await load.stop();
     const verdict = await fleet.check(worldId, ops, { allowLostAcks: true });
-    console.log(`${describeVerdict(`crash of ${killed} (warn)`, verdict)}${verdict.lostAcks.length ? `: ${verdict.lostAcks.map((o) => `${o.requestId}@${o.ack!.epoch}`).join(', ')}` : ''}`);
+    console.log(`${describeVerdict(`crash of ${killed} (warn)`, verdict)}${verdict.lostAcks.length ? `: ${verdict.lostAcks.map((o) => `${o.requestId}@${o.outcome.kind === 'acknowledged' ? o.outcome.epoch : '?'}`).join(', ')}` : ''}`);
     expect(verdict.violations).toEqual([]);
     expect(verdict.committedEpochs).toBeGreaterThanOrEqual(12);
     expect((await fleet.cluster.masterOfSlot(worldSlot(worldId))).addr).toBe(promoted);

@@ -4,10 +4,9 @@
  * store of its own to read the history back, a cluster client, and world ids picked by slot.
  */
 import { RedisStore, worldKeys, worldSlot } from '@persistd/store-redis';
-import { startRedisCluster, uniquePrefix, type ClusterMaster, type LocalRedisCluster } from '@persistd/testkit';
+import { checkHistory, startRedisCluster, uniquePrefix, type ClusterMaster, type LocalRedisCluster, type OpRecord } from '@persistd/testkit';
 import type { Cluster } from 'ioredis';
 import { startTestDaemon, type TestDaemon } from '../test-daemon';
-import { checkHistory, type HistoryVerdict, type Operation } from './history-checker';
 import { clusterClient } from './topology';
 import { storedHistory } from './world-load';
 
@@ -42,16 +41,24 @@ export class Fleet {
     for (const d of targets) this.daemons.splice(this.daemons.indexOf(d), 1);
   }
 
-  /** Checks a world's history: the writers' operations against what the cluster holds now. */
-  async check(worldId: string, ops: readonly Operation[], options: { allowLostAcks?: boolean } = {}): Promise<HistoryVerdict> {
+  /** Checks a world's history: the writers' calls against what the cluster holds now. */
+  async check(worldId: string, ops: readonly OpRecord[], options: { allowLostAcks?: boolean } = {}): Promise<HistoryVerdict> {
     this.reader ??= new RedisStore({
       redis: { url: 'redis://unused:1', clusterSeeds: this.cluster.seeds },
       settings: { prefix: this.prefix, retention: HISTORY_RETENTION, requestTtlSeconds: 86_400, stageTtlSeconds: 600 },
     });
     this.client ??= clusterClient(this.cluster);
     const client = this.client;
-    const history = await storedHistory(this.reader, worldId, async (e) => (await client.exists(worldKeys(this.prefix, worldId).meta(e))) === 1);
-    return checkHistory(ops, history, options);
+    const world = await storedHistory(this.reader, worldId, async (e) => (await client.exists(worldKeys(this.prefix, worldId).meta(e))) === 1);
+    const result = checkHistory(ops, { retention: HISTORY_RETENTION, worlds: [world] }, [], options);
+    return {
+      violations: result.violations.map((v) => `${v.kind}: ${v.message}`),
+      lostAcks: result.lostAcks,
+      committedEpochs: Number(world.pointer),
+      acknowledged: new Set(ops.filter((o) => o.outcome.kind === 'acknowledged').map((o) => o.requestId)).size,
+      unknown: result.resolution.committed + result.resolution.notCommitted + result.resolution.unresolved,
+      unknownCommitted: result.resolution.committed,
+    };
   }
 
   /** A world id whose slot is the lowest slot of `master` (so `--cluster reshard` of its first slots moves it). */
@@ -67,6 +74,19 @@ export class Fleet {
     this.client?.disconnect();
     await this.cluster.stop();
   }
+}
+
+/** A world's history judged: violations as `kind: message`, and the counts the test log shows. */
+export interface HistoryVerdict {
+  violations: string[];
+  /** Acknowledged saves found in no epoch (only when allowed). */
+  lostAcks: OpRecord[];
+  committedEpochs: number;
+  /** Requests acknowledged. */
+  acknowledged: number;
+  /** Requests with an unknown outcome, and how many of them turned out committed. */
+  unknown: number;
+  unknownCommitted: number;
 }
 
 /** One line per verdict for the test log. */

@@ -2,16 +2,15 @@
  * Test-only: writers racing on one world through one or more daemons, the way game servers
  * would — read the committed epoch, save the next snapshot, on EPOCH_CONFLICT start over, on an
  * unknown outcome retry with the same request id (DESIGN §3 "Errors") — recording every
- * operation for the history checker; and the store's side of the history, read at the end.
+ * call for the test kit's history checker; and the store's side of the history, read at the end.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clone } from '@bufbuild/protobuf';
-import { fromServiceError, WorldSnapshotSchema, type PersistenceService, type TypedClient } from '@persistd/contract';
-import { isStoreError, type RedisStore } from '@persistd/store-redis';
-import { generateWorld } from '@persistd/testkit';
+import { WorldSnapshotSchema, type PersistenceService, type TypedClient } from '@persistd/contract';
+import type { RedisStore } from '@persistd/store-redis';
+import { acknowledged, generateWorld, HistoryRecorder, type ObservedEpoch, type ObservedWorld, type OpRecord, outcomeOfError } from '@persistd/testkit';
 import { prepareEpoch, verifyStoredEpoch } from '@persistd/validation';
 import { saveRequest } from '../test-daemon';
-import type { Operation, StoredEpochFacts } from './history-checker';
 
 type Client = TypedClient<typeof PersistenceService>;
 
@@ -26,9 +25,9 @@ export interface WorldLoadOptions {
   triesPerOp?: number;
 }
 
-/** A running load; `stop` ends it and returns every operation. */
+/** A running load; `stop` ends it and returns every call made. */
 export class WorldLoad {
-  readonly ops: Operation[] = [];
+  private readonly recorder = new HistoryRecorder();
   private stopping = false;
   private readonly runs: Array<Promise<void>>;
   private readonly label = Math.random().toString(36).slice(2, 8);
@@ -37,9 +36,14 @@ export class WorldLoad {
     this.runs = Array.from({ length: options.writers }, (_, i) => this.writer(i));
   }
 
+  /** Every Save call so far, one record per try. */
+  get ops(): readonly OpRecord[] {
+    return this.recorder.ops;
+  }
+
   /** Acknowledged, not replayed: commits this load made. */
   commits(): number {
-    return this.ops.filter((o) => o.outcome === 'ok' && !o.ack?.replayed).length;
+    return this.recorder.ops.filter((o) => o.outcome.kind === 'acknowledged' && !o.outcome.replayed).length;
   }
 
   /** Resolves once `n` more commits than now were acknowledged; rejects after `timeoutMs`. */
@@ -52,10 +56,10 @@ export class WorldLoad {
     }
   }
 
-  async stop(): Promise<Operation[]> {
+  async stop(): Promise<OpRecord[]> {
     this.stopping = true;
     await Promise.all(this.runs);
-    return this.ops;
+    return this.recorder.ops;
   }
 
   private async writer(index: number): Promise<void> {
@@ -67,9 +71,7 @@ export class WorldLoad {
       const snapshot = generateWorld({ worldId, players: 3, zones: 3, npcs: 3, items: 6, quests: 2, epoch: expected, seed: index * 100_000 + n + 1 });
       const requestId = `${this.label}-w${index}-${n}`;
       const contentDigest = prepareEpoch(clone(WorldSnapshotSchema, snapshot), { worldId, requestId, principal: 'x', committedAtMs: 0n }).contentDigest;
-      const op: Operation = { requestId, expectedEpoch: expected, contentDigest, outcome: 'not-applied' };
-      this.ops.push(op);
-      await this.send(client, op, saveRequest(worldId, snapshot, expected, requestId));
+      await this.send(client, { world: worldId, requestId, expectedEpoch: expected, contentDigest }, saveRequest(worldId, snapshot, expected, requestId));
     }
   }
 
@@ -85,50 +87,46 @@ export class WorldLoad {
     return undefined;
   }
 
-  /** One operation: the same request until a definitive answer, or `triesPerOp` tries. */
-  private async send(client: Client, op: Operation, request: ReturnType<typeof saveRequest>): Promise<void> {
-    let maybeApplied = false;
+  /**
+   * One request: tried again while the answer leaves it unapplied for now (STORE_UNAVAILABLE) or
+   * its outcome unknown, until a definitive answer or `triesPerOp` tries.
+   */
+  private async send(client: Client, intent: Parameters<HistoryRecorder['begin']>[0], request: ReturnType<typeof saveRequest>): Promise<void> {
     for (let attempt = 0; attempt < (this.options.triesPerOp ?? 80); attempt++) {
+      const done = this.recorder.begin(intent);
       try {
-        const res = await client.save(request, { deadline: Date.now() + 10_000 });
-        op.outcome = 'ok';
-        op.ack = { epoch: res.committedEpoch, digest: res.digest, contentDigest: res.contentDigest, replayed: res.replayed };
+        done(acknowledged(await client.save(request, { deadline: Date.now() + 10_000 })));
         return;
       } catch (e) {
-        const reason = fromServiceError(e as Parameters<typeof fromServiceError>[0])?.reason;
-        if (reason === 'EPOCH_CONFLICT') {
-          op.outcome = maybeApplied ? 'unknown' : 'conflict';
-          return;
-        }
-        if (reason === undefined || reason === 'COMMIT_OUTCOME_UNKNOWN') maybeApplied = true;
-        else if (reason !== 'STORE_UNAVAILABLE') {
-          op.outcome = maybeApplied ? 'unknown' : 'not-applied';
-          return;
-        }
-        op.outcome = maybeApplied ? 'unknown' : 'not-applied';
+        const outcome = done(outcomeOfError(e)).outcome;
+        if (outcome.kind === 'refused' && outcome.code !== 'STORE_UNAVAILABLE') return;
         await sleep(100);
       }
     }
   }
 }
 
-/** The store's side of a world's history: every epoch 1..pointer, verified, and whether anything sits above the pointer. */
-export async function storedHistory(
-  store: RedisStore,
-  worldId: string,
-  metaExists: (epoch: bigint) => Promise<boolean>,
-): Promise<{ pointer: bigint; epochs: Map<bigint, StoredEpochFacts | string>; above: boolean }> {
+/**
+ * The store's side of a world's history, as the checker reads it: the pointer, every retained
+ * epoch's meta verified (digests), and whether anything sits above the pointer. Request records
+ * and restores are not read: the cluster suites judge the commits, not the read path.
+ */
+export async function storedHistory(store: RedisStore, worldId: string, metaExists: (epoch: bigint) => Promise<boolean>): Promise<ObservedWorld> {
   const pointer = await store.readCommittedEpoch(worldId);
-  const epochs = new Map<bigint, StoredEpochFacts | string>();
-  for (let e = 1n; e <= pointer; e++) {
+  const retained = await store.retainedEpochs(worldId);
+  const epochs: ObservedEpoch[] = [];
+  for (const epoch of retained) {
+    const e: ObservedEpoch = { epoch };
     try {
-      const s = await store.readEpoch(worldId, e);
+      const s = await store.readEpoch(worldId, epoch);
+      const m = s.meta;
+      e.meta = { epoch: m.epoch, worldId: m.worldId, requestId: m.requestId, digest: m.digest, contentDigest: m.contentDigest };
       const finding = verifyStoredEpoch(s, 'digest');
-      epochs.set(e, { epoch: s.meta.epoch, requestId: s.meta.requestId, contentDigest: s.meta.contentDigest, digest: s.meta.digest, ...(finding ? { damage: `${finding.code}: ${finding.message}` } : {}) });
+      if (finding) e.damage = `${finding.code}: ${finding.message}`;
     } catch (err) {
-      if (!isStoreError(err)) throw err;
-      epochs.set(e, `${err.code}: ${err.message}`);
+      e.damage = `read failed: ${err instanceof Error ? err.message : String(err)}`;
     }
+    epochs.push(e);
   }
-  return { pointer, epochs, above: await metaExists(pointer + 1n) };
+  return { world: worldId, pointer, retained, metaAbovePointer: await metaExists(pointer + 1n), epochs, requests: {} };
 }

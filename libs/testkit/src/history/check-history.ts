@@ -10,7 +10,10 @@
  *     recomputed from its records matches exactly one request's, never a mix of saves' sections;
  *     its meta names that request, and that request expected the epoch before it;
  *   - no request id produced two epochs;
- *   - every acknowledged save is present (until retention drops it) and its epoch holds it;
+ *   - every acknowledged save is present (until retention drops it) and its epoch holds it —
+ *     unless the caller allows lost acknowledgements (asynchronous replication without WAIT may
+ *     lose what a crashed master acknowledged): a save then found in no epoch is counted in
+ *     `lostAcks` instead; one found in another epoch than acknowledged is still a violation;
  *   - a request refused on every attempt never landed;
  *   - every unknown outcome resolves to committed once or not committed;
  *   - a Restore made while the faults ran saw a whole committed epoch (the one stored under that
@@ -18,13 +21,14 @@
  *
  * Pure: no I/O, no clock. Inputs are plain data (types.ts).
  */
-import type { CheckResult, ObservedEpoch, ObservedWorld, OpRecord, ReadRecord, Resolution, StoreObservation, Violation, ViolationKind } from './types';
+import type { CheckOptions, CheckResult, ObservedEpoch, ObservedWorld, OpRecord, ReadRecord, Resolution, StoreObservation, Violation, ViolationKind } from './types';
 
 /** Refusals that say "the store could not be reached", which any attempt may meet. */
 const OUTAGE_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE']);
 
-export function checkHistory(history: readonly OpRecord[], observation: StoreObservation, reads: readonly ReadRecord[] = []): CheckResult {
+export function checkHistory(history: readonly OpRecord[], observation: StoreObservation, reads: readonly ReadRecord[] = [], options: CheckOptions = {}): CheckResult {
   const violations: Violation[] = [];
+  const lostAcks: OpRecord[] = [];
   const resolution: Resolution = { committed: 0, notCommitted: 0, unresolved: 0 };
   let epochsChecked = 0;
 
@@ -50,10 +54,10 @@ export function checkHistory(history: readonly OpRecord[], observation: StoreObs
     const window = retainedWindow(w.pointer, observation.retention);
     checkSequence(w, window, report);
     const landed = checkEpochs(w, ops, report);
-    checkRequests(w, ops, window, landed, resolution, report);
+    checkRequests(w, ops, window, landed, resolution, report, options.allowLostAcks ? lostAcks : undefined);
     checkReads(w, ops, readsByWorld.get(world) ?? [], window, report);
   }
-  return { violations, resolution, epochsChecked };
+  return { violations, resolution, epochsChecked, lostAcks };
 }
 
 type Report = (kind: ViolationKind, message: string, at?: { epoch?: bigint; requestId?: string }) => void;
@@ -151,8 +155,19 @@ function checkRestored(e: ObservedEpoch, content: string, digest: string, report
   }
 }
 
-/** Per request id: acknowledgements kept, refusals never landed, unknowns resolved. */
-function checkRequests(w: ObservedWorld, ops: readonly OpRecord[], window: { from: bigint; to: bigint }, landed: Map<string, bigint[]>, resolution: Resolution, report: Report): void {
+/**
+ * Per request id: acknowledgements kept, refusals never landed, unknowns resolved. With
+ * `lostAcks`, an acknowledged save that no epoch holds is collected there instead of reported.
+ */
+function checkRequests(
+  w: ObservedWorld,
+  ops: readonly OpRecord[],
+  window: { from: bigint; to: bigint },
+  landed: Map<string, bigint[]>,
+  resolution: Resolution,
+  report: Report,
+  lostAcks?: OpRecord[],
+): void {
   const epochAt = new Map(w.epochs.map((e) => [e.epoch, e]));
   const someDropped = window.from > 1n;
   for (const [requestId, attempts] of groupBy(ops, (op) => op.requestId)) {
@@ -191,6 +206,10 @@ function checkRequests(w: ObservedWorld, ops: readonly OpRecord[], window: { fro
       const where = { ...at, epoch: ack.epoch };
       if (ack.contentDigest !== a.contentDigest) {
         report('ack-mismatch', `attempt ${a.attempt} of ${requestId} was acknowledged with content ${short(ack.contentDigest)}, it submitted ${short(a.contentDigest)}`, where);
+      }
+      if (lostAcks && epochs.length === 0 && (ack.epoch > w.pointer || inWindow(ack.epoch, window))) {
+        lostAcks.push(a);
+        break; // one entry per request: its other acknowledgements name the same epoch
       }
       if (ack.epoch > w.pointer) {
         report('lost-ack', `request ${requestId} was acknowledged as epoch ${ack.epoch}, but the committed epoch is ${w.pointer}`, where);

@@ -274,3 +274,47 @@ describe('checkHistory', () => {
     expect(kinds(history, observe(world))).toContain('ambiguous-content');
   });
 });
+
+/**
+ * The cluster suites' allowance: under asynchronous replication without WAIT a crashed master may
+ * lose what it acknowledged. Such a save is counted, not reported; everything else still is.
+ */
+describe('checkHistory with lost acknowledgements allowed', () => {
+  /** Requests 1 and 2 both acknowledged as epoch 2 (the master that acknowledged 1 crashed); 2 is stored. */
+  function failedOver(): { history: OpRecord[]; world: ObservedWorld } {
+    const { history, world } = cleanWorld(2);
+    history.splice(1, 1, op(1_1, 1n, ack(2, 1_1)), op(2, 1n, ack(2)));
+    return { history, world };
+  }
+  const allowed = { allowLostAcks: true };
+
+  it('counts an acknowledged save found in no epoch, and the next winner of its epoch is no violation', () => {
+    const { history, world } = failedOver();
+    const result = checkHistory(history, observe(world), [], allowed);
+    expect(result.violations).toEqual([]);
+    expect(result.lostAcks.map((o) => o.requestId)).toEqual([rid(1_1)]);
+  });
+
+  it('counts a lost save above the pointer the same way', () => {
+    const { history, world } = cleanWorld(2);
+    history.push(op(3, 2n, ack(3)));
+    const result = checkHistory(history, observe(world), [], allowed);
+    expect(result.violations).toEqual([]);
+    expect(result.lostAcks.map((o) => o.requestId)).toEqual([rid(3)]);
+  });
+
+  it('still reports a save found in another epoch than acknowledged', () => {
+    const { history, world } = cleanWorld(3);
+    history.push(op(2, 1n, ack(3, 2), { attempt: 2 }));
+    const result = checkHistory(history, observe(world), [], allowed);
+    expect(result.violations.map((v) => v.kind)).toContain('duplicate-commit');
+    expect(result.lostAcks).toEqual([]);
+  });
+
+  it('reports a lost acknowledgement when not allowed, and collects none', () => {
+    const { history, world } = failedOver();
+    const result = checkHistory(history, observe(world));
+    expect(result.violations.map((v) => v.kind)).toEqual(['lost-ack']);
+    expect(result.lostAcks).toEqual([]);
+  });
+});

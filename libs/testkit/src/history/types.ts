@@ -148,8 +148,19 @@ export interface Resolution {
   unresolved: number;
 }
 
+/** What the checker may accept. */
+export interface CheckOptions {
+  /**
+   * Count an acknowledged save that no epoch holds as lost instead of reporting it: what a
+   * crashed master may lose under asynchronous replication without WAIT (DESIGN's warn mode).
+   */
+  allowLostAcks?: boolean;
+}
+
 export interface CheckResult {
   violations: Violation[];
+  /** With allowLostAcks: the acknowledgement (first attempt) of each save found in no epoch. */
+  lostAcks: OpRecord[];
   resolution: Resolution;
   /** Retained epochs examined. */
   epochsChecked: number;
