@@ -32,4 +32,29 @@ describe('startPrivateRedis', () => {
     expect(refused).toBe('ECONNREFUSED');
     await s.stop();
   });
+
+  it('restart after kill: the same port and directory, and what the AOF holds is back', async () => {
+    const s = await startPrivateRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+    try {
+      const before = new Redis(s.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      await before.set('kept', 'yes');
+      before.disconnect();
+      const first = s.process;
+      await expect(s.restart()).rejects.toThrow(/still running/);
+      await s.kill();
+      await s.restart();
+      expect(s.process).not.toBe(first);
+      const after = new Redis(s.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        // Until the AOF is loaded, the server answers LOADING; the key is there once it is.
+        let value: string | null = null;
+        for (let i = 0; i < 100 && value === null; i++) value = await after.get('kept').catch(() => null);
+        expect(value).toBe('yes');
+      } finally {
+        after.disconnect();
+      }
+    } finally {
+      await s.stop();
+    }
+  });
 });

@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { PersistenceService } from '@persistd/contract';
+import { startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
 import { captureLogs } from '../test/captured-logs';
 import { healthClient, type HealthClient } from '../test/health-client';
-import { startRestartableRedis, type RestartableRedis } from '../test/restartable-redis';
 import { startTestDaemon, type TestDaemon } from '../test/test-daemon';
 
 /**
@@ -41,19 +41,19 @@ function runHealthcheck(address: string): Promise<{ code: number | null; stderr:
 }
 
 describe('health (grpc.health.v1)', () => {
-  let redis: RestartableRedis;
+  let redis: PrivateRedis;
   let t: TestDaemon | undefined;
   let health: HealthClient | undefined;
 
   beforeEach(async () => {
-    redis = await startRestartableRedis();
+    redis = await startPrivateRedis();
   });
   afterEach(async () => {
     health?.close();
     health = undefined;
     await t?.stop();
     t = undefined;
-    await redis.remove();
+    await redis.stop();
   });
 
   it('is SERVING while Redis answers, NOT_SERVING while it is stopped, SERVING again once it is back', async () => {
@@ -67,13 +67,13 @@ describe('health (grpc.health.v1)', () => {
     const watch = health.watch(SERVICE);
     await watch.seen('SERVING');
 
-    await redis.stop();
+    await redis.kill();
     await until(health, 'NOT_SERVING');
     expect(await health.check(SERVICE)).toBe('NOT_SERVING');
     await watch.seen('NOT_SERVING');
     expect(await metric(t, 'persistd_redis_up')).toBe('0');
 
-    await redis.start();
+    await redis.restart();
     await until(health, 'SERVING');
     expect(await health.check(SERVICE)).toBe('SERVING');
     await watch.seen('SERVING');
@@ -119,7 +119,7 @@ describe('health (grpc.health.v1)', () => {
     t = await startTestDaemon({ PERSISTD_REDIS_URL: redis.url }, { healthIntervalMs: 100 });
     health = healthClient(t.daemon.address);
     expect(await runHealthcheck(t.daemon.address)).toEqual({ code: 0, stderr: '' });
-    await redis.stop();
+    await redis.kill();
     await until(health, 'NOT_SERVING');
     const down = await runHealthcheck(t.daemon.address);
     expect(down.code).toBe(1);
