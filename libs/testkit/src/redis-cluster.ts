@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { launchRedisServer } from '@persistd/redis-process';
 import { freePort } from './redis-server';
 
 /**
@@ -87,15 +87,6 @@ export function nodeCall(addr: string, ...args: Array<string | number>): Promise
 function splitAddr(addr: string): [string, number] {
   const at = addr.lastIndexOf(':');
   return [addr.slice(0, at), Number(addr.slice(at + 1))];
-}
-
-async function listening(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const s = new Socket();
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => (s.destroy(), resolve(false)));
-    s.connect(port, '127.0.0.1');
-  });
 }
 
 /** CLUSTER SLOTS as a slot → master address map, in ranges; replicas per master. */
@@ -361,20 +352,14 @@ export class LocalRedisCluster {
       '--repl-diskless-sync-delay', '0', '--repl-ping-replica-period', '1',
       ...this.args,
     ];
-    const child = spawn(REDIS_SERVER(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-20_000)));
-    child.stderr!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-20_000)));
-    n.process = child;
-    n.output = () => out;
-    for (let i = 0; i < 200; i++) {
-      if (child.exitCode !== null || child.signalCode !== null) break;
-      if (await listening(n.port)) return;
-      await sleep(25);
+    // The one launcher, on the node's own port: a node comes back where the cluster knows it.
+    try {
+      const server = await launchRedisServer({ bin: REDIS_SERVER(), port: n.port, args: () => args });
+      n.process = server.process;
+      n.output = server.output;
+    } catch (e) {
+      throw new Error(`redis-server ${n.addr} did not start: ${e instanceof Error ? e.message : String(e)}`);
     }
-    n.process = undefined;
-    child.kill('SIGKILL');
-    throw new Error(`redis-server ${n.addr} did not start: ${out.slice(-2000)}`);
   }
 
   private async waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
