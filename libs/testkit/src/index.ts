@@ -17,3 +17,4 @@ export * from './request-floods';
 export * from './stalled-restore';
 export * from './node-bundle';
 export * from './history';
+export * from './daemon-bundle';

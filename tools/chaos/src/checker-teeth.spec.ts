@@ -1,9 +1,8 @@
 import { createClient, PersistenceService, type WorldSnapshot } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { checkHistory, type CheckResult, freePort, HistoryRecorder, uniquePrefix } from '@persistd/testkit';
+import { bundleDaemon, checkHistory, type CheckResult, type DaemonEntry, freePort, HistoryRecorder, uniquePrefix } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { observeStore } from './observe/observe-store';
-import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { PersistdProcess } from './procs/persistd-process';
 import { RedisServerProcess } from './procs/redis-server';
 import { Rng } from './rng';

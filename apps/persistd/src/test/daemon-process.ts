@@ -1,9 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import { nodeBundle } from '@persistd/testkit';
+import { join } from 'node:path';
+import { bundleDaemon, type DaemonEntry, WORKSPACE_ROOT } from '@persistd/testkit';
 
 /**
  * persistd as a real child process, for tests of what only a process shows: signals, exit codes,
@@ -13,27 +10,20 @@ import { nodeBundle } from '@persistd/testkit';
  * NODE_PATH pointing at the workspace's node_modules.
  */
 
-const ROOT = resolve(__dirname, '../../../..');
-
-let bundle: Promise<{ file: string; dir: string }> | undefined;
+let bundle: Promise<DaemonEntry> | undefined;
 
 /** Builds the daemon bundle (once per test file) and returns its path. */
 export async function daemonBundle(): Promise<string> {
-  bundle ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'persistd-bundle-'));
-    const file = join(dir, 'main.js');
-    await build(nodeBundle('apps/persistd/src/main.ts', file, { logLevel: 'silent' }));
-    return { file, dir };
-  })();
-  return (await bundle).file;
+  bundle ??= bundleDaemon();
+  return (await bundle).path;
 }
 
 /** Removes the bundle directory (afterAll of a file that used it). */
 export async function removeDaemonBundle(): Promise<void> {
   if (!bundle) return;
-  const { dir } = await bundle;
+  const entry = await bundle;
   bundle = undefined;
-  rmSync(dir, { recursive: true, force: true });
+  await entry.cleanup();
 }
 
 /** One JSON log line of the daemon. */
@@ -75,7 +65,7 @@ export async function spawnDaemon(env: Record<string, string>, extraEnv: Record<
   const [cmd, ...args] = (how.wrap ?? ((argv: string[]) => argv))([process.execPath, '--enable-source-maps', file]);
   const child = spawn(cmd!, args, {
     cwd: how.cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_PATH: join(ROOT, 'node_modules'), PERSISTD_LOG_LEVEL: 'info', PERSISTD_METRICS_LISTEN: 'off', ...extraEnv, ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_PATH: join(WORKSPACE_ROOT, 'node_modules'), PERSISTD_LOG_LEVEL: 'info', PERSISTD_METRICS_LISTEN: 'off', ...extraEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

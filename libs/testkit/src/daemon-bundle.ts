@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { nodeBundle, trackDir, untrackDir } from '@persistd/testkit';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { trackDir, untrackDir } from './child-process';
+import { nodeBundle } from './node-bundle';
+import { WORKSPACE_ROOT } from './persistd-process';
 
-/** The workspace root (tools/chaos/src/procs → four levels up). */
-export const WORKSPACE_ROOT = resolve(__dirname, '../../../..');
-
-/** What `npm run build` produces: the daemon the long form drives. */
+/** What `npm run build` produces. */
 export const DIST_ENTRY = join(WORKSPACE_ROOT, 'dist/apps/persistd/main.js');
 
 /** A runnable daemon script, and how to remove it when it was built for this run only. */
@@ -18,16 +18,22 @@ export interface DaemonEntry {
 
 /**
  * Bundles apps/persistd/src/main.ts into a temporary directory exactly as `npm run build` does
- * (esbuild, node20, packages external). The specs use this so that `npm test`, which does not
- * build, always drives the daemon of the current tree rather than a stale dist/. The bundle
- * finds its packages through NODE_PATH (PersistdProcess sets it).
+ * (esbuild.preset.cjs), never over `dist/`, which others may be using. Tests and the chaos
+ * harness use it so that `npm test`, which does not build, always runs the daemon of the current
+ * tree rather than a stale dist/. The bundle finds its packages through NODE_PATH (the
+ * workspace's node_modules), which whoever starts it sets.
  */
 export async function bundleDaemon(): Promise<DaemonEntry> {
-  const { build } = await import('esbuild');
-  const dir = await mkdtemp(join(tmpdir(), 'persistd-chaos-daemon-'));
+  const dir = await mkdtemp(join(tmpdir(), 'persistd-bundle-'));
   trackDir(dir);
   const path = join(dir, 'main.js');
-  await build(nodeBundle('apps/persistd/src/main.ts', path, { logLevel: 'silent' }));
+  try {
+    await build(nodeBundle('apps/persistd/src/main.ts', path, { logLevel: 'silent' }));
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    untrackDir(dir);
+    throw e;
+  }
   return {
     path,
     cleanup: async () => {
