@@ -3,6 +3,7 @@
 import { createProjectGraphAsync } from '@nx/devkit';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import { testCodeImports } from './libs/testkit/src/lint/test-code-imports.cjs';
 
 // The boundary rule reads Nx's cached project graph and, when there is none (a fresh clone,
 // plain `eslint .`), prints a warning and checks nothing. Building the graph here, before any
@@ -44,4 +45,5 @@ export default [
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  testCodeImports,
 ];

@@ -4,7 +4,7 @@
 // Every project's tests come in three kinds, chosen by PERSISTD_TESTS (each kind is an Nx
 // target of the same name; unset, as in `npm test`, runs all three):
 //   unit           no Redis at all and no child process: runs on a fresh clone with nothing
-//                  installed but node_modules. tools/testkit/src/jest/unit-guard.cjs makes a
+//                  installed but node_modules. libs/testkit/src/jest/unit-guard.cjs makes a
 //                  spec that breaks this rule fail instead of quietly passing.
 //   cluster-chaos  starts Redis Clusters or drives the chaos suites (kills, cuts, floods).
 //   integration    everything else: the shared test Redis, private redis-servers, daemons.
@@ -29,9 +29,9 @@ const preset = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json'), diagnostics: false }],
   },
   moduleNameMapper,
-  // A Redis for the run when none answers at the test address (tools/testkit/src/jest).
-  globalSetup: path.join(__dirname, 'tools/testkit/src/jest/global-setup.cjs'),
-  globalTeardown: path.join(__dirname, 'tools/testkit/src/jest/global-teardown.cjs'),
+  // A Redis for the run when none answers at the test address (libs/testkit/src/jest).
+  globalSetup: path.join(__dirname, 'libs/testkit/src/jest/global-setup.cjs'),
+  globalTeardown: path.join(__dirname, 'libs/testkit/src/jest/global-teardown.cjs'),
   maxWorkers: 1,
   testTimeout: 60000,
 };
@@ -51,7 +51,7 @@ function projectConfig(rootDir, displayName, { unit = [], clusterChaos = [] } = 
   if (kind === 'unit') {
     // No Redis is started or wanted for unit specs; the guard refuses the ones that try.
     const { globalSetup: _setup, globalTeardown: _teardown, ...rest } = config;
-    return { ...rest, testMatch: unit.map(underSrc), setupFilesAfterEnv: [path.join(__dirname, 'tools/testkit/src/jest/unit-guard.cjs')] };
+    return { ...rest, testMatch: unit.map(underSrc), setupFilesAfterEnv: [path.join(__dirname, 'libs/testkit/src/jest/unit-guard.cjs')] };
   }
   if (kind === 'cluster-chaos') return { ...config, testMatch: clusterChaos.map(underSrc) };
   return { ...config, testMatch: [ALL_SPECS, ...[...unit, ...clusterChaos].map((glob) => `!${underSrc(glob)}`)] };

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { worldKeys } from '@persistd/store-redis';
 import { FaultProxy, smallWorld, startReplicatedPair, waitForReplicaLink, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * DESIGN §5 step 5 over gRPC: a save whose EXEC applied is never answered STORE_UNAVAILABLE

@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService, rawUnaryCall, SaveRequestSchema, type TypedClient } from '@persistd/contract';
 import { certificateDir, smallWorld, type CertDir, type CertFiles, type TestCa } from '@persistd/testkit';
-import { healthClient } from './testing/health-client';
-import { scrape, valueOf } from './testing/scrape';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { healthClient } from './test/health-client';
+import { scrape, valueOf } from './test/scrape';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * Mutual TLS (DESIGN §3) with certificates made for this run: a CA for game servers, a foreign
@@ -121,7 +122,7 @@ describe('mutual TLS', () => {
       }
       expect(err?.code).toBe(grpc.status.UNAVAILABLE);
       expect(fromServiceError(err!)).toBeUndefined();
-      for (let i = 0; i < 500 && t.daemon.authority.counters.handshakeFailures === counted; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && t.daemon.authority.counters.handshakeFailures === counted; i++) await sleep(20);
       expect(t.daemon.authority.counters.handshakeFailures).toBeGreaterThan(counted);
     }
     expect(await dumpStore(t.redis, t.prefix)).toEqual(before);

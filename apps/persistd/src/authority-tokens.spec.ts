@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, PersistenceService, rawServerStreamCall, rawUnaryCall, type TypedClient } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 const SAVE = '/caelmor.persist.v1.PersistenceService/Save';
 const GARBAGE = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]);

@@ -2,8 +2,8 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { fromServiceError, GetWorldStatusRequestSchema, PersistenceService, SaveRequestSchema, STATUS_DETAILS_KEY } from '@persistd/contract';
 import { refusedWorld } from '@persistd/testkit';
-import { callsFromCCore } from './testing/c-core-client';
-import { saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { callsFromCCore } from './test/c-core-client';
+import { saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * A client on gRPC's C core (Python here; C++/Unreal, Ruby and PHP share it) refuses a trailer

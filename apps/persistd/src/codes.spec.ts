@@ -3,7 +3,7 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { status } from '@grpc/grpc-js';
 import { rawUnaryCall, SaveRequestSchema, StateSource, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * One test per code of DESIGN §4 that a request can meet, through gRPC: the exact status and

@@ -3,9 +3,9 @@ import { createClient, fromServiceError, PersistenceService, type TypedClient } 
 import { worldKeys } from '@persistd/store-redis';
 import { deletePrefix, FaultProxy, smallWorld, startPrivateRedis, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import type Redis from 'ioredis';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
-import { chunksListedBy } from './testing/stored-tree';
-import { refusalOf, saveRequest } from './testing/test-daemon';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
+import { chunksListedBy } from './test/stored-tree';
+import { refusalOf, saveRequest } from './test/test-daemon';
 
 /**
  * DESIGN §5's commit against real processes: persistd as a child process, talking to the real

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { fromServiceError } from '@persistd/contract';
 import { generateWorld, smallWorld } from '@persistd/testkit';
-import { saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 describe('concurrent saves of one world', () => {
   let t: TestDaemon;

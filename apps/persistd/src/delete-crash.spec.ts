@@ -3,9 +3,9 @@ import { createClient, PersistenceService, type TypedClient } from '@persistd/co
 import { deletePrefix, smallWorld, testRedis, uniquePrefix } from '@persistd/testkit';
 import { worldKeys } from '@persistd/store-redis';
 import type Redis from 'ioredis';
-import { spawnDaemon, removeDaemonBundle, type DaemonProcess } from './testing/daemon-process';
-import { collect } from './testing/restore-helpers';
-import { refusalOf, saveRequest, startTestDaemon } from './testing/test-daemon';
+import { spawnDaemon, removeDaemonBundle, type DaemonProcess } from './test/daemon-process';
+import { collect } from './test/restore-helpers';
+import { refusalOf, saveRequest, startTestDaemon } from './test/test-daemon';
 
 /** Chunk keys beyond the saved epochs' own: a world large enough that its sweep takes many batches. */
 const EXTRA_CHUNK_KEYS = 60_000;

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { worldKeys } from '@persistd/store-redis';
 import { smallWorld } from '@persistd/testkit';
-import { collect } from './testing/restore-helpers';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { collect } from './test/restore-helpers';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * A deletion's sweep that finishes after the world was saved again in stored form 2: the chunks

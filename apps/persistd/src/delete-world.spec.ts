@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, PersistenceService, type RestoreResponse, type TypedClient } from '@persistd/contract';
 import { smallWorld, uniquePrefix } from '@persistd/testkit';
-import { captureLogs } from './testing/captured-logs';
-import { collect } from './testing/restore-helpers';
-import { scrape, valueOf } from './testing/scrape';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { captureLogs } from './test/captured-logs';
+import { collect } from './test/restore-helpers';
+import { scrape, valueOf } from './test/scrape';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 const bearer = (token: string) => {
   const md = new grpc.Metadata();

@@ -2,7 +2,7 @@ import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type SaveResponse } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
 import { generateWorld, shuffleWorld, smallWorld, uniquePrefix } from '@persistd/testkit';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 describe('request ids', () => {
   let t: TestDaemon;

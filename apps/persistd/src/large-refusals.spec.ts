@@ -3,7 +3,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
 import { PersistenceService, SaveRequestSchema, StateSource } from '@persistd/contract';
 import { rawGrpcUnary, refusedWorld, smallWorld, type RefusedWorldKind } from '@persistd/testkit';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * Refusals far larger than a status trailer may carry (DESIGN §3 Errors): every one is answered

@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { fromServiceError, SaveRequestSchema, StateSource, type WorldSnapshot } from '@persistd/contract';
 import { FaultProxy, generateWorld, smallWorld, TEST_REDIS_URL } from '@persistd/testkit';
 import { firstLimitBreach } from '@persistd/validation';
 import { InflightBudget } from './limits/inflight-budget';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 const LIMITS = { maxRecordsPerSection: 5, maxStringBytes: 256, maxMapEntries: 4 };
 
@@ -132,7 +133,7 @@ describe('in-flight byte budget', () => {
     const before = await dumpStore(t.redis, t.prefix);
     proxy.stall(true);
     const first = t.client.save(saveRequest('busy', world(2, 1n), 1n, 'holder'));
-    for (let i = 0; i < 2000 && t.daemon.budget.inUse === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 2000 && t.daemon.budget.inUse === 0; i++) await sleep(5);
     expect(t.daemon.budget.inUse).toBeGreaterThan(0);
 
     const err = await refusalOf(t.client.save(saveRequest('other', world(3, 0n, 'other'), 0n, 'squeezed')));

@@ -5,7 +5,7 @@ import { firstLimitBreach, firstWireBreach } from '@persistd/validation';
 import pino from 'pino';
 import { SavePool } from './save-work/save-pool';
 import { runSnapshotSteps, SaveRefused } from './save-work/save-steps';
-import { refusalOf, saveRequest, startTestDaemon } from './testing/test-daemon';
+import { refusalOf, saveRequest, startTestDaemon } from './test/test-daemon';
 
 const MIB = 1024 * 1024;
 const DEFAULT_LIMITS = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, maxMapEntries: 1024 };

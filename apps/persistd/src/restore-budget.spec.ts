@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
@@ -5,9 +6,9 @@ import { createClient, GetWorldStatusRequestSchema, PersistenceService, type Typ
 import { deletePrefix, generateWorld, smallWorld, stalledRestore, TEST_REDIS_URL, testRedis, uniquePrefix, type WorldShape } from '@persistd/testkit';
 import { worldKeys } from '@persistd/store-redis';
 import { RESTORE_BUDGET_WAIT_MS } from './limits/restore-budget';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
-import { collect } from './testing/restore-helpers';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
+import { collect } from './test/restore-helpers';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /** About 0.86 MB stored: far more than the 64 KiB HTTP/2 window of a client that does not read. */
 const MID: Omit<WorldShape, 'worldId'> = { players: 50, zones: 50, npcs: 500, items: 16_000, quests: 400, seed: 5 };
@@ -27,7 +28,7 @@ async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<voi
   const until = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

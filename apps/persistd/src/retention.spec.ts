@@ -1,6 +1,6 @@
 import { generateWorld, keysUnder } from '@persistd/testkit';
-import { chunksListedBy } from './testing/stored-tree';
-import { saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { chunksListedBy } from './test/stored-tree';
+import { saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 describe('retention', () => {
   let t: TestDaemon;

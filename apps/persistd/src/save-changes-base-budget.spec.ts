@@ -1,9 +1,10 @@
 import { clone } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld, type WorldShape } from '@persistd/testkit';
-import { changesRequest, diffSnapshots } from './testing/change-sets';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { changesRequest, diffSnapshots } from './test/change-sets';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * A SaveChanges reads its base epoch inside PERSISTD_MAX_RESTORE_BYTES (rpc/base-read-budget.ts):
@@ -21,7 +22,7 @@ async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<voi
   const until = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

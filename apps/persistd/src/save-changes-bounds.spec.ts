@@ -3,8 +3,8 @@ import { generateWorld } from '@persistd/testkit';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changesRequest } from './testing/change-sets';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { changesRequest } from './test/change-sets';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 const none = () => Array.from({ length: 5 }, () => ({ upserts: [] as never[], deletes: [] as string[] }));
 const bearer = (token: string) => {

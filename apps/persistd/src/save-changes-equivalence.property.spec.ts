@@ -3,11 +3,11 @@ import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld } from '@persistd/testkit';
 import { COMPILED_MODULES } from '@persistd/validation';
 import fc from 'fast-check';
-import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './testing/change-sets';
-import { canonicalBytes, collect, reassemble } from './testing/restore-helpers';
-import { scrape, valueOf } from './testing/scrape';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
-import { applyEdits, worldEdit } from './testing/world-edits';
+import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './test/change-sets';
+import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
+import { scrape, valueOf } from './test/scrape';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
+import { applyEdits, worldEdit } from './test/world-edits';
 
 /** What a save answered, as DESIGN §4 compares it: accept or the reason and each violation's code and path (messages may differ). */
 async function answerOf(call: Promise<{ contentDigest: string }>): Promise<{ accepted: true; contentDigest: string } | { accepted: false; reason: string; violations: string[] }> {

@@ -1,10 +1,10 @@
 import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type SaveChangesRequest, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld } from '@persistd/testkit';
-import { changesRequest, diffSnapshots, expectationsOf } from './testing/change-sets';
-import { canonicalBytes, collect, reassemble } from './testing/restore-helpers';
-import { scrape, valueOf } from './testing/scrape';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { changesRequest, diffSnapshots, expectationsOf } from './test/change-sets';
+import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
+import { scrape, valueOf } from './test/scrape';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * SaveChanges' fast path (save-changes/fast-path.ts): an accepted change set reads from Redis only

@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld, smallWorld } from '@persistd/testkit';
 import { prepareEpoch, sealEpochMeta } from '@persistd/validation';
-import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './testing/change-sets';
-import { collect } from './testing/restore-helpers';
-import { scrape, valueOf } from './testing/scrape';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './test/change-sets';
+import { collect } from './test/restore-helpers';
+import { scrape, valueOf } from './test/scrape';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /** The index cache's counters as metrics show them. */
 async function cacheStats(t: TestDaemon): Promise<Record<string, number>> {
@@ -55,7 +56,7 @@ describe('SaveChanges base index', () => {
     const before = await cacheStats(t);
     await collect(t.client, 'ix-restored');
     // The index is built on a save worker after the restore answered: wait for it, bounded.
-    for (let i = 0; i < 100 && (await cacheStats(t)).entries === before.entries; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await cacheStats(t)).entries === before.entries; i++) await sleep(100);
     expect((await cacheStats(t)).entries).toBe(before.entries + 1);
     const one = step('ix-restored', base, 1n, 'ix-restored-1', (w) => w.quests!.quests.pop());
     expect((await t.client.saveChanges(one.req)).committedEpoch).toBe(2n);

@@ -3,8 +3,8 @@ import { codeRank } from '@persistd/contract';
 import { generateWorld } from '@persistd/testkit';
 import { COMPILED_MODULES } from '@persistd/validation';
 import fc from 'fast-check';
-import { changesRequest, sectionNames } from './testing/change-sets';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { changesRequest, sectionNames } from './test/change-sets';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 type Bag = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

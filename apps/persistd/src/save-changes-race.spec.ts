@@ -1,8 +1,8 @@
 import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
-import { changesRequest, diffSnapshots, resultOf } from './testing/change-sets';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { changesRequest, diffSnapshots, resultOf } from './test/change-sets';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 describe('SaveChanges racing Save on one world', () => {
   let a: TestDaemon;

@@ -2,8 +2,8 @@ import { clone } from '@bufbuild/protobuf';
 import { createClient, PersistenceService, SaveChangesRequestSchema, WorldSnapshotSchema } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
 import { FaultProxy, smallWorld } from '@persistd/testkit';
-import { changesRequest, diffSnapshots, resultOf } from './testing/change-sets';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { changesRequest, diffSnapshots, resultOf } from './test/change-sets';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 describe('SaveChanges request ids', () => {
   let t: TestDaemon;

@@ -1,11 +1,11 @@
 import { clone } from '@bufbuild/protobuf';
 import { ItemRecordSchema, PlayerRecordSchema, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { generateWorld, smallWorld } from '@persistd/testkit';
-import { captureLogs } from './testing/captured-logs';
-import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './testing/change-sets';
-import { canonicalBytes, collect, reassemble } from './testing/restore-helpers';
-import { scrape, valueOf } from './testing/scrape';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { captureLogs } from './test/captured-logs';
+import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './test/change-sets';
+import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
+import { scrape, valueOf } from './test/scrape';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 const none = () => Array.from({ length: 5 }, () => ({ upserts: [] as never[], deletes: [] as string[] }));
 

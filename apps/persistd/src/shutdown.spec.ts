@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService, type RestoreResponse, type SaveResponse, type TypedClient } from '@persistd/contract';
 import { deletePrefix, FaultProxy, generateWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import type Redis from 'ioredis';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
-import { saveRequest, startTestDaemon } from './testing/test-daemon';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
+import { saveRequest, startTestDaemon } from './test/test-daemon';
 
 /** One save of the burst and how it ended. */
 interface Attempt {

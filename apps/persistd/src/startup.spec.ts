@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,8 +6,8 @@ import * as grpc from '@grpc/grpc-js';
 import { createClient, PersistenceService } from '@persistd/contract';
 import { certificateDir, reportedRedisVersion, smallWorld, startPrivateRedis, TEST_REDIS_URL, type CertDir, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
-import { refusalOf, saveRequest, startTestDaemon } from './testing/test-daemon';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
+import { refusalOf, saveRequest, startTestDaemon } from './test/test-daemon';
 
 /**
  * What the daemon does at start, shown with real processes: it refuses configurations that would
@@ -190,7 +191,7 @@ describe('strict durability with a replica (in-process daemon)', () => {
     const look = new Redis(replica.url);
     const m = new Redis(master.url);
     for (let i = 0; i < 400 && !(/slave0:.*state=online/.test(String(await m.info('replication'))) && /master_link_status:up/.test(String(await look.info('replication')))); i++) {
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
     m.disconnect();
     const t = await startTestDaemon({ PERSISTD_REDIS_URL: master.url, PERSISTD_DURABILITY: 'strict', PERSISTD_REPLICA_ACK_TIMEOUT: '2000' });

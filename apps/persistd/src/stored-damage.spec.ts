@@ -5,7 +5,7 @@ import { EpochMetaSchema, fromServiceError, REFUSAL_BOUNDS, SectionManifestSchem
 import { worldKeys } from '@persistd/store-redis';
 import { refusedWorld, smallWorld } from '@persistd/testkit';
 import { canonicalSections, contentDigestOf, countsOf, cutChunks, metaDigestOf, sealEpochMeta, sha256Hex, type VerifyMode } from '@persistd/validation';
-import { dumpStore, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { dumpStore, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * Damage at rest, made by writing to Redis behind the daemon's back, seen through gRPC: the

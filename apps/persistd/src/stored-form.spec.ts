@@ -1,9 +1,9 @@
 import { clone, fromBinary } from '@bufbuild/protobuf';
 import { EpochMetaSchema, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
 import { keysUnder } from '@persistd/testkit';
-import { restampedWorld } from './testing/stored-form-worlds';
-import { canonicalBytes, collect, reassemble } from './testing/restore-helpers';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { restampedWorld } from './test/stored-form-worlds';
+import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * Stored form 2 through the daemon (DESIGN §5): a small change writes few new chunks, the form

@@ -6,8 +6,8 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, PersistenceService, rawUnaryCall, type TypedClient } from '@persistd/contract';
 import { deletePrefix, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './testing/daemon-process';
-import { saveRequest, startTestDaemon } from './testing/test-daemon';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
+import { saveRequest, startTestDaemon } from './test/test-daemon';
 
 const SAVE = '/caelmor.persist.v1.PersistenceService/Save';
 const STATUS = '/caelmor.persist.v1.PersistenceService/GetWorldStatus';

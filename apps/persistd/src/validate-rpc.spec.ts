@@ -16,7 +16,7 @@ import {
 import { generateWorld, refusedWorld, smallWorld } from '@persistd/testkit';
 import { compareViolations } from '@persistd/validation';
 import fc from 'fast-check';
-import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './testing/test-daemon';
+import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
  * The Validate RPC (DESIGN §3): every Save check, nothing committed; a stale expected_epoch is a

@@ -15,8 +15,10 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import preset from '../../../esbuild.preset.cjs';
 import ts from 'typescript';
 
+const { nodeBundle } = preset;
 const libDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(libDir, '../..');
 // PERSISTD_CLIENT_OUT (tests) builds elsewhere.
@@ -34,18 +36,8 @@ mkdirSync(outDir, { recursive: true });
 
 // 1. JavaScript: one bundle per module format.
 for (const [format, file] of [['cjs', 'index.cjs'], ['esm', 'index.mjs']]) {
-  await build({
-    entryPoints: [entry],
-    outfile: join(outDir, file),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format,
-    packages: 'external', // applied after tsconfig paths: @persistd/* is bundled, npm packages are not
-    tsconfig: join(root, 'tsconfig.json'),
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  // packages external applies after tsconfig paths: @persistd/* is bundled, npm packages are not.
+  await build(nodeBundle(entry, join(outDir, file), { format }));
 }
 
 // 2. Declarations of every workspace file the entry reaches.

@@ -3,7 +3,7 @@ import { QuestStatus, SaveRequestSchema, SaveResponseSchema, StateSource, type I
 import { smallWorld } from '@persistd/testkit';
 import { captureSnapshot, SNAPSHOT_SCHEMA_VERSION, type SnapshotOwners } from './capture-snapshot';
 import { PersistdClient } from './persistd-client';
-import { startTestServer, type TestServer } from './testing/grpc-test-server';
+import { startTestServer, type TestServer } from './test/grpc-test-server';
 
 /** A game's live state: protobuf messages for players, zones, NPCs and items; plain objects for quests. */
 interface Runtime {

@@ -15,7 +15,7 @@ import {
 import { smallWorld } from '@persistd/testkit';
 import { DEFAULT_DEADLINES, PersistdClient } from './persistd-client';
 import { PersistdError } from './persistd-error';
-import { startTestServer, type TestServer } from './testing/grpc-test-server';
+import { startTestServer, type TestServer } from './test/grpc-test-server';
 
 /** How the test server answers a save, by world id. */
 const refusal = (code: grpc.status, reason: string, more: Partial<RichError> = {}) =>

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
@@ -310,7 +311,7 @@ export class PersistdClient {
       } finally {
         if (!ended) cancelQuietly(call);
       }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs(policy, attempt)));
+      await sleep(backoffMs(policy, attempt));
     }
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { ActivationState, OwnerSystem, RestorePhase, RestoreRequestSchema, toStatusObject, type RestoreResponse } from '@persistd/contract';
@@ -7,8 +8,8 @@ import { isPersistdError } from './persistd-error';
 import { RestoreDriver } from './restore-driver';
 import type { RestoreHandlers } from './restore-handlers';
 import { isRestoreRefusedError, type RestoreRefusal } from './restore-refusal';
-import { startTestServer, type TestServer } from './testing/grpc-test-server';
-import { restoreMessages } from './testing/restore-messages';
+import { startTestServer, type TestServer } from './test/grpc-test-server';
+import { restoreMessages } from './test/restore-messages';
 
 const EPOCH = 7n;
 
@@ -134,7 +135,7 @@ describe('RestoreDriver over a real grpc-js server: legal streams', () => {
     const events: string[] = [];
     const slow = (name: string) => async (_s: unknown, c: { chunk: number }) => {
       events.push(`start ${name}:${c.chunk}`);
-      await new Promise((r) => setTimeout(r, (c.chunk % 3) * 5));
+      await sleep((c.chunk % 3) * 5);
       events.push(`end ${name}:${c.chunk}`);
     };
     await client.restore(worldId, {}, { player: slow('player'), world: slow('world'), npc: slow('npc'), item: slow('item'), quest: slow('quest') });

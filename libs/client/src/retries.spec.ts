@@ -5,7 +5,7 @@ import { smallWorld } from '@persistd/testkit';
 import { PersistdClient } from './persistd-client';
 import { EpochConflictError, PersistdError } from './persistd-error';
 import { backoffMs, resolveRetryPolicy } from './retry-policy';
-import { startTestServer, type TestServer } from './testing/grpc-test-server';
+import { startTestServer, type TestServer } from './test/grpc-test-server';
 
 /**
  * A daemon stand-in that commits like persistd (one epoch per new request id, the original

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isPersistdError } from './persistd-error';
 
 /**
@@ -76,8 +77,4 @@ export async function withRetries<T>(policy: RetryPolicy, attempt: (n: number) =
       if (stop()) throw e; // closed while waiting: the last answer stands
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,10 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, launchRedisServer, portAnswers, processRuns as runs, RedisServerMissingError } from './index';
 
 const REDIS = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 const plain = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('launchRedisServer', () => {
   it('starts redis-server on a free port that answers, and stop ends it', async () => {

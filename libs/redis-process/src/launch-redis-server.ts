@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort, portAnswers } from './port-answers';
 import { watchParentFor } from './parent-watch';
@@ -32,6 +33,8 @@ export interface LaunchRedisOptions {
   bin: string;
   /** The arguments for the port picked; they must make the server listen there on 127.0.0.1. */
   args(port: number): string[];
+  /** This port instead of a free one (a server started again where its clients expect it); no retry elsewhere. */
+  port?: number;
   /** Own session: a terminal's Ctrl-C reaches only its parent, which then stops it in order. */
   detached?: boolean;
   /** The server ends even if this process is SIGKILLed (see parent-watch). */
@@ -48,10 +51,10 @@ export class RedisServerMissingError extends Error {
 }
 
 const OUTPUT_LIMIT = 64 * 1024;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts a redis-server; tries another port if the one picked was taken meanwhile. */
 export async function launchRedisServer(options: LaunchRedisOptions): Promise<RedisServerProcess> {
+  if (options.port !== undefined) return launchOnce(options, options.port);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeCall, startRedisCluster, uniquePrefix, type LocalRedisCluster } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { redirectionOf } from './cluster-redirect';
@@ -7,7 +8,7 @@ import { describeDurability, inspectDurability, type DurabilityReport } from './
 import { worldKeys } from './keys';
 import { RedisStore } from './redis-store';
 import { MAX_REROUTES } from './commit';
-import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test/fixtures';
 
 /** Store behaviour on a real local Redis Cluster (3 masters, 3 replicas), one per file. */
 describe('store on a Redis Cluster', () => {
@@ -108,7 +109,7 @@ describe('store on a Redis Cluster', () => {
     await migration.moveKeys();
     const asksBefore = store.routingStats()!.redirections.ASK;
     const pending = store.commit(commitInput(w, randomContent(2), { expectedEpoch: 1n }));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     await migration.finish();
     expect(await pending).toMatchObject({ kind: 'committed', epoch: 2n });
     expect(store.routingStats()!.redirections.ASK).toBeGreaterThan(asksBefore);

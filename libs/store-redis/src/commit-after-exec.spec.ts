@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DURABLE_REDIS_ARGS, startPrivateRedis, startReplicatedPair, waitForReplicaLink, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { worldKeys } from './keys';
 import { RedisStore } from './redis-store';
-import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test/fixtures';
 
 /**
  * DESIGN §5 step 5 against real redis-servers: once EXEC has applied, no later failure of that
@@ -39,7 +40,7 @@ describe('a commit that applied is never "nothing applied" (private redis-server
   const until = async (what: string, check: () => Promise<boolean>) => {
     for (let i = 0; i < 200; i++) {
       if (await check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
     throw new Error(`timed out waiting for ${what}`);
   };

@@ -1,7 +1,7 @@
 import { startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { RedisStore } from './redis-store';
-import { commitInput, contentOf, randomChunk } from './test-fixtures';
+import { commitInput, contentOf, randomChunk } from './test/fixtures';
 
 /**
  * A commit stages, watches, checks and persists only the chunks its base epoch does not list

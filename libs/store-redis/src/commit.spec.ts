@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fromBinary } from '@bufbuild/protobuf';
 import { EpochMetaSchema } from '@persistd/contract';
 import { worldKeys } from './keys';
 import type { RedisStore } from './redis-store';
 import { StoreError } from './store-error';
-import { Harness, commitInput, contentOf, randomChunk, randomContent, sleep } from './test-fixtures';
+import { Harness, commitInput, contentOf, randomChunk, randomContent } from './test/fixtures';
 
 describe('commit', () => {
   let h: Harness;

@@ -62,6 +62,7 @@
  *
  * The EXEC holds small commands only (no chunk bytes), so it never stalls Redis for other worlds.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
 import { ChunkLedgerSchema, packChunkIds, type ChunkLedger, type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
@@ -245,7 +246,7 @@ function reroutable(e: unknown, progress: Progress): Redirection | undefined | f
 /** Sleeps `ms`, never past the commit's deadline. */
 async function pause(ms: number, input: CommitInput): Promise<void> {
   const wait = input.deadlineMs === undefined ? ms : Math.min(ms, Math.max(0, input.deadlineMs - Date.now()));
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  if (wait > 0) await sleep(wait);
 }
 
 /** Everything an attempt needs that does not depend on Redis: computed once per commit. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { TEST_REDIS_URL } from '@persistd/testkit';
 import type Redis from 'ioredis';
@@ -5,7 +6,7 @@ import { commitEpoch } from './commit';
 import { createCommitConnection, whenReady } from './connections';
 import { CommitPool } from './commit-pool';
 import { worldKeys } from './keys';
-import { Harness, commitInput, randomContent, sleep } from './test-fixtures';
+import { Harness, commitInput, randomContent } from './test/fixtures';
 
 const W = 'world-c';
 const clientId = async (conn: Redis) => Number(await conn.client('ID'));

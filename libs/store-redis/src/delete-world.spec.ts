@@ -1,6 +1,6 @@
 import { worldKeys } from './keys';
 import type { RedisStore } from './redis-store';
-import { Harness, commitInput, contentOf, randomChunk, randomContent } from './test-fixtures';
+import { Harness, commitInput, contentOf, randomChunk, randomContent } from './test/fixtures';
 
 describe('deleteWorld', () => {
   let h: Harness;

@@ -1,6 +1,6 @@
 import { worldKeys } from './keys';
 import type { RedisStore } from './redis-store';
-import { Harness, commitInput, randomContent } from './test-fixtures';
+import { Harness, commitInput, randomContent } from './test/fixtures';
 
 describe('discardWorld (the daemon warm-up save\'s scratch world)', () => {
   let h: Harness;

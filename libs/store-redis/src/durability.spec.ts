@@ -4,7 +4,7 @@ import { describeDurability, inspectDurability } from './durability';
 import { worldKeys } from './keys';
 import { redactRedisUrl } from './redact';
 import { RedisStore } from './redis-store';
-import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test/fixtures';
 
 const SAFE = DURABLE_REDIS_ARGS;
 

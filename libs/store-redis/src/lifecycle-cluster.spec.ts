@@ -1,7 +1,7 @@
 import { startRedisCluster, uniquePrefix, type LocalRedisCluster } from '@persistd/testkit';
 import { worldSlot } from './cluster-slot';
 import { RedisStore } from './redis-store';
-import { commitInput, DEFAULT_SETTINGS, randomContent } from './test-fixtures';
+import { commitInput, DEFAULT_SETTINGS, randomContent } from './test/fixtures';
 
 /** A world's whole life on a real local Redis Cluster: listed on every master, deleted, saved anew. */
 describe('world lifecycle on a Redis Cluster', () => {

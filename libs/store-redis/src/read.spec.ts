@@ -1,6 +1,6 @@
 import { worldKeys } from './keys';
 import type { RedisStore } from './redis-store';
-import { Harness, commitInput, randomContent, type Content } from './test-fixtures';
+import { Harness, commitInput, randomContent, type Content } from './test/fixtures';
 
 describe('reads', () => {
   let h: Harness;

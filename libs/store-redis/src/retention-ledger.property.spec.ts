@@ -3,7 +3,7 @@ import { EpochMetaSchema, packChunkIds, unpackChunkIds, type ChunkLedger } from 
 import fc from 'fast-check';
 import type { Chunk, CommitInput } from './commit';
 import { worldKeys } from './keys';
-import { Harness, SYSTEMS, randomChunk, sha256 } from './test-fixtures';
+import { Harness, SYSTEMS, randomChunk, sha256 } from './test/fixtures';
 
 /**
  * Retention from the per-epoch bookkeeping (added/dropped against the base) against the truth:

@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { EpochMetaSchema } from '@persistd/contract';
 import { worldKeys } from './keys';
 import { metaWindow, planRetention, LEFTOVER_WINDOW } from './retention';
-import { Harness, commitInput, contentOf, randomChunk, randomContent, type Content } from './test-fixtures';
+import { Harness, commitInput, contentOf, randomChunk, randomContent, type Content } from './test/fixtures';
 
 const W = 'world-r';
 

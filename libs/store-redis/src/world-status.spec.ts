@@ -1,6 +1,6 @@
 import { tombstoneValue, worldKeys } from './keys';
 import type { RedisStore } from './redis-store';
-import { Harness, commitInput, randomContent } from './test-fixtures';
+import { Harness, commitInput, randomContent } from './test/fixtures';
 
 describe('worldStatus', () => {
   let h: Harness;

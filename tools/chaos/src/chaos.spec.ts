@@ -2,7 +2,7 @@ import { hostileInputs } from './hostile/hostile-input';
 import { semanticRefusals } from './hostile/semantic-refusals';
 import { intakeFloods } from './hostile/intake-floods';
 import { NEVER_READING, neverReadingRestores } from './hostile/never-reading-restores';
-import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
+import { bundleDaemon, type DaemonEntry } from '@persistd/testkit';
 import { formatTable } from './report/table';
 import { randomSeed } from './rng';
 import { scenarioSeed, type ScenarioName } from './run-suite';

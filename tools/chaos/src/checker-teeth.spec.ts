@@ -1,16 +1,12 @@
 import { createClient, PersistenceService, type WorldSnapshot } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { freePort, uniquePrefix } from '@persistd/testkit';
+import { bundleDaemon, checkHistory, type CheckResult, type DaemonEntry, freePort, HistoryRecorder, uniquePrefix } from '@persistd/testkit';
 import Redis from 'ioredis';
-import { checkHistory } from './history/check-history';
-import { HistoryRecorder } from './history/recorder';
-import type { CheckResult } from './history/types';
 import { observeStore } from './observe/observe-store';
-import { bundleDaemon, type DaemonEntry } from './procs/daemon-entry';
 import { PersistdProcess } from './procs/persistd-process';
 import { RedisServerProcess } from './procs/redis-server';
 import { Rng } from './rng';
-import { forgeEpoch, mixSections } from './testing/forge-epoch';
+import { forgeEpoch, mixSections } from './test/forge-epoch';
 import { recordedSave, type RawClient, type SaveOp } from './workload/save-call';
 import { contentDigestOf, restamp, SMALL_WORLD, uniqueSnapshot } from './workload/snapshots';
 

@@ -5,7 +5,7 @@
  * first; passing it back replays every choice the run made (process timing still varies).
  */
 import { ArgsError, parseArgs } from './cli-args';
-import { distEntry } from './procs/daemon-entry';
+import { distEntry } from '@persistd/testkit';
 import { formatTable } from './report/table';
 import { randomSeed } from './rng';
 import { SCENARIO_NAMES, SCENARIOS, scenarioSeed } from './run-suite';

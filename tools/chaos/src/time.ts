@@ -1,6 +1,5 @@
 /** Timing helpers of the harness; every wait is bounded. */
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Polls `probe` until it returns true or `timeoutMs` passes; false on timeout. */
 export async function waitUntil(probe: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 25): Promise<boolean> {

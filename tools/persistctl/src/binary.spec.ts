@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { PersistdClient } from '@persistd/client';
 import { StateSource } from '@persistd/contract';
-import { type DaemonProcess, freePort, smallWorld, startDaemonProcess, WORKSPACE_ROOT } from '@persistd/testkit';
+import { type DaemonProcess, freePort, nodeBundle, SHEBANG, smallWorld, startDaemonProcess, WORKSPACE_ROOT } from '@persistd/testkit';
 import { COMMANDS } from './commands';
 
 /**
@@ -20,18 +20,7 @@ let bin: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'persistctl-bin-'));
   bin = join(dir, 'persistctl.js');
-  await build({
-    absWorkingDir: WORKSPACE_ROOT,
-    entryPoints: [join(WORKSPACE_ROOT, 'tools/persistctl/src/main.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    banner: { js: '#!/usr/bin/env node' },
-    outfile: bin,
-    tsconfig: join(WORKSPACE_ROOT, 'tsconfig.json'),
-    logLevel: 'silent',
-  });
+  await build(nodeBundle('tools/persistctl/src/main.ts', bin, { ...SHEBANG, logLevel: 'silent' }));
   chmodSync(bin, 0o755);
   daemon = await startDaemonProcess();
   const client = new PersistdClient(daemon.address);

@@ -9,7 +9,7 @@ import { CHUNK_ID_BYTES, FRAME, FRAME_HEAD_BYTES, PREAMBLE_BYTES } from './expor
 import { readExport } from './export-file/read-export';
 import { writeExport } from './export-file/write-export';
 import { NO_PROGRESS } from './progress';
-import { runCliCaptured } from './testing/run-cli';
+import { runCliCaptured } from './test/run-cli';
 
 let daemon: DaemonProcess;
 let client: PersistdClient;

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * Everything a command touches outside itself: output streams, the environment and the clock.
  * main.ts passes the process's; tests pass their own, so commands run in-process.
@@ -28,6 +30,6 @@ export function processIo(): CliIo {
     stderrIsTTY: process.stderr.isTTY === true,
     columns: process.stderr.columns || 80,
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => sleep(ms),
   };
 }

@@ -2,7 +2,7 @@ import { PersistdClient } from '@persistd/client';
 import { StateSource, type WorldSnapshot } from '@persistd/contract';
 import { type DaemonProcess, smallWorld, startDaemonProcess, testRedis } from '@persistd/testkit';
 import type Redis from 'ioredis';
-import { runCliCaptured } from './testing/run-cli';
+import { runCliCaptured } from './test/run-cli';
 
 let daemon: DaemonProcess;
 let client: PersistdClient;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REDIS_SETTINGS, RedisStore, worldSlot } from '@persistd/store-redis';
 import { deletePrefix, smallWorld, startRedisCluster, TEST_REDIS_URL, testRedis, uniquePrefix, type LocalRedisCluster } from '@persistd/testkit';
-import { commitSnapshot } from './testing/commit-snapshot';
-import { runCliCaptured } from './testing/run-cli';
+import { commitSnapshot } from './test/commit-snapshot';
+import { runCliCaptured } from './test/run-cli';
 
 /** The commands that read the daemon's Redis themselves, each as a command line for `world`. */
 const READERS = (world: string, out: string) => [

@@ -6,7 +6,7 @@ import { clone } from '@bufbuild/protobuf';
 import { StateSource, WorldSnapshotSchema, type SaveResponse } from '@persistd/contract';
 import { type DaemonProcess, generateWorld, startDaemonProcess } from '@persistd/testkit';
 import { contentDigestsOf } from './snapshot/content-digests';
-import { runCliCaptured } from './testing/run-cli';
+import { runCliCaptured } from './test/run-cli';
 
 let daemon: DaemonProcess;
 let client: PersistdClient;

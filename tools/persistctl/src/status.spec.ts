@@ -1,7 +1,7 @@
 import { PersistdClient } from '@persistd/client';
 import { StateSource, type SaveResponse } from '@persistd/contract';
 import { type DaemonProcess, freePort, smallWorld, startDaemonProcess } from '@persistd/testkit';
-import { runCliCaptured } from './testing/run-cli';
+import { runCliCaptured } from './test/run-cli';
 
 let daemon: DaemonProcess;
 let client: PersistdClient;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemonProcess, type DaemonProcess } from '@persistd/testkit';
-import { runCliCaptured } from './testing/run-cli';
+import { runCliCaptured } from './test/run-cli';
 
 const TOKEN = 'c0ffee'.repeat(8);
 let daemon: DaemonProcess;

@@ -1,7 +1,7 @@
 import { parseCommandArgs } from './args';
 import { validateCommand } from './commands/validate';
 import { redisTarget } from './redis-options';
-import { runCliCaptured } from './testing/run-cli';
+import { runCliCaptured } from './test/run-cli';
 
 /** Runs `persistctl validate` with an argv that must be refused before anything is read: its exit code and message. */
 async function refusedUsage(argv: string[], env: Record<string, string> = {}): Promise<string> {

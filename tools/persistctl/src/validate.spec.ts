@@ -9,8 +9,8 @@ import { RedisStore, worldKeys } from '@persistd/store-redis';
 import { deletePrefix, generateWorld, refusedWorld, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import { prepareEpoch, recordChunkIdsOf, sealEpochMeta } from '@persistd/validation';
 import type Redis from 'ioredis';
-import { commitSnapshot } from './testing/commit-snapshot';
-import { runCliCaptured } from './testing/run-cli';
+import { commitSnapshot } from './test/commit-snapshot';
+import { runCliCaptured } from './test/run-cli';
 import type { Report } from './validate/report';
 
 const WORKSPACE = resolve(__dirname, '../../..');

@@ -5,7 +5,7 @@ import { worldKeys } from '@persistd/store-redis';
 import { type DaemonProcess, freePort, generateWorld, startDaemonProcess, testRedis } from '@persistd/testkit';
 import { prepareEpoch, recordChunkIdsOf, sealEpochMeta } from '@persistd/validation';
 import type Redis from 'ioredis';
-import { runCliCaptured } from './testing/run-cli';
+import { runCliCaptured } from './test/run-cli';
 
 let daemon: DaemonProcess;
 let client: PersistdClient;

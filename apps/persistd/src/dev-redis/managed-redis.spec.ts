@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,9 +6,9 @@ import { join } from 'node:path';
 import { createClient, PersistenceService } from '@persistd/contract';
 import { processRuns } from '@persistd/redis-process';
 import { exited, openPrivateNetwork, smallWorld, track, type PrivateNetwork } from '@persistd/testkit';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess, type LogEntry } from '../testing/daemon-process';
-import { canonicalBytes, collect, reassemble } from '../testing/restore-helpers';
-import { saveRequest } from '../testing/test-daemon';
+import { removeDaemonBundle, spawnDaemon, type DaemonProcess, type LogEntry } from '../test/daemon-process';
+import { canonicalBytes, collect, reassemble } from '../test/restore-helpers';
+import { saveRequest } from '../test/test-daemon';
 
 /**
  * PERSISTD_DEV_REDIS (what `npm start` passes), with real processes in a private network where
@@ -16,7 +17,6 @@ import { saveRequest } from '../testing/test-daemon';
  * the flag, in strict mode, or without a binary.
  */
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = join(__dirname, '../../../..');
 
 /** The daemon's arguments in `npm start`, which must be what asks for the development Redis. */

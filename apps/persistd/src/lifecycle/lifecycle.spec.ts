@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService } from '@persistd/contract';
 import { deletePrefix, FaultProxy, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import pino from 'pino';
 import { loadSettings } from '../config/settings';
 import { startDaemon } from '../daemon';
-import { saveRequest } from '../testing/test-daemon';
+import { saveRequest } from '../test/test-daemon';
 import { ServingState } from './serving-state';
 
 describe('ServingState', () => {
@@ -58,7 +59,7 @@ describe('daemon.stop', () => {
         () => 'ok' as const,
         (e: grpc.ServiceError) => ({ code: e.code, rich: fromServiceError(e) }),
       );
-      for (let i = 0; i < 2000 && daemon.calls.count === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 2000 && daemon.calls.count === 0; i++) await sleep(5);
       expect(daemon.calls.count).toBe(1);
 
       const stopping = daemon.stop({ graceMs: 200 });

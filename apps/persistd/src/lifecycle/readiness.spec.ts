@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:net';
 import { createClient, PersistenceService } from '@persistd/contract';
 import { freePort, keysUnder, smallWorld, testRedis, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
@@ -7,9 +8,9 @@ import { startDaemon } from '../daemon';
 import { SavePool } from '../save-work/save-pool';
 import { runSnapshotSteps } from '../save-work/save-steps';
 import { WARM_UP_ROUNDS, warmUpRequest } from '../save-work/warm-up';
-import { captureLogs } from '../testing/captured-logs';
-import { healthClient } from '../testing/health-client';
-import { refusalOf, saveRequest } from '../testing/test-daemon';
+import { captureLogs } from '../test/captured-logs';
+import { healthClient } from '../test/health-client';
+import { refusalOf, saveRequest } from '../test/test-daemon';
 
 const LIMITS = { maxRecordsPerSection: 250_000, maxStringBytes: 4096, maxMapEntries: 1024 };
 
@@ -73,7 +74,7 @@ describe('ready when it listens', () => {
     const probes: Array<{ at: number; accepted: boolean }> = [];
     while (!started) {
       probes.push({ at: Date.now(), accepted: await accepts(port) });
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     const daemon = await starting;
     const health = healthClient(daemon.address);

@@ -5,8 +5,8 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { rawServerStreamCall, RestoreRequestSchema, SaveRequestSchema, type WorldSnapshot } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
-import { captureLogs } from '../testing/captured-logs';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from '../testing/test-daemon';
+import { captureLogs } from '../test/captured-logs';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from '../test/test-daemon';
 
 /**
  * The call log, captured in-process through the daemon's own logger (redaction included): one

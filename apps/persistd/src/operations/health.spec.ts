@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { PersistenceService } from '@persistd/contract';
-import { captureLogs } from '../testing/captured-logs';
-import { healthClient, type HealthClient } from '../testing/health-client';
-import { startRestartableRedis, type RestartableRedis } from '../testing/restartable-redis';
-import { startTestDaemon, type TestDaemon } from '../testing/test-daemon';
+import { startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
+import { captureLogs } from '../test/captured-logs';
+import { healthClient, type HealthClient } from '../test/health-client';
+import { startTestDaemon, type TestDaemon } from '../test/test-daemon';
 
 /**
  * grpc.health.v1 on a real daemon whose Redis is stopped and started again: SERVING only while
@@ -13,7 +14,6 @@ import { startTestDaemon, type TestDaemon } from '../testing/test-daemon';
  */
 
 const SERVICE = PersistenceService.typeName;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls Check until it answers `status` (bounded: the test fails, it does not hang). */
 async function until(health: HealthClient, status: string, service = ''): Promise<void> {
@@ -41,19 +41,19 @@ function runHealthcheck(address: string): Promise<{ code: number | null; stderr:
 }
 
 describe('health (grpc.health.v1)', () => {
-  let redis: RestartableRedis;
+  let redis: PrivateRedis;
   let t: TestDaemon | undefined;
   let health: HealthClient | undefined;
 
   beforeEach(async () => {
-    redis = await startRestartableRedis();
+    redis = await startPrivateRedis();
   });
   afterEach(async () => {
     health?.close();
     health = undefined;
     await t?.stop();
     t = undefined;
-    await redis.remove();
+    await redis.stop();
   });
 
   it('is SERVING while Redis answers, NOT_SERVING while it is stopped, SERVING again once it is back', async () => {
@@ -67,13 +67,13 @@ describe('health (grpc.health.v1)', () => {
     const watch = health.watch(SERVICE);
     await watch.seen('SERVING');
 
-    await redis.stop();
+    await redis.kill();
     await until(health, 'NOT_SERVING');
     expect(await health.check(SERVICE)).toBe('NOT_SERVING');
     await watch.seen('NOT_SERVING');
     expect(await metric(t, 'persistd_redis_up')).toBe('0');
 
-    await redis.start();
+    await redis.restart();
     await until(health, 'SERVING');
     expect(await health.check(SERVICE)).toBe('SERVING');
     await watch.seen('SERVING');
@@ -119,7 +119,7 @@ describe('health (grpc.health.v1)', () => {
     t = await startTestDaemon({ PERSISTD_REDIS_URL: redis.url }, { healthIntervalMs: 100 });
     health = healthClient(t.daemon.address);
     expect(await runHealthcheck(t.daemon.address)).toEqual({ code: 0, stderr: '' });
-    await redis.stop();
+    await redis.kill();
     await until(health, 'NOT_SERVING');
     const down = await runHealthcheck(t.daemon.address);
     expect(down.code).toBe(1);

@@ -5,8 +5,8 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { rawServerStreamCall, RestoreRequestSchema, SaveRequestSchema, SaveResponseSchema, type SaveResponse } from '@persistd/contract';
 import { FaultProxy, smallWorld, TEST_REDIS_URL } from '@persistd/testkit';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from '../testing/test-daemon';
-import { scrape, valueOf } from '../testing/scrape';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from '../test/test-daemon';
+import { scrape, valueOf } from '../test/scrape';
 
 /**
  * /metrics over real HTTP from in-process daemons: every call is counted once, by method,

@@ -7,8 +7,8 @@ import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import * as grpc from '@grpc/grpc-js';
 import { rawUnaryCall, SaveRequestSchema, SaveResponseSchema } from '@persistd/contract';
 import { smallWorld } from '@persistd/testkit';
-import { healthClient } from '../testing/health-client';
-import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from '../testing/test-daemon';
+import { healthClient } from '../test/health-client';
+import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from '../test/test-daemon';
 
 /**
  * Server reflection, spoken the way grpcurl speaks it: raw ServerReflectionInfo streams (the

@@ -3,7 +3,7 @@ import { SaveRequestSchema, ValidateRequestSchema, type WorldSnapshot } from '@p
 import { generateWorld, smallWorld } from '@persistd/testkit';
 import pino from 'pino';
 import { DeadlinePassed, Refusal } from '../rpc/refusal';
-import { saveRequest } from '../testing/test-daemon';
+import { saveRequest } from '../test/test-daemon';
 import { SavePool } from './save-pool';
 import { runSnapshotSteps, SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
 

@@ -8,8 +8,8 @@ import { canonicalBytes as canonicalRecordBytes } from '../canonical-record';
 import { validateSnapshot } from '../validate-snapshot';
 import { recordPlan } from './field-plan';
 import { presentFieldNumbers, readSaveRequest, readValidateRequest, validateWireRequest, WireMalformedError } from './index';
-import { encodeRequest, mutateBytes, requestOf } from './testing/mutations';
-import { typedOutcome, wireOutcome } from './testing/outcomes';
+import { encodeRequest, mutateBytes, requestOf } from './test/mutations';
+import { typedOutcome, wireOutcome } from './test/outcomes';
 
 const numberOf = (desc: { fields: readonly { name: string; number: number }[] }, name: string) => desc.fields.find((f) => f.name === name)!.number;
 

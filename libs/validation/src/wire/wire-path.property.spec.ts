@@ -2,9 +2,9 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { SaveRequestSchema } from '@persistd/contract';
 import { generateWorld, shuffleWorld, type WorldShape } from '@persistd/testkit';
 import fc from 'fast-check';
-import { BYTE_MUTATIONS, DATA_MUTATIONS, encodeRequest, mutateBytes, requestOf, WIRE_MUTATIONS, type Pick } from './testing/mutations';
-import { typedOutcome, wireOutcome } from './testing/outcomes';
-import { extentVersusWalk } from './testing/extent-and-walk';
+import { BYTE_MUTATIONS, DATA_MUTATIONS, encodeRequest, mutateBytes, requestOf, WIRE_MUTATIONS, type Pick } from './test/mutations';
+import { typedOutcome, wireOutcome } from './test/outcomes';
+import { extentVersusWalk } from './test/extent-and-walk';
 import { readSaveRequest } from './read-request';
 import { wireExtent } from './wire-extent';
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { nodeBundle } from '@persistd/testkit';
 import { WORKSPACE_ROOT } from './persistd-daemon';
 
 /**
@@ -15,16 +16,7 @@ export class Bundles {
   /** Bundles `tools/bench/src/<entry>.ts`; returns the script path. */
   build(entry: string): string {
     const outfile = join(this.dir, `${entry.replace(/\//g, '-')}.js`);
-    buildSync({
-      entryPoints: [join(WORKSPACE_ROOT, 'tools', 'bench', 'src', `${entry}.ts`)],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
-      outfile,
-      logLevel: 'error',
-      absWorkingDir: WORKSPACE_ROOT,
-    });
+    buildSync(nodeBundle(`tools/bench/src/${entry}.ts`, outfile, { logLevel: 'error' }));
     return outfile;
   }
 

@@ -27,4 +27,3 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

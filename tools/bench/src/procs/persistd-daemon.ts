@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemonAnswers, freePort, LogTail } from '@persistd/testkit';
-import { peakRss, resetPeakRss, sleep, stopChild } from './child';
+import { peakRss, resetPeakRss, stopChild } from './child';
 
 /** Where the benchmark runs from: the workspace root (two levels above tools/bench/src/procs). */
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { freePort, generateWorld } from '@persistd/testkit';
@@ -38,7 +39,7 @@ async function portOpens(port: number, timeoutMs: number): Promise<void> {
     });
     if (ok) return;
     if (Date.now() > until) throw new Error(`bench: port ${port} did not open within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, PROBE_MS));
+    await sleep(PROBE_MS);
   }
 }
 

@@ -12,9 +12,7 @@ import {
   type WorldSnapshot,
 } from '@persistd/contract';
 import { validateSnapshot } from '@persistd/validation';
-import { acknowledged, outcomeOfError } from '../history/classify';
-import type { HistoryCounts } from '../history/recorder';
-import type { Outcome } from '../history/types';
+import { acknowledged, type HistoryCounts, type Outcome, outcomeOfError } from '@persistd/testkit';
 import { Environment, type ScenarioInput } from '../scenarios/environment';
 import type { ScenarioReport } from '../scenarios/report';
 import { recordedSave } from '../workload/save-call';

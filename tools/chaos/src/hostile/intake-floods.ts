@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { fromServiceError, GetWorldStatusRequestSchema, PersistenceService, rawUnaryCall } from '@persistd/contract';
-import { mapEntryFlood, recordFlood, stringFlood } from '@persistd/testkit';
-import type { HistoryCounts } from '../history/recorder';
+import { type HistoryCounts, mapEntryFlood, recordFlood, stringFlood } from '@persistd/testkit';
 import { Environment, type ScenarioInput } from '../scenarios/environment';
 import type { ScenarioReport } from '../scenarios/report';
 

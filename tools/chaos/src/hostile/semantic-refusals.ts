@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { fromServiceError, StateSource } from '@persistd/contract';
-import { refusedWorld, type RefusedWorldKind } from '@persistd/testkit';
-import { acknowledged, outcomeOfError } from '../history/classify';
+import { acknowledged, outcomeOfError, refusedWorld, type RefusedWorldKind } from '@persistd/testkit';
 import { Environment, type ScenarioInput } from '../scenarios/environment';
 import type { ScenarioReport } from '../scenarios/report';
 import { contentDigestOf } from '../workload/snapshots';

@@ -2,7 +2,7 @@ import { PersistdClient } from '@persistd/client';
 import { RedisStore, worldKeys } from '@persistd/store-redis';
 import { decodeStoredSnapshot, verifyStoredEpoch } from '@persistd/validation';
 import Redis from 'ioredis';
-import type { ObservedEpoch, ObservedRequest, ObservedWorld, StoreObservation } from '../history/types';
+import type { ObservedEpoch, ObservedRequest, ObservedWorld, StoreObservation } from '@persistd/testkit';
 import { contentDigestOf } from '../workload/snapshots';
 import { restoreContent } from './restore-content';
 

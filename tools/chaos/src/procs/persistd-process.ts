@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { daemonAnswers, exited, LogTail, terminate, track, type ExitInfo } from '@persistd/testkit';
-import { sleep } from '../time';
-import { WORKSPACE_ROOT } from './daemon-entry';
+import { daemonAnswers, exited, type ExitInfo, LogTail, terminate, track, WORKSPACE_ROOT } from '@persistd/testkit';
+
 
 /** How to run one persistd. */
 export interface PersistdProcessOptions {

@@ -1,9 +1,7 @@
 import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import { PersistdClient } from '@persistd/client';
 import { createClient, PersistenceService } from '@persistd/contract';
-import { FaultProxy, freePort, uniquePrefix } from '@persistd/testkit';
-import { checkHistory } from '../history/check-history';
-import { HistoryRecorder, type HistoryCounts } from '../history/recorder';
+import { checkHistory, FaultProxy, freePort, type HistoryCounts, HistoryRecorder, uniquePrefix } from '@persistd/testkit';
 import { observeStore } from '../observe/observe-store';
 import { PersistdProcess } from '../procs/persistd-process';
 import { RedisServerProcess } from '../procs/redis-server';

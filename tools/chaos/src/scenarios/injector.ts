@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Rng } from '../rng';
-import { sleep } from '../time';
+
 import type { Progress } from '../workload/writer';
 
 /**

@@ -1,4 +1,5 @@
-import { sleep } from '../time';
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Environment, type ScenarioInput } from './environment';
 import { injectDuring, writersWithFaults } from './injector';
 import { worldWriters } from './world-writers';

@@ -1,4 +1,5 @@
-import { sleep, waitUntil } from '../time';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '../time';
 import { Environment, type ScenarioInput } from './environment';
 import { injectDuring, writersWithFaults } from './injector';
 import { worldWriters } from './world-writers';

@@ -1,5 +1,4 @@
-import type { HistoryCounts } from '../history/recorder';
-import type { Resolution, Violation } from '../history/types';
+import type { HistoryCounts, Resolution, Violation } from '@persistd/testkit';
 
 /** A finding of the harness itself, outside the history (a crash, a stuck world). */
 export interface HarnessFinding {

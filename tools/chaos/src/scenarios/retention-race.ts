@@ -1,4 +1,5 @@
-import { sleep } from '../time';
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sharedSnapshot, uniqueSnapshot } from '../workload/snapshots';
 import { Progress, runWriter } from '../workload/writer';
 import { Environment, type ScenarioInput } from './environment';

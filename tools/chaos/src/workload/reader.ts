@@ -1,10 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { isPersistdError, isRestoreRefusedError, type PersistdClient } from '@persistd/client';
-import type { HistoryRecorder } from '../history/recorder';
-import type { ReadOutcome } from '../history/types';
+import type { HistoryRecorder, ReadOutcome } from '@persistd/testkit';
 import { ContentMismatchError, restoreContent } from '../observe/restore-content';
 import type { Rng } from '../rng';
-import { sleep } from '../time';
 
 const TRANSPORT: ReadonlySet<number> = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED]);
 

@@ -1,7 +1,5 @@
 import { StateSource, type PersistenceService, type TypedClient, type WorldSnapshot } from '@persistd/contract';
-import { acknowledged, outcomeOfError } from '../history/classify';
-import type { HistoryRecorder } from '../history/recorder';
-import type { OpRecord } from '../history/types';
+import { acknowledged, type HistoryRecorder, type OpRecord, outcomeOfError } from '@persistd/testkit';
 import { changesRequestOf } from './change-set';
 
 /** One logical save: the same request id, snapshot and expected epoch on every attempt. */

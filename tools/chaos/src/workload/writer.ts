@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorldSnapshot } from '@persistd/contract';
 import type { Rng } from '../rng';
-import { sleep } from '../time';
-import type { HistoryRecorder } from '../history/recorder';
+
+import type { HistoryRecorder } from '@persistd/testkit';
 import { recordedSave, type RawClient, type SaveOp } from './save-call';
 import { contentDigestOf, uniqueSnapshot, type WorldSize } from './snapshots';
 

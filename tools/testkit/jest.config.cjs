@@ -1,3 +1,0 @@
-const { projectConfig } = require('../../jest.preset.cjs');
-
-module.exports = projectConfig(__dirname, 'testkit', { unit: ['world-generator.spec.ts', 'jest/*.spec.ts'], clusterChaos: ['redis-cluster.spec.ts'] });
