@@ -28,20 +28,10 @@ export function restoreStream(call: grpc.ServerWritableStream<Buffer, unknown>, 
     if (!resetCallStream(call)) call.destroy();
     ended();
   });
-  const afterEnd: Array<() => void> = [];
   const ended = () => {
     stall.stop();
     abort.abort();
     holding.release();
-    for (const work of afterEnd.splice(0)) runAfterEnd(work);
-  };
-  // Runs from the call's events: a throw there would take the daemon down, not this call.
-  const runAfterEnd = (work: () => void) => {
-    try {
-      work();
-    } catch (err) {
-      ctx.logger.warn({ err, method: 'Restore' }, 'work after a restore ended failed');
-    }
   };
   for (const e of ['finish', 'close', 'cancelled', 'error'] as const) call.once(e, ended);
 
@@ -70,9 +60,5 @@ export function restoreStream(call: grpc.ServerWritableStream<Buffer, unknown>, 
         for (const e of events) call.once(e, done);
       }),
     end: ended,
-    whenEnded: (work) => {
-      if (abort.signal.aborted) runAfterEnd(work);
-      else afterEnd.push(work);
-    },
   };
 }

@@ -23,8 +23,6 @@ export interface RestoreOutput {
   drained(): Promise<void>;
   /** The call ended before streaming (a refusal): give its memory back now. */
   end(): void;
-  /** Runs `work` once the call has ended (its last byte flushed, or cut off): work that must not delay the stream. */
-  whenEnded(work: () => void): void;
 }
 
 /** What a finished restore sent, for the call log and metrics. */
@@ -59,7 +57,7 @@ export async function restore(ctx: RpcContext, out: RestoreOutput, { req }: Admi
   }
   if (out.stalled) throw stalledRefusal(ctx.restoreStallMs);
   sequence.finish();
-  if (req.epoch === 0n) out.whenEnded(() => indexRestoredEpoch(ctx, stored));
+  if (req.epoch === 0n) indexRestoredEpoch(ctx, stored);
   return { epoch, messages };
 }
 

@@ -6,9 +6,7 @@ import type { IndexCache } from './index-cache';
 /**
  * After a restore of a world's latest epoch, indexes that epoch for SaveChanges (DESIGN §5: the
  * daemon keeps the index of the epochs it committed or restored), on a save worker and off the
- * restore's path — called once the restore's call ended, so framing the epoch again does not
- * hold up its last messages: a game server that just restored its world usually saves changes
- * to it next.
+ * restore's path: a game server that just restored its world usually saves changes to it next.
  * Best effort: a failure only means the first SaveChanges indexes the base itself.
  */
 export function indexRestoredEpoch(ctx: Pick<RpcContext, 'indexCache' | 'savePool' | 'logger'>, stored: StoredEpoch): void {
