@@ -63,6 +63,29 @@ describe('reads', () => {
     await expect(store.readEpoch(W, 1n, () => Promise.reject(full))).rejects.toBe(full);
   });
 
+  it('reserves the stored size its meta declares, in one step, without sizing the chunks', async () => {
+    const content = randomContent(40);
+    const actual = content.chunks.reduce((n, c) => n + c.bytes.byteLength, 0);
+    expect((await store.commit(commitInput(W, content, { expectedEpoch: 0n, storedBytes: BigInt(actual + 1000) }))).kind).toBe('committed');
+    const sizes: number[] = [];
+    const stored = await store.readEpoch(W, 1n, async (bytes) => {
+      sizes.push(bytes);
+    });
+    expect(sizes).toEqual([actual + 1000]); // the meta's number, not a measured one
+    expect(stored.chunks.size).toBe(40);
+  });
+
+  it('reserves what it really read when the meta declares less (damage the verification reports)', async () => {
+    const content = randomContent(40);
+    const actual = content.chunks.reduce((n, c) => n + c.bytes.byteLength, 0);
+    expect((await store.commit(commitInput(W, content, { expectedEpoch: 0n, storedBytes: 10n }))).kind).toBe('committed');
+    const sizes: number[] = [];
+    await store.readEpoch(W, 1n, async (bytes) => {
+      sizes.push(bytes);
+    });
+    expect(sizes).toEqual([10, actual]);
+  });
+
   it('EPOCH_NOT_FOUND for an epoch above the pointer', async () => {
     await commitMany(1);
     await expect(store.readEpoch(W, 2n)).rejects.toMatchObject({ code: 'EPOCH_NOT_FOUND', metadata: { epoch: '2' } });

@@ -15,8 +15,9 @@
  *   meta/chunk absent for an epoch still retained    → MISSING_COMPONENT
  *   meta bytes that do not decode as EpochMeta       → DIGEST_MISMATCH
  *   Redis unreachable                                → STORE_UNAVAILABLE
- * A caller that budgets memory passes `reserve`: it learns the chunks' total size (STRLEN, one
- * pipeline) before a byte of them is read, and may wait or throw there.
+ * A caller that budgets memory passes `reserve`: it learns the chunks' total size before a byte
+ * of them is read — from the meta's `stored_bytes`, or for an epoch written before that existed
+ * by STRLEN — and may wait or throw there.
  */
 import { storedFormOf, type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
@@ -54,12 +55,15 @@ export interface ReadContext {
 /**
  * Told the stored bytes of the chunks a read is about to fetch, before it fetches them; resolves
  * when the caller may hold them, or throws to stop the read. Called once per pass (a pointer that
- * moves meanwhile means another epoch, so another size).
+ * moves meanwhile means another epoch, so another size), and again with the bytes really read
+ * should a damaged meta have said less.
  */
 export type ReserveChunkBytes = (bytes: number) => Promise<void>;
 
-/** MGETs of stored form 2's small chunks sent in one pipeline by readEpoch (form 1: one, its replies are up to 16 MiB). */
-const MGETS_PER_ROUND_TRIP = 4;
+/** MGETs of stored form 2's small chunks that readEpoch keeps in flight (form 1: one, its replies are up to 16 MiB). */
+const MGETS_IN_FLIGHT = 4;
+
+const EMPTY_REPLY: Promise<Array<Buffer | null>> = Promise.resolve([]);
 
 /** Passes of readEpoch when the pointer moves under it; past this the read gives up as unavailable. */
 export const MAX_READ_PASSES = 4;
@@ -158,43 +162,53 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
       const absent: string[] = [];
       const form2 = storedFormOf(meta) === 2;
       const perRead = form2 ? BATCH_LIMITS.maxSmallChunkKeysPerRead : BATCH_LIMITS.maxChunkKeysPerRead;
-      // A few MGETs per round trip: each reply stays bounded, and the many small chunks of form 2
-      // do not cost a round trip per batch.
+      const inFlight = form2 ? MGETS_IN_FLIGHT : 1;
+      let held = 0;
+      // A few MGETs in flight at once: each reply stays bounded, and the many small chunks of
+      // form 2 are taken as they arrive while Redis answers the next batch.
       const fetch = async (ids: string[]) => {
         const batches = batchesOf(ids, () => 0, perRead);
-        const perTrip = form2 ? MGETS_PER_ROUND_TRIP : 1;
-        for (let at = 0; at < batches.length; at += perTrip) {
-          const group = batches.slice(at, at + perTrip);
-          const p = redis.pipeline();
-          for (const batch of group) p.mgetBuffer(...batch.map((id) => keys.chunk(id)));
-          const replies = (await p.exec()) ?? [];
-          group.forEach((batch, g) => {
-            const [err, values] = replies[g] ?? [new Error('Connection is closed.'), null];
-            if (err) throw err;
-            batch.forEach((id, i) => {
-              const bytes = (values as Array<Buffer | null>)[i];
-              if (bytes) chunks.set(id, bytes);
-              else absent.push(id);
-            });
+        const pending: Array<Promise<Array<Buffer | null>>> = [];
+        const send = (batch: string[]) => {
+          const reply = redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
+          reply.catch(() => undefined); // awaited in order below; a failure is thrown there, once
+          pending.push(reply);
+        };
+        for (let b = 0; b < batches.length; b++) {
+          while (pending.length < batches.length && pending.length < b + inFlight) send(batches[pending.length]!);
+          const values = await pending[b]!;
+          pending[b] = EMPTY_REPLY; // let the reply go once its chunks are in the map
+          batches[b]!.forEach((id, i) => {
+            const bytes = values[i];
+            if (bytes) {
+              if (!chunks.has(id)) held += bytes.byteLength;
+              chunks.set(id, bytes);
+            } else absent.push(id);
           });
         }
       };
       const roots = chunkIdsOf(meta);
+      // Epochs that record their stored size are reserved before a chunk is read, in one step;
+      // older ones are sized by STRLEN first.
+      const declared = meta.storedBytes === undefined ? undefined : Number(meta.storedBytes);
+      if (reserve && declared !== undefined) await reserve(declared);
       if (!form2) {
-        if (reserve) await reserve(await storedBytesOf(redis, roots.map((id) => keys.chunk(id))));
+        if (reserve && declared === undefined) await reserve(await storedBytesOf(redis, roots.map((id) => keys.chunk(id))));
         await fetch(roots);
       } else {
-        // The index chunks are read first (they are small, and name the record chunks); the
-        // reservation counts them and the record chunks together.
+        // The index chunks are read first (they are small, and name the record chunks); an
+        // older epoch's reservation counts them and the record chunks together.
         await fetch(roots);
-        const indexBytes = roots.reduce((n, id) => n + (chunks.get(id)?.byteLength ?? 0), 0);
         // Stored form 2: the index chunks name the record chunks. A damaged one is not followed;
         // the verification reports it.
         const children = new Set<string>();
         for (const id of roots) for (const child of (chunks.has(id) && indexedIds(id, chunks.get(id)!)) || []) if (!chunks.has(child)) children.add(child);
-        if (reserve) await reserve(indexBytes + (await storedBytesOf(redis, [...children].map((id) => keys.chunk(id)))));
+        if (reserve && declared === undefined) await reserve(held + (await storedBytesOf(redis, [...children].map((id) => keys.chunk(id)))));
         await fetch([...children]);
       }
+      // A meta that says less than its chunks hold is damage the verification reports; until
+      // then the budget holds what was really read.
+      if (reserve && declared !== undefined && held > declared) await reserve(held);
       if (absent.length > 0) {
         if ((await readPointer()) !== pointer) continue; // retention may have dropped this epoch meanwhile
         throw missing(worldId, target, `chunk ${absent[0]} of retained epoch ${target} is absent`, { component: 'chunk', chunk_id: absent[0]! });

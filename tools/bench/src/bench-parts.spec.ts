@@ -169,3 +169,26 @@ describe('start-up figures', () => {
     expect(table).toContain(' 8 game server(s): spawn -> listening 950 ms');
   });
 });
+
+describe('restore by stored form (full mode)', () => {
+  const base = { startedAt: 'now', durationSec: 1, mode: 'full' as const, machine: { node: 'v20', cpus: 2, loadAverage: [0] }, sizes: [], notes: [] };
+  const forms = (ms1: number, ms2: number) => {
+    const form = (form: 1 | 2, ms: number) => ({ form, messages: 17, bytes: 13_000_000, ms: [ms, ms, ms], medianMBps: 13 / (ms / 1000) });
+    return { records: 250_000, rounds: 3, forms: [form(1, ms1), form(2, ms2)] as [ReturnType<typeof form>, ReturnType<typeof form>], ratio: ms1 / ms2 };
+  };
+  const target = (ms2: number) => checkTargets({ ...base, restoreForms: forms(300, ms2) }).find((t) => t.target.startsWith('L restore in stored form 2'))!;
+
+  it('meet the target at 0.75x form 1 and miss it below, unavailable when not run', () => {
+    expect(target(400).met).toBe(true);
+    expect(target(401).met).toBe(false);
+    expect(target(401).measured).toContain('= 0.75x');
+    expect(checkTargets(base).find((t) => t.target.startsWith('L restore in stored form 2'))!.met).toBe('unavailable');
+  });
+
+  it('are in the table with both medians and the ratio', () => {
+    const table = formatTable({ ...base, restoreForms: forms(300, 400), targets: [] });
+    expect(table).toContain('Restore by stored form (L world, 250,000 records, 3 restores each');
+    expect(table).toContain('  form 2: 17 messages, median 400.0 ms, 32.5 MB/s');
+    expect(table).toContain('  form 2 / form 1: 0.75x');
+  });
+});

@@ -23,6 +23,7 @@ import { runSnapshotSteps, sealEpochMeta, type PreparedEpoch } from '@persistd/v
 import Redis from 'ioredis';
 import { changeOps, measureChangeRows, type ChangeSizeResult } from './changes/change-rows';
 import { measureChurn, type ChurnResult } from './churn/churn';
+import { measureRestoreForms, type RestoreFormsResult } from './restore-forms/restore-forms';
 import { parseArgs, USAGE } from './cli-args';
 import { writeGhzFiles } from './ghz-files';
 import { PersistdDaemon, WORKSPACE_ROOT } from './procs/persistd-daemon';
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
   let latency: RedisLatency | undefined;
   let startUp: StartUpResult | undefined;
   const changes: ChangeSizeResult[] = [];
+  let restoreForms: RestoreFormsResult | undefined;
   try {
     say('start-up: restarts with 1 and 8 game servers saving as soon as the port opens, then a warm save p50');
     startUp = await measureStartUp({ redisUrl, prefix, entry: options.daemonEntry, shape: { worldId: 'placeholder', ...plan(true)[0]!.shape } });
@@ -202,6 +204,11 @@ async function main(): Promise<void> {
       churn = r.churn ?? churn;
       latency = r.latency ?? latency;
       if (r.changes) changes.push(r.changes);
+    }
+    if (!options.quick) {
+      say('L: restore by stored form, two more daemons (one writing each form), at most 5 restores each or 120 s');
+      const L = plan(false).find((s) => s.name === 'L')!;
+      restoreForms = await measureRestoreForms({ redisUrl, keyPrefix: prefix, shape: L.shape, rounds: 5, capMs: 120_000, entry: options.daemonEntry });
     }
   } finally {
     await stopAll();
@@ -223,6 +230,7 @@ async function main(): Promise<void> {
     startUp,
     churn,
     changes: changes.length ? changes : undefined,
+    restoreForms,
     redisLatencyDuringLSave: latency,
     notes,
   };

@@ -51,16 +51,17 @@ export interface Sealed {
 export function commitInput(
   worldId: string,
   content: Content,
-  opts: { expectedEpoch: bigint; requestId?: string } & Partial<Omit<CommitInput, 'sealMeta'>>,
+  opts: { expectedEpoch: bigint; requestId?: string; storedBytes?: bigint } & Partial<Omit<CommitInput, 'sealMeta'>>,
 ): CommitInput & { sealed: Map<bigint, Sealed> } {
   const sealed = new Map<bigint, Sealed>();
+  const { storedBytes, ...input } = opts;
   const requestId = opts.requestId ?? `r-${randomBytes(6).toString('hex')}`;
   return {
     worldId,
     requestId,
     contentDigest: content.contentDigest,
     chunks: content.chunks,
-    ...opts,
+    ...input,
     sealed,
     sealMeta(epoch: bigint) {
       const meta = create(EpochMetaSchema, {
@@ -73,6 +74,7 @@ export function commitInput(
         requestId,
         principal: 'test',
         committedAtMs: 1_700_000_000_000n,
+        storedBytes,
       });
       const bytes = toBinary(EpochMetaSchema, meta);
       const out = { bytes, digest: sha256(bytes) };

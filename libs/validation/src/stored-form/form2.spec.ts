@@ -49,6 +49,16 @@ describe('stored form 2: the chunker', () => {
     expect(p.contentDigest).toBe(GOLDEN_CONTENT_DIGEST);
   });
 
+  it('records in the meta the stored bytes of every distinct chunk it lists, in both forms', () => {
+    const world = { ...GOLDEN, zones: 0, quests: 0 }; // two empty sections share the one empty chunk
+    for (const storedForm of [1, 2] as const) {
+      const p = prepareEpoch(generateWorld(world), { ...stamp('golden'), storedForm });
+      const held = stored(p).chunks;
+      expect(sealEpochMeta(p.unsealed, 1n).meta.storedBytes).toBe(BigInt([...held.values()].reduce((n, b) => n + b.byteLength, 0)));
+      expect(p.unsealed.storedBytes).toBeGreaterThan(0n);
+    }
+  });
+
   it('gives the same chunks for the same records in any input order', () => {
     const base = prepareEpoch(generateWorld(GOLDEN), stamp('golden'));
     for (const seed of [1, 2]) {

@@ -54,6 +54,9 @@ export function assembleEpoch(sections: ChunkedSection[], versions: { schemaVers
   const counts = countsOf(sections);
   const unique = new Map<string, Chunk>();
   for (const s of sections) for (const c of [...(s.index ?? []), ...s.chunks]) unique.set(c.id, c);
+  // What a restore of the epoch holds, so it can reserve it before reading a chunk.
+  let storedBytes = 0;
+  for (const c of unique.values()) storedBytes += c.bytes.byteLength;
   return {
     sections,
     chunks: [...unique.values()],
@@ -73,6 +76,7 @@ export function assembleEpoch(sections: ChunkedSection[], versions: { schemaVers
       storedForm: form,
       rulesVersion: stamp.rulesVersion ?? '',
       ledger: undefined,
+      storedBytes: BigInt(storedBytes),
     },
   };
 }

@@ -28,7 +28,7 @@ export const STREAM_LIMIT_DEFINITION: grpc.ServiceDefinition = {
 /** The messages persistd's Restore sends for a stored epoch (its rpc/restore.ts, minus the checks). */
 async function framesOf(redis: Redis, prefix: string, worldId: string): Promise<Uint8Array[]> {
   const stored = await readRawEpoch(redis, prefix, worldId);
-  const byId = new Map(stored.chunks.map((c) => [c.id, c.bytes]));
+  const byId = new Map([...stored.indexChunks, ...stored.chunks].map((c) => [c.id, c.bytes]));
   return [...restoreFrames(stored.epoch, stored.meta, (id) => byId.get(id)!)].map((f) => f.bytes);
 }
 

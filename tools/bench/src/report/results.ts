@@ -1,6 +1,7 @@
 import type { ChangeSizeResult } from '../changes/change-rows';
 import type { ChurnResult } from '../churn/churn';
 import type { RedisLatency } from '../procs/redis-latency';
+import type { RestoreFormsResult } from '../restore-forms/restore-forms';
 import type { InProcessResult } from '../run/in-process';
 import type { StartUpResult } from '../run/start-up';
 import type { RestoreCellResult, SaveCellResult } from '../run/cells';
@@ -40,6 +41,8 @@ export interface BenchResults {
   churn?: ChurnResult;
   /** SaveChanges next to a whole Save of the same world, per size (absent with --no-changes). */
   changes?: ChangeSizeResult[];
+  /** Full mode: restores of the L world stored in form 2 next to form 1 (two daemons, alternating). */
+  restoreForms?: RestoreFormsResult;
   /** `redis-cli --latency` during the first L save. */
   redisLatencyDuringLSave?: RedisLatency;
   targets: TargetCheck[];

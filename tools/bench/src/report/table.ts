@@ -72,6 +72,12 @@ export function formatTable(r: BenchResults): string {
     }
   }
   for (const c of r.changes ?? []) out.push(...changeBlock(c));
+  if (r.restoreForms) {
+    const { records, rounds, forms, ratio } = r.restoreForms;
+    out.push('', `Restore by stored form (L world, ${n0(records)} records, ${rounds} restores each, two daemons alternating):`);
+    for (const fr of forms) out.push(`  form ${fr.form}: ${fr.messages} messages, median ${f([...fr.ms].sort((a, b) => a - b)[fr.ms.length >> 1]!)} ms, ${fr.medianMBps.toFixed(1)} MB/s`);
+    out.push(`  form 2 / form 1: ${x(ratio)}`);
+  }
   if (r.redisLatencyDuringLSave) {
     const l = r.redisLatencyDuringLSave;
     out.push('', `redis-cli --latency during the first L save: min ${l.minMs} ms, max ${l.maxMs} ms, avg ${l.avgMs} ms over ${l.samples} samples`);

@@ -28,6 +28,10 @@ export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
     unavailable('M save c=8 >= 2x the decode floor (MB/s)');
     unavailable('M save c=8 >= 0.15x the raw commit (MB/s)');
   }
+  if (r.restoreForms) {
+    const { ratio, forms } = r.restoreForms;
+    out.push({ target: 'L restore in stored form 2 >= 0.75x form 1 (MB/s)', measured: `${forms[1].medianMBps.toFixed(1)} vs ${forms[0].medianMBps.toFixed(1)} = ${ratio.toFixed(2)}x`, met: ratio >= 0.75 });
+  } else unavailable('L restore in stored form 2 >= 0.75x form 1');
   if (M && mRestore8) {
     const restore = mRestore8.persistd.mbPerSec;
     const limit = Math.min(mRestore8.rawRead.mbPerSec, mRestore8.stream.mbPerSec);

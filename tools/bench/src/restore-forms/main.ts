@@ -7,16 +7,18 @@ import { plan, type SizeName } from '../sizes';
 import { measureRestoreForms } from './restore-forms';
 
 /**
- * `npx tsx tools/bench/src/restore-forms/main.ts [S|M|L] [rounds]`: restore throughput of a
- * bench world in stored form 2 against form 1, on the built daemon (`npm run build`) or, when
- * there is none, on the sources through tsx (slower for both forms alike).
+ * `npx tsx tools/bench/src/restore-forms/main.ts [S|M|L] [rounds] [daemon.js]`: restore
+ * throughput of a bench world in stored form 2 against form 1, on the daemon script given, else
+ * the built daemon (`npm run build`) or, when there is none, on the sources through tsx (slower
+ * for both forms alike).
  */
 async function main(): Promise<void> {
   const size = (process.argv[2] ?? 'L') as SizeName;
   const rounds = Number(process.argv[3] ?? 5);
   const spec = plan(false).find((s) => s.name === size);
   if (!spec) throw new Error(`unknown size ${size}`);
-  const built = existsSync(DAEMON_ENTRY);
+  const given = process.argv[4];
+  const built = given !== undefined || existsSync(DAEMON_ENTRY);
   const redisUrl = process.env.PERSISTD_BENCH_REDIS_URL ?? TEST_REDIS_URL;
   const keyPrefix = uniquePrefix('bench-forms');
   const redis = new Redis(redisUrl);
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
       shape: spec.shape,
       rounds,
       capMs: 180_000,
-      entry: built ? undefined : join(WORKSPACE_ROOT, 'apps', 'persistd', 'src', 'main.ts'),
+      entry: given ?? (built ? undefined : join(WORKSPACE_ROOT, 'apps', 'persistd', 'src', 'main.ts')),
       nodeArgs: built ? undefined : ['--import', 'tsx'],
     });
     console.log(`${size} world, ${r.records} records, ${r.rounds} restores each (${built ? 'built daemon' : 'daemon from sources via tsx'})\n`);

@@ -10,6 +10,8 @@ export interface RawEpoch {
   metaBytes: Buffer;
   /** Record chunk bytes in manifest order (restore order), one entry per listed chunk id. */
   chunks: { id: string; bytes: Buffer }[];
+  /** Stored form 2: the index chunks that list them (empty in form 1); framing lists the record chunks through them. */
+  indexChunks: { id: string; bytes: Buffer }[];
   /** Bytes of meta and chunks read. */
   bytes: number;
 }
@@ -49,5 +51,6 @@ export async function readRawEpoch(redis: Redis, prefix: string, worldId: string
   const ids = form2 ? rootBytes.flatMap((b) => unpackChunkIds(b) ?? []) : roots;
   const idBytes = form2 ? await read(ids) : rootBytes;
   ids.forEach((id, k) => chunks.push({ id, bytes: idBytes[k] }));
-  return { epoch, meta, metaBytes, chunks, bytes };
+  const indexChunks = form2 ? roots.map((id, k) => ({ id, bytes: rootBytes[k] })) : [];
+  return { epoch, meta, metaBytes, chunks, indexChunks, bytes };
 }
