@@ -5,6 +5,13 @@ import type { FieldRuleKind } from './owner-module';
 export const ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 /** Every map key. */
 export const MAP_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9._-]{0,63}$/;
+/**
+ * The one key the pattern admits that no map can hold: protobuf-es decodes a map into a plain
+ * object, where `obj['__proto__'] = v` sets the prototype or does nothing, so a record would
+ * be stored without it. The decoded map never shows it: the wire census finds it in the bytes
+ * (libs/validation wire-census.ts) and INVALID_FIELD refuses it there.
+ */
+export const UNHOLDABLE_MAP_KEY = '__proto__';
 export const DISPLAY_NAME_MAX = 64;
 
 /** Why a value breaks a rule, or undefined when it keeps it. `enumDesc` serves known-enum. */

@@ -18,3 +18,4 @@ export * from './stalled-restore';
 export * from './node-bundle';
 export * from './history';
 export * from './daemon-bundle';
+export * from './proto-map-key';

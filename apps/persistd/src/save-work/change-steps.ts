@@ -17,6 +17,7 @@ import {
   type FastChanges,
   type WireRequest,
   fastChangesOf,
+  lostMapKeysOfChanges,
 } from '@persistd/validation';
 import { enforceInputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
@@ -126,7 +127,7 @@ export function runChangeRequestSteps(job: ChangesRequestJob): ChangesRequestWor
     if (e instanceof Refusal) throw new SaveRefused(e, header);
     throw e;
   }
-  const findings = checkChangeRequest(req);
+  const findings = checkChangeRequest(req, lostMapKeysOfChanges(job.bytes));
   return { method: 'ChangesRequest', header, findings, requestDigest: changeRequestDigest(req), fast: findings.own.length === 0 && findings.beyondResult.length === 0 ? fastChangesOf(req) : undefined };
 }
 

@@ -10,10 +10,12 @@ import { mixedVersion } from '../rules/mixed-version';
 import { partialSave } from '../rules/partial-save';
 import { runRules } from '../rules';
 import { shown } from '../rules/rule';
+import { lostMapKeysOf, reportLostMapKeys, type LostMapKey } from '../rules/lost-map-keys';
 import { runtimeState } from '../rules/runtime-state';
 import { buildContext, idOf } from '../rules/snapshot-context';
 import { unsupportedVersion } from '../rules/unsupported-version';
 import { worldMismatch } from '../rules/world-mismatch';
+import { wireCensus } from '../wire/wire-census';
 import { sortViolations, type RuleViolation } from '../violation';
 import { CHANGES_LAYOUT, sectionChanges } from './layout';
 
@@ -105,12 +107,25 @@ function changeSetOnly(req: SaveChangesRequest): RuleViolation[] {
   return out;
 }
 
+const UNBOUNDED = { maxRecordsPerSection: Infinity, maxStringBytes: Infinity, maxMapEntries: Infinity };
+
+/**
+ * The upserts holding a map key `__proto__` in a SaveChangesRequest's bytes (`changes.<section>.upserts[i]`):
+ * the decoded request has lost them (lost-map-keys.ts), so the census reads them from the bytes.
+ */
+export function lostMapKeysOfChanges(bytes: Uint8Array): LostMapKey[] {
+  const roots = CHANGES_LAYOUT.map((l) => ({ system: l.compiled.entry.system, steps: ['changes', l.changesField.name, 'upserts'] as const }));
+  return lostMapKeysOf(wireCensus(SaveChangesRequestSchema, bytes, UNBOUNDED).lostKeys, roots);
+}
+
 /**
  * Every finding a SaveChangesRequest has before its base is read: pure, on the save workers.
- * `expected_epoch` 0 is INVALID_FIELD (a world's first save is a whole Save).
+ * `expected_epoch` 0 is INVALID_FIELD (a world's first save is a whole Save). `lostMapKeys`:
+ * the request bytes' map keys `__proto__` (lostMapKeysOfChanges), which the result cannot show.
  */
-export function checkChangeRequest(req: SaveChangesRequest): ChangeRequestFindings {
+export function checkChangeRequest(req: SaveChangesRequest, lostMapKeys: readonly LostMapKey[] = []): ChangeRequestFindings {
   const input = {
+    lostMapKeys,
     worldId: req.worldId,
     expectedEpoch: req.expectedEpoch,
     source: req.source,
@@ -118,8 +133,11 @@ export function checkChangeRequest(req: SaveChangesRequest): ChangeRequestFindin
     requestId: req.requestId,
     request: { desc: SaveChangesRequestSchema, message: req as Message },
   };
-  const fromRules = runRules(buildContext(input, COMPILED_MODULES), OWN_RULES);
+  const ctx = buildContext(input, COMPILED_MODULES);
+  const fromRules = runRules(ctx, OWN_RULES);
   const beyondResult = changeSetOnly(req);
+  // A lost map key is gone from the upsert, so from the result too: only the request shows it.
+  reportLostMapKeys(ctx, (code, system, recordId, path, message) => beyondResult.push({ code, system, recordId, path, message }));
   // Unknown fields on the request and its change messages: a result carries none of them.
   for (const v of fromRules) if (v.code === 'RUNTIME_STATE' && v.recordId === '') beyondResult.push(v);
   if (req.expectedEpoch === 0n) {

@@ -1,16 +1,19 @@
 import { OwnerSystem } from '@persistd/contract';
 import { breakOf, formatPath, ID_PATTERN, NOT_APPLICABLE } from '@persistd/ownership';
+import { reportLostMapKeys } from './lost-map-keys';
 import type { SnapshotRule } from './rule';
 import { shown } from './rule';
 
 /**
  * The field rules of DESIGN §4: the request's world id and request id, and every owner module's
  * `fieldRules` on every record (records with a bad or repeated id included), each judged by the
- * rule kind's predicate in @persistd/ownership.
+ * rule kind's predicate in @persistd/ownership; and the map keys `__proto__` only the bytes
+ * still held (lost-map-keys.ts).
  */
 export const invalidField: SnapshotRule = {
   code: 'INVALID_FIELD',
-  check({ input, systems }, report) {
+  check(ctx, report) {
+    const { input, systems } = ctx;
     if (!ID_PATTERN.test(input.worldId)) {
       report('INVALID_FIELD', OwnerSystem.UNSPECIFIED, '', 'world_id', `world_id must match ${ID_PATTERN.source} (got ${shown(input.worldId)})`);
     }
@@ -31,5 +34,6 @@ export const invalidField: SnapshotRule = {
         }
       }
     }
+    reportLostMapKeys(ctx, report);
   },
 };

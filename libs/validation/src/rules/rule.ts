@@ -1,5 +1,6 @@
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import type { OwnerSystem, StateSource, ViolationCode, WorldSnapshot } from '@persistd/contract';
+import type { LostMapKey } from './lost-map-keys';
 import type { SnapshotContext } from './snapshot-context';
 
 /** What Save and Validate hand to the snapshot rules: the request's fields, decoded once. */
@@ -15,6 +16,8 @@ export interface SnapshotCheckInput {
    * fields on it are RUNTIME_STATE like those inside the snapshot (DESIGN §3).
    */
   request?: { desc: DescMessage; message: Message };
+  /** Map keys `__proto__` the bytes held and the decoded records lost (lost-map-keys.ts), when the caller read the bytes. */
+  lostMapKeys?: readonly LostMapKey[];
 }
 
 /** Collects violations; rules never stop at the first. */

@@ -5,9 +5,9 @@ import type { PreparedEpoch } from '../stored-form/prepare-epoch';
 import { describe, type RuleViolation } from '../violation';
 import { isWireMalformed } from '../wire/wire-error';
 import { prepareWireEpoch } from '../wire/wire-prepare';
-import { validateWireRequest } from '../wire/wire-validate';
+import { lostMapKeysOfSnapshot, validateWireRequest } from '../wire/wire-validate';
 import { readRequestFields, readSnapshotRequest, type SnapshotRequestSchema, type WireRequest, type WireStats } from '../wire/read-request';
-import { firstWireBreach } from '../wire/wire-census';
+import { wireCensus, type WirePath } from '../wire/wire-census';
 import { wireExtent } from '../wire/wire-extent';
 import { saveRequestDigest } from './save-request-digest';
 import { limitExceeded, SnapshotRefused } from './snapshot-refused';
@@ -63,11 +63,12 @@ const malformed = (schema: SnapshotRequestSchema, e: Error) => `request does not
  * builds a view per record and per map entry, so a flood of tiny records would cost gigabytes
  * before a limit could refuse it. Authority's world check still comes first (DESIGN §4). A
  * request over a limit is refused here even when bytes further on would not parse: it is not
- * read on.
+ * read on. Otherwise returns where the bytes hold a map key `__proto__`, which the read loses
+ * and the field rules refuse.
  */
-function refuseFloods(schema: SnapshotRequestSchema, bytes: Buffer, job: SaveJob): void {
-  const breach = firstWireBreach(schema, bytes, job.limits);
-  if (!breach) return;
+function refuseFloods(schema: SnapshotRequestSchema, bytes: Buffer, job: SaveJob): WirePath[] {
+  const { breach, lostKeys } = wireCensus(schema, bytes, job.limits);
+  if (!breach) return lostKeys;
   const header = readRequestFields(schema, bytes) as SaveRequest | ValidateRequest | undefined;
   if (header && job.checkedWorld !== undefined && header.worldId !== job.checkedWorld) {
     throw new SnapshotRefused('CLIENT_AUTHORED', notTheCheckedWorld(header.worldId), header);
@@ -104,7 +105,7 @@ function limitBreachOf(read: WireRequest, bytes: Buffer, limits: InputLimits) {
 export function runSnapshotSteps(job: SaveJob, checked?: (read: WireRequest) => void): SaveWork | ValidateWork {
   const schema = SCHEMAS[job.method];
   const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
-  refuseFloods(schema, bytes, job);
+  const lostKeys = refuseFloods(schema, bytes, job);
   let read: WireRequest;
   try {
     read = readSnapshotRequest(schema, bytes);
@@ -126,7 +127,7 @@ export function runSnapshotSteps(job: SaveJob, checked?: (read: WireRequest) => 
     const { message, metadata } = limitExceeded(breach);
     throw new SnapshotRefused('LIMIT_EXCEEDED', message, header, { metadata });
   }
-  const violations = validateWireRequest(read);
+  const violations = validateWireRequest(read, lostMapKeysOfSnapshot(lostKeys));
   if (job.method === 'Validate') return { method: 'Validate', header: header as ValidateRequest, violations };
   const save = header as SaveRequest;
   if (violations.length > 0) throw new SnapshotRefused(violations[0].code, describe(violations[0]), save, { violations });

@@ -5,10 +5,10 @@
  * validateSnapshot → prepareEpoch), which a property test checks.
  */
 export { readSaveRequest, readValidateRequest, readSnapshotRequest, type WireRequest, type WireSection, type WireStats, type SnapshotRequestSchema } from './read-request';
-export { validateWireRequest, checkInputOf } from './wire-validate';
+export { validateWireRequest, checkInputOf, lostMapKeysOfSnapshot } from './wire-validate';
 export { prepareWireEpoch, wireCanonicalSections, cutCanonical } from './wire-prepare';
 export { WireMalformedError, isWireMalformed } from './wire-error';
 export { presentFieldNumbers } from './present-fields';
 export { wireExtent, type WireExtent } from './wire-extent';
-export { firstWireBreach } from './wire-census';
+export { firstWireBreach, wireCensus, type WireCensus, type WirePath } from './wire-census';
 export { readRequestFields } from './read-request';

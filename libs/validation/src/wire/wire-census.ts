@@ -1,5 +1,6 @@
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { WireType } from '@bufbuild/protobuf/wire';
+import { UNHOLDABLE_MAP_KEY } from '@persistd/ownership';
 import type { InputLimits, LimitBreach } from '../limits/input-limits';
 import { RECURSION_LIMIT } from './envelope-walk';
 import { WireReader } from './wire-reader';
@@ -23,6 +24,12 @@ import { WireReader } from './wire-reader';
  * Bytes that do not parse are not judged here: the census looks only at the whole fields before
  * them. A breach there is refused without reading on; otherwise the reader's verdict
  * (MALFORMED_REQUEST) follows, and what it decodes first is within the limits.
+ *
+ * A map key `__proto__` is no entry of the decoded map — protobuf-es's map is a plain object,
+ * and `obj['__proto__'] = v` sets its prototype or does nothing — so the census counts and
+ * measures it as the decoded map shows it: not at all. It is also the one place that reads
+ * every map key of a request before the key is lost, so it notes where each such key was
+ * (`lostKeys`): the field rules refuse it (lost-map-keys.ts), never store a record without it.
  */
 
 /** The bytes stop parsing where the census reads them. */
@@ -45,20 +52,38 @@ const BOM = [0xef, 0xbb, 0xbf];
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The first breach of `limits` in a message of type `desc`, read from `bytes` at wire level, or
- * undefined when there is none (or the bytes stop parsing first). Memory: a few counters per
+ * Where in a request a map key `__proto__` was sent: field names from the request down, a list
+ * element as its index, a map value as `[key]`; the last step is the map field itself.
+ */
+export type WirePath = readonly (string | number)[];
+
+/** What the census found: the first breach, if any, and every map key `__proto__` read before it. */
+export interface WireCensus {
+  breach: LimitBreach | undefined;
+  lostKeys: WirePath[];
+}
+
+/**
+ * The census of a message of type `desc` read from `bytes` at wire level: the first breach of
+ * `limits`, undefined when there is none (or the bytes stop parsing first), and where the bytes
+ * hold a map key `__proto__` (complete only when there is no breach). Memory: a few counters per
  * nested message and, for a map within its limit, its keys.
  */
-export function firstWireBreach(desc: DescMessage, bytes: Uint8Array, limits: InputLimits): LimitBreach | undefined {
+export function wireCensus(desc: DescMessage, bytes: Uint8Array, limits: InputLimits): WireCensus {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const census = new Census(new WireReader(buf), limits);
   try {
     const found = census.message(desc, [[0, buf.length]], 1);
-    return found && { limit: found.limit, max: found.max, actual: found.actual, field: found.path.join('') };
+    return { breach: found && { limit: found.limit, max: found.max, actual: found.actual, field: found.path.join('') }, lostKeys: census.lostKeys };
   } catch {
     // Unreadable, or an error of the reader: not a limit's to judge (see the file header).
-    return undefined;
+    return { breach: undefined, lostKeys: census.lostKeys };
   }
+}
+
+/** The first breach of `limits` in a message of type `desc` (wireCensus without the keys). */
+export function firstWireBreach(desc: DescMessage, bytes: Uint8Array, limits: InputLimits): LimitBreach | undefined {
+  return wireCensus(desc, bytes, limits).breach;
 }
 
 const numbered = new WeakMap<DescMessage, Map<number, DescField>>();
@@ -100,6 +125,10 @@ function objectKeyOrder(keys: Iterable<string>): string[] {
 }
 
 class Census {
+  /** Where the walk is: the path of the field being read (see WirePath). */
+  private readonly at: (string | number)[] = [];
+  readonly lostKeys: WirePath[] = [];
+
   constructor(
     private readonly r: WireReader,
     private readonly limits: InputLimits,
@@ -113,7 +142,9 @@ class Census {
     for (const field of desc.fields) {
       const t = tallies.get(field.number);
       if (!t) continue;
+      this.at.push(field.name);
       const found = this.field(field, t, readable, depth);
+      this.at.pop();
       if (found) {
         found.path.unshift(field.name);
         return found;
@@ -221,7 +252,9 @@ class Census {
         if (t.count > this.limits.maxRecordsPerSection) return this.overRecords(t.count);
         if (field.listKind === 'message') {
           return this.each(field.number, spans, depth, (span, i) => {
+            this.at.push(i);
             const found = this.message(field.message, [span], depth + 1);
+            this.at.pop();
             found?.path.unshift(`[${i}].`);
             return found;
           });
@@ -240,13 +273,21 @@ class Census {
     }
   }
 
-  /** A map: its entry count (distinct keys, as decoded), then each key and value in the decoded map's key order. */
+  /**
+   * A map: its entry count (distinct keys, as decoded), then each key and value in the decoded
+   * map's key order. A key `__proto__` is noted where it was and otherwise skipped, as decoded.
+   */
   private map(field: DescField & { fieldKind: 'map' }, t: Tally, spans: readonly Span[], depth: number): Found | undefined {
     if (field.mapKey !== ScalarType.STRING) throw new Unreadable(); // every map of the contract has string keys
     const max = this.limits.maxMapEntries;
     const entries = new Map<string, Span | undefined>();
+    let lost: WirePath | undefined;
     const over = this.each(field.number, spans, depth, (span) => {
       const { key, value } = this.entry(span);
+      if (key === UNHOLDABLE_MAP_KEY) {
+        if (!lost) this.lostKeys.push((lost = [...this.at]));
+        return undefined;
+      }
       entries.set(key, value);
       // Past the limit: refused without collecting more keys (a key sent twice counts once, as decoded).
       return entries.size > max ? { limit: 'max_map_entries', max, actual: t.count, path: [] } : undefined;
@@ -258,7 +299,9 @@ class Census {
       if (value === undefined) continue;
       let found: Found | undefined;
       if (field.mapKind === 'message') {
+        this.at.push(`[${key}]`);
         found = this.message(field.message, [value], depth + 1);
+        this.at.pop();
         found?.path.unshift('.');
       } else if (field.mapKind === 'scalar' && field.scalar === ScalarType.STRING) {
         found = this.text(value);

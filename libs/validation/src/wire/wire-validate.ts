@@ -1,6 +1,7 @@
 import { SaveRequestSchema } from '@persistd/contract';
 import { COMPILED_MODULES } from '../owner-modules';
 import { runRules, SNAPSHOT_RULES, type SnapshotCheckInput, type SnapshotRule } from '../rules';
+import { lostMapKeysOf, type LostMapKey, type RecordRoot, type WireStep } from '../rules/lost-map-keys';
 import type { Report } from '../rules/rule';
 import { runtimeState } from '../rules/runtime-state';
 import { buildContext } from '../rules/snapshot-context';
@@ -66,13 +67,24 @@ export function checkInputOf(read: WireRequest): SnapshotCheckInput {
   return input;
 }
 
+/** Where a Save's or Validate's records sit: `snapshot.<section>.<records>[i]`. */
+const SNAPSHOT_ROOTS: readonly RecordRoot[] = COMPILED_MODULES.map((m) => ({ system: m.entry.system, steps: ['snapshot', m.sectionField.name, m.recordsField.name] }));
+
+/** The records of a Save or Validate holding the map keys `__proto__` the census found (wire-census.ts `lostKeys`). */
+export function lostMapKeysOfSnapshot(found: readonly (readonly WireStep[])[]): LostMapKey[] {
+  return lostMapKeysOf(found, SNAPSHOT_ROOTS);
+}
+
 /**
  * Every violation of a request read at wire level: deep-equal to validateSnapshot's answer for
- * the same bytes decoded typed (same codes, systems, record ids, paths, messages, order). Records
+ * the same bytes decoded typed (same codes, systems, record ids, paths, messages, order), plus
+ * the map keys `__proto__` the census found in the bytes, which no decoded record shows. Records
  * whose id repeats are decoded typed here, in `read`, before the rules run.
  */
-export function validateWireRequest(read: WireRequest): RuleViolation[] {
-  const ctx = buildContext(checkInputOf(read), COMPILED_MODULES);
+export function validateWireRequest(read: WireRequest, lostMapKeys?: readonly LostMapKey[]): RuleViolation[] {
+  const input = checkInputOf(read);
+  if (lostMapKeys && lostMapKeys.length > 0) input.lostMapKeys = lostMapKeys;
+  const ctx = buildContext(input, COMPILED_MODULES);
   ctx.systems.forEach((s, k) => {
     for (const indexes of s.repeated.values()) for (const i of indexes) makeTyped(read, k, i);
   });
