@@ -38,7 +38,8 @@ describe('restore budget through gRPC (PERSISTD_MAX_RESTORE_BYTES, PERSISTD_REST
   const STALL_MS = 2000; // a reader under load must take a whole message (0.86 MB here) within it
   const BUDGET = 1536 * 1024; // one mid world fits, two do not
   beforeAll(async () => {
-    t = await startTestDaemon({ PERSISTD_MAX_RESTORE_BYTES: String(BUDGET), PERSISTD_RESTORE_STALL_TIMEOUT: String(STALL_MS), PERSISTD_SAVE_WORKERS: '1' });
+    // Indexing restored epochs for SaveChanges is off (PERSISTD_INDEX_CACHE_BYTES bounds it, not this budget).
+    t = await startTestDaemon({ PERSISTD_MAX_RESTORE_BYTES: String(BUDGET), PERSISTD_RESTORE_STALL_TIMEOUT: String(STALL_MS), PERSISTD_SAVE_WORKERS: '1', PERSISTD_INDEX_CACHE_BYTES: '0' });
     await t.client.save(saveRequest('small', smallWorld('small')));
     await t.client.save(saveRequest('mid', generateWorld({ worldId: 'mid', ...MID })));
     await t.client.save(saveRequest('large', generateWorld({ worldId: 'large', ...MID, items: 40_000, seed: 6 })));
@@ -129,7 +130,17 @@ describe('20 restores of an M world that never read (a daemon process)', () => {
   });
 
   it('are cut off or refused within bounds, memory stays within the budget, and a normal restore is still answered', async () => {
-    daemon = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: prefix, PERSISTD_MAX_RESTORE_BYTES: String(BUDGET), PERSISTD_RESTORE_STALL_TIMEOUT: String(STALL_MS), PERSISTD_SAVE_WORKERS: '1' });
+    // A restore also indexes its epoch for SaveChanges, memory that PERSISTD_INDEX_CACHE_BYTES bounds,
+    // not the restore budget; it is off here so the RSS below is the restores' alone.
+    daemon = await spawnDaemon({
+      PERSISTD_LISTEN: '127.0.0.1:0',
+      PERSISTD_REDIS_URL: TEST_REDIS_URL,
+      PERSISTD_KEY_PREFIX: prefix,
+      PERSISTD_MAX_RESTORE_BYTES: String(BUDGET),
+      PERSISTD_RESTORE_STALL_TIMEOUT: String(STALL_MS),
+      PERSISTD_SAVE_WORKERS: '1',
+      PERSISTD_INDEX_CACHE_BYTES: '0',
+    });
     const address = await daemon.listening(60_000);
     client = createClient(PersistenceService, address);
     await client.save(saveRequest('m', generateWorld({ worldId: 'm', ...M_SHAPE })));
