@@ -93,7 +93,8 @@ describe('SaveChanges base index', () => {
   });
 
   it('evicts the least recently used index past PERSISTD_INDEX_CACHE_BYTES, and an evicted world still saves correctly', async () => {
-    const small = await startTestDaemon({ PERSISTD_INDEX_CACHE_BYTES: '30000' });
+    // Room for one index of these 36-record worlds (about 15 kB each, indexBytes), not two.
+    const small = await startTestDaemon({ PERSISTD_INDEX_CACHE_BYTES: '20000' });
     try {
       const worlds = ['ix-ev-a', 'ix-ev-b'].map((w) => ({ w, base: generateWorld({ worldId: w, players: 4, zones: 4, npcs: 4, items: 20, quests: 4, seed: 7 }) }));
       const next: WorldSnapshot[] = [];

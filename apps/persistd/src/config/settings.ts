@@ -38,7 +38,7 @@ export const SETTINGS = {
   maxStringBytes: def({ env: 'PERSISTD_MAX_STRING_BYTES', default: '4096', doc: 'UTF-8 bytes of any one string or map key (ids are held to 128 characters by the field rules); limit `max_string_bytes`', parse: integer(128) }),
   maxMapEntries: def({ env: 'PERSISTD_MAX_MAP_ENTRIES', default: '1024', doc: 'entries of any one map (attributes, flags, objectives); limit `max_map_entries`', parse: integer(1) }),
   saveWorkers: def({ env: 'PERSISTD_SAVE_WORKERS', default: 'auto', doc: "threads that read, check and prepare saves off the event loop; `auto` = the machine's available parallelism; `0` = on the event loop", parse: threadCount }),
-  indexCacheBytes: def({ env: 'PERSISTD_INDEX_CACHE_BYTES', default: '268435456', doc: 'memory for the base-epoch indexes `SaveChanges` keeps (about 530 bytes a record — digests, references, claims, parents, chunk list: an L world of 250,000 records takes about 130 MiB), least recently used evicted; a world whose index is not held takes the full path (the whole base read); `0` keeps none', parse: integer(0) }),
+  indexCacheBytes: def({ env: 'PERSISTD_INDEX_CACHE_BYTES', default: '268435456', doc: 'memory for the base-epoch indexes `SaveChanges` keeps (about 110 bytes a record — digests, references, claims, parents, chunk list: an L world of 250,000 records takes about 27 MiB, the 5 M records of 100 M worlds about 530 MiB), least recently used evicted; a world whose index is not held takes the full path (the whole base read); `0` keeps none', parse: integer(0) }),
   redisUsername: REDIS_SETTINGS.redisUsername,
   redisPassword: REDIS_SETTINGS.redisPassword,
   redisTls: REDIS_SETTINGS.redisTls,

@@ -3,6 +3,7 @@ import { addDigest, subtractDigest } from './record-digest';
 import type { BaseIndex } from './base-index';
 import { CHANGES_LAYOUT } from './layout';
 import { refKey } from './record-facts';
+import { claimOwner, digestOf, holds, incomingOf, parentOf as baseParentOf, refsOf } from './index-rows';
 import type { UpsertFacts } from './upsert-facts';
 
 /**
@@ -43,7 +44,7 @@ export function checkAgainstIndex(index: BaseIndex, changes: readonly SectionCha
   const inResult = (system: number, id: string): boolean => {
     const k = systemAt.get(system);
     if (k === undefined) return false;
-    return upserted[k].has(id) || (index.sections[k].digests.has(id) && !deleted[k].has(id));
+    return upserted[k].has(id) || (holds(index.sections[k], id) && !deleted[k].has(id));
   };
 
   const counts: number[] = [];
@@ -53,10 +54,10 @@ export function checkAgainstIndex(index: BaseIndex, changes: readonly SectionCha
   for (let k = 0; k < changes.length; k++) {
     const c = changes[k];
     const s = index.sections[k];
-    let count = s.digests.size;
+    let count = s.size;
     let sum = s.sum;
     for (const id of deleted[k]) {
-      const d = s.digests.get(id);
+      const d = digestOf(s, id);
       if (d === undefined) return full(`delete of ${id}, absent from the base`);
       if (upserted[k].has(id)) return full(`${id} upserted and deleted`);
       sum = subtractDigest(sum, d);
@@ -64,7 +65,7 @@ export function checkAgainstIndex(index: BaseIndex, changes: readonly SectionCha
     }
     if (deleted[k].size !== c.deletes.length) return full('a delete repeated');
     for (const u of c.upserts) {
-      const old = s.digests.get(u.id);
+      const old = digestOf(s, u.id);
       if (old === undefined) count++;
       else sum = subtractDigest(sum, old);
       sum = addDigest(sum, u.digest);
@@ -76,10 +77,10 @@ export function checkAgainstIndex(index: BaseIndex, changes: readonly SectionCha
     counts.push(count);
     sums.push(sum);
     const gone = (id: string) => {
-      for (const r of s.facts.get(id)?.refs ?? []) lost.set(r, (lost.get(r) ?? 0) + 1);
+      for (const r of refsOf(index.sections, k, id)) lost.set(r, (lost.get(r) ?? 0) + 1);
     };
     for (const id of deleted[k]) gone(id);
-    for (const u of c.upserts) if (s.digests.has(u.id)) gone(u.id);
+    for (const u of c.upserts) if (holds(s, u.id)) gone(u.id);
 
     // Claims: each upsert's against the other upserts and the base records that remain.
     const claimedBy = new Map<string, string>();
@@ -88,15 +89,15 @@ export function checkAgainstIndex(index: BaseIndex, changes: readonly SectionCha
         const other = claimedBy.get(claim);
         if (other !== undefined && other !== u.id) return full(`claim of ${u.id}`);
         claimedBy.set(claim, u.id);
-        const owner = s.claims.get(claim);
+        const owner = claimOwner(s, claim);
         if (owner !== undefined && owner !== u.id && !deleted[k].has(owner) && !upserted[k].has(owner)) return full(`claim of ${u.id}`);
       }
     }
 
     // Parents: a cycle of the result goes through a changed parent, so walks start at upserts.
     if (CHANGES_LAYOUT[k].compiled.acyclic) {
-      const exists = (id: string) => upserted[k].has(id) || (s.digests.has(id) && !deleted[k].has(id));
-      const parentOf = (id: string) => (upserted[k].has(id) ? upserted[k].get(id)!.facts.parent : s.facts.get(id)?.parent);
+      const exists = (id: string) => upserted[k].has(id) || (holds(s, id) && !deleted[k].has(id));
+      const parentOf = (id: string) => (upserted[k].has(id) ? upserted[k].get(id)!.facts.parent : baseParentOf(s, id));
       for (const u of c.upserts) {
         const seen = new Set<string>([u.id]);
         for (let node = u.facts.parent; node !== undefined && exists(node); node = parentOf(node)) {
@@ -113,10 +114,9 @@ export function checkAgainstIndex(index: BaseIndex, changes: readonly SectionCha
     if (!inResult(Number(r.slice(0, at)), r.slice(at + 1))) return full(`reference of ${u.id}`);
   }
   for (let k = 0; k < changes.length; k++) {
-    const system = CHANGES_LAYOUT[k].compiled.entry.system;
+    const s = index.sections[k];
     for (const id of deleted[k]) {
-      const key = refKey(system, id);
-      if ((index.incoming.get(key) ?? 0) - (lost.get(key) ?? 0) > 0) return full(`${id} still referenced`);
+      if (incomingOf(s, id) - (lost.get(refKey(s.system, id)) ?? 0) > 0) return full(`${id} still referenced`);
     }
   }
   return { accept: true, counts, sums };

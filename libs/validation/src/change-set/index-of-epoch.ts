@@ -39,6 +39,7 @@ export function indexOfStoredChunks(worldId: string, epoch: bigint, digest: stri
       const { records, leaves } = splitChunks(k, chunks);
       const compiled = COMPILED_MODULES[k];
       return {
+        system: compiled.entry.system,
         ids: records.ids,
         factsAt: (i: number) => factsOf(compiled, fromBinary(compiled.recordDesc, records.entries[i].subarray(records.bodyAt[i]))),
         digests: digestSection(records),
@@ -62,7 +63,7 @@ export function indexOfCheckedResult(worldId: string, read: WireRequest, digests
     sections.map((s, k) => {
       const { leaves } = splitChunks(k, s.chunks);
       const { ids, records, compiled } = systems[k];
-      return { ids, factsAt: (i: number) => factsOf(compiled, records[i]), digests: digests[k], leaves };
+      return { system: compiled.entry.system, ids, factsAt: (i: number) => factsOf(compiled, records[i]), digests: digests[k], leaves };
     }),
   );
 }

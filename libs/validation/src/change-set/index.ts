@@ -5,6 +5,7 @@ export * from './request-checks';
 export * from './request-digest';
 export * from './base-records';
 export * from './base-index';
+export * from './index-rows';
 export * from './apply-changes';
 export * from './record-facts';
 export * from './upsert-facts';

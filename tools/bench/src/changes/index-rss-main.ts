@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { rawUnaryCall } from '@persistd/contract';
+import { deletePrefix, generateWorld, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
+import Redis from 'ioredis';
+import { PersistdDaemon } from '../procs/persistd-daemon';
+import { RequestTemplate, restoreRequest, worldIdOf } from '../request-template';
+import { CHANNEL_OPTIONS, RESTORE_PATH, SAVE_PATH } from '../run/cells';
+import { timeStream } from '../run/stream-call';
+import { plan, type SizeName } from '../sizes';
+
+/**
+ * A real daemon's RSS with the base indexes of `--worlds` worlds cached: each world saved whole,
+ * then restored (a restore indexes the epoch on a save worker) in two halves, the cache's entries
+ * and bytes read from /metrics and the RSS from /proc after each half.
+ * Bounded: `--worlds` saves and restores. Keys are deleted afterwards.
+ *
+ *   npx tsx tools/bench/src/changes/index-rss-main.ts [--daemon PATH] [--size M] [--worlds 20]
+ */
+
+function argOf(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
+}
+
+const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+
+async function cacheStat(daemon: PersistdDaemon, stat: string): Promise<number> {
+  const text = await (await fetch(`http://${daemon.metricsAddress}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('persistd_index_cache{') && l.includes(`stat="${stat}"`));
+  return line ? Number(line.split(' ').pop()) : Number.NaN;
+}
+
+async function metric(daemon: PersistdDaemon, name: string): Promise<number> {
+  const text = await (await fetch(`http://${daemon.metricsAddress}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const size = argOf('--size', 'M') as SizeName;
+  const worlds = Number(argOf('--worlds', '20'));
+  const entry = process.argv.includes('--daemon') ? argOf('--daemon', '') : undefined;
+  const spec = plan(false).find((s) => s.name === size)!;
+  const redisUrl = process.env.PERSISTD_BENCH_REDIS_URL ?? TEST_REDIS_URL;
+  const prefix = uniquePrefix('indexrss');
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const nodeArgs = entry?.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const daemon = await PersistdDaemon.start({ redisUrl, keyPrefix: prefix, entry, nodeArgs, env: { PERSISTD_INDEX_CACHE_BYTES: String(2 * 2 ** 30) } });
+  const client = new grpc.Client(daemon.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  try {
+    const template = RequestTemplate.of(generateWorld({ worldId: 'placeholder', ...spec.shape, ids: 'by-owner' }));
+    const ids = Array.from({ length: worlds }, (_, n) => worldIdOf('x', size, 1, n));
+    for (const w of ids) await rawUnaryCall(client, SAVE_PATH, template.copyFor(w), { deadline: Date.now() + 600_000 });
+    // Restores in two halves: the RSS the second half adds is what an index held costs once the
+    // daemon's transient memory (save workers' heaps, stream buffers) has reached its level.
+    const half = async (from: number, to: number) => {
+      for (const w of ids.slice(from, to)) await timeStream(client, RESTORE_PATH, restoreRequest(w), 600_000);
+      for (let waited = 0; (await cacheStat(daemon, 'entries')) < to && waited < 120; waited++) await new Promise((ok) => setTimeout(ok, 1000));
+      await new Promise((ok) => setTimeout(ok, 5000));
+      return { rss: rssOf(daemon.pid), heap: await metric(daemon, 'nodejs_heap_size_used_bytes') };
+    };
+    const saved = { rss: rssOf(daemon.pid), heap: await metric(daemon, 'nodejs_heap_size_used_bytes') };
+    const first = await half(0, worlds / 2);
+    const second = await half(worlds / 2, worlds);
+    const records = worlds * spec.records;
+    const marginal = (second.rss - first.rss) / (records / 2);
+    const rows = {
+      size,
+      worlds,
+      records,
+      entries: await cacheStat(daemon, 'entries'),
+      cacheBytesPerRecord: (await cacheStat(daemon, 'bytes')) / records,
+      rssSavedMiB: saved.rss / 2 ** 20,
+      rssHalfMiB: first.rss / 2 ** 20,
+      rssAllMiB: second.rss / 2 ** 20,
+      rssBytesPerRecordSecondHalf: marginal,
+      heapBytesPerRecordSecondHalf: (second.heap - first.heap) / (records / 2),
+      projectedRssMiBFor5MRecords: (first.rss + marginal * (5_000_000 - records / 2)) / 2 ** 20,
+    };
+    process.stdout.write(`${JSON.stringify(rows, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v))}\n`);
+  } finally {
+    client.close();
+    await daemon.stop();
+    await deletePrefix(redis, prefix).catch(() => undefined);
+    redis.disconnect();
+  }
+}
+
+void main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
