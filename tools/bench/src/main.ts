@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { deletePrefix, generateWorld, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
+import { deletePrefix, generateWorld, TEST_REDIS_URL, uniquePrefix, WORKSPACE_ROOT } from '@persistd/testkit';
 import { rawUnaryCall } from '@persistd/contract';
 import { runSnapshotSteps, sealEpochMeta, type PreparedEpoch } from '@persistd/validation';
 import Redis from 'ioredis';
@@ -25,7 +25,7 @@ import { changeOps, measureChangeRows, type ChangeSizeResult } from './changes/c
 import { measureChurn, type ChurnResult } from './churn/churn';
 import { parseArgs, USAGE } from './cli-args';
 import { writeGhzFiles } from './ghz-files';
-import { PersistdDaemon, WORKSPACE_ROOT } from './procs/persistd-daemon';
+import { PersistdDaemon } from './procs/persistd-daemon';
 import { withRedisLatency, type RedisLatency } from './procs/redis-latency';
 import { StreamLimit } from './procs/stream-limit';
 import { chartSvg } from './report/svg-chart';
