@@ -1,20 +1,13 @@
 import { daemonAnswers } from './daemon-answers';
 import { DaemonChildProcess, startDaemon } from './daemon-launcher';
-import { deletePrefix, TEST_REDIS_URL, testRedis, uniquePrefix } from './redis';
+import { deleteTestPrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 import { freePort } from './redis-server';
 
 /** The launcher every harness uses: the daemon from its sources, as the specs of other projects run it. */
 describe('DaemonChildProcess', () => {
   const prefix = uniquePrefix('launch');
 
-  afterAll(async () => {
-    const redis = testRedis();
-    try {
-      await deletePrefix(redis, prefix);
-    } finally {
-      redis.disconnect();
-    }
-  });
+  afterAll(() => deleteTestPrefix(prefix));
 
   it('on a fixed port: serves there, comes back there after a kill, and counts only exits nobody asked for as crashes', async () => {
     const address = `127.0.0.1:${await freePort()}`;

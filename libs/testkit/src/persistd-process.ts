@@ -1,5 +1,5 @@
 import { startDaemon } from './daemon-launcher';
-import { deletePrefix, TEST_REDIS_URL, testRedis, uniquePrefix } from './redis';
+import { deleteTestPrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 import { freePort } from './redis-server';
 
 /** A persistd process for a test: its own port, its own key prefix on the shared Redis. */
@@ -21,22 +21,14 @@ export interface DaemonProcess {
 export async function startDaemonProcess(env: Record<string, string> = {}, label = 'dp'): Promise<DaemonProcess> {
   const address = `127.0.0.1:${await freePort()}`;
   const prefix = env.PERSISTD_KEY_PREFIX ?? uniquePrefix(label);
-  const deleteKeys = async () => {
-    const redis = testRedis();
-    try {
-      await deletePrefix(redis, prefix);
-    } finally {
-      redis.disconnect();
-    }
-  };
   const launch = { inherit: 'all' as const, env: { PERSISTD_LISTEN: address, PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: prefix, PERSISTD_LOG_LEVEL: 'warn', ...env } };
   const daemon = await startDaemon(launch, 30_000, 250).catch(async (e: unknown) => {
-    await deleteKeys();
+    await deleteTestPrefix(prefix);
     throw e;
   });
   const stop = async () => {
     await daemon.stop(15_000);
-    await deleteKeys();
+    await deleteTestPrefix(prefix);
   };
   return { address, prefix, redisUrl: TEST_REDIS_URL, output: () => daemon.output(), stop };
 }
