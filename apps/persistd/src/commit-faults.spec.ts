@@ -1,9 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService, type TypedClient } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { deletePrefix, FaultProxy, smallWorld, startPrivateRedis, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
+import { daemonBundle, DaemonChildProcess, deletePrefix, FaultProxy, removeDaemonBundle, smallWorld, startPrivateRedis, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import type Redis from 'ioredis';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
 import { chunksListedBy } from './test/stored-tree';
 import { refusalOf, saveRequest } from './test/test-daemon';
 
@@ -16,7 +15,7 @@ import { refusalOf, saveRequest } from './test/test-daemon';
 
 interface Rig {
   proxy: FaultProxy;
-  daemon: DaemonProcess;
+  daemon: DaemonChildProcess;
   client: TypedClient<typeof PersistenceService>;
   prefix: string;
 }
@@ -52,7 +51,7 @@ describe('commit path through a faulty network (child-process daemon)', () => {
     const proxy = new FaultProxy(redisTarget());
     await proxy.listen();
     const prefix = uniquePrefix('cf');
-    const daemon = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: proxy.url, PERSISTD_KEY_PREFIX: prefix, ...env });
+    const daemon = DaemonChildProcess.launch({ entry: await daemonBundle(), env: { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: proxy.url, PERSISTD_KEY_PREFIX: prefix, ...env } });
     const address = await daemon.listening();
     const r = { proxy, daemon, client: createClient(PersistenceService, address), prefix };
     rigs.push(r);
@@ -117,7 +116,7 @@ describe('commit path through a faulty network (child-process daemon)', () => {
     expect(new Set(pair.map((x) => `${x.committedEpoch}/${x.digest}`)).size).toBe(1);
 
     // A second daemon process on the same store, straight to Redis: only WATCH can arbitrate now.
-    const other = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: r.prefix });
+    const other = DaemonChildProcess.launch({ entry: await daemonBundle(), env: { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: r.prefix } });
     extraStops.push(() => other.stop());
     const otherClient = createClient(PersistenceService, await other.listening());
     extraStops.push(async () => otherClient.close());
@@ -153,7 +152,7 @@ describe('commit path through a faulty network (child-process daemon)', () => {
     const own = await startPrivateRedis();
     extraStops.push(() => own.stop());
     const prefix = uniquePrefix('cf');
-    const daemon = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: own.url, PERSISTD_KEY_PREFIX: prefix });
+    const daemon = DaemonChildProcess.launch({ entry: await daemonBundle(), env: { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: own.url, PERSISTD_KEY_PREFIX: prefix } });
     extraStops.unshift(() => daemon.stop());
     const client = createClient(PersistenceService, await daemon.listening());
     extraStops.unshift(async () => client.close());

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, PersistenceService, type TypedClient } from '@persistd/contract';
-import { deletePrefix, smallWorld, testRedis, uniquePrefix } from '@persistd/testkit';
+import { daemonBundle, DaemonChildProcess, deletePrefix, removeDaemonBundle, smallWorld, testRedis, uniquePrefix } from '@persistd/testkit';
 import { worldKeys } from '@persistd/store-redis';
 import type Redis from 'ioredis';
-import { spawnDaemon, removeDaemonBundle, type DaemonProcess } from './test/daemon-process';
 import { collect } from './test/restore-helpers';
 import { refusalOf, saveRequest, startTestDaemon } from './test/test-daemon';
 
@@ -15,12 +14,12 @@ describe('DeleteWorld under SIGKILL', () => {
   const prefix = uniquePrefix('dk');
   const W = 'large-doomed';
   let redis: Redis;
-  let daemon: DaemonProcess;
+  let daemon: DaemonChildProcess;
   let client: TypedClient<typeof PersistenceService>;
 
   beforeAll(async () => {
     redis = testRedis();
-    daemon = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_KEY_PREFIX: prefix });
+    daemon = DaemonChildProcess.launch({ entry: await daemonBundle(), env: { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_KEY_PREFIX: prefix } });
     client = createClient(PersistenceService, await daemon.listening());
   }, 60_000);
   afterAll(async () => {

@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, GetWorldStatusRequestSchema, PersistenceService, type TypedClient } from '@persistd/contract';
-import { deletePrefix, generateWorld, smallWorld, stalledRestore, TEST_REDIS_URL, testRedis, uniquePrefix, type WorldShape } from '@persistd/testkit';
+import { daemonBundle, DaemonChildProcess, deletePrefix, generateWorld, removeDaemonBundle, smallWorld, stalledRestore, TEST_REDIS_URL, testRedis, uniquePrefix, type WorldShape } from '@persistd/testkit';
 import { worldKeys } from '@persistd/store-redis';
 import { RESTORE_BUDGET_WAIT_MS } from './limits/restore-budget';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
 import { collect } from './test/restore-helpers';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
@@ -119,7 +118,7 @@ describe('20 restores of an M world that never read (a daemon process)', () => {
   const STALL_MS = 2000;
   const prefix = uniquePrefix('rb');
   const redis = testRedis();
-  let daemon: DaemonProcess;
+  let daemon: DaemonChildProcess;
   let client: TypedClient<typeof PersistenceService>;
   afterAll(async () => {
     client?.close();
@@ -132,14 +131,17 @@ describe('20 restores of an M world that never read (a daemon process)', () => {
   it('are cut off or refused within bounds, memory stays within the budget, and a normal restore is still answered', async () => {
     // A restore also indexes its epoch for SaveChanges, memory that PERSISTD_INDEX_CACHE_BYTES bounds,
     // not the restore budget; it is off here so the RSS below is the restores' alone.
-    daemon = await spawnDaemon({
-      PERSISTD_LISTEN: '127.0.0.1:0',
-      PERSISTD_REDIS_URL: TEST_REDIS_URL,
-      PERSISTD_KEY_PREFIX: prefix,
-      PERSISTD_MAX_RESTORE_BYTES: String(BUDGET),
-      PERSISTD_RESTORE_STALL_TIMEOUT: String(STALL_MS),
-      PERSISTD_SAVE_WORKERS: '1',
-      PERSISTD_INDEX_CACHE_BYTES: '0',
+    daemon = DaemonChildProcess.launch({
+      entry: await daemonBundle(),
+      env: {
+        PERSISTD_LISTEN: '127.0.0.1:0',
+        PERSISTD_REDIS_URL: TEST_REDIS_URL,
+        PERSISTD_KEY_PREFIX: prefix,
+        PERSISTD_MAX_RESTORE_BYTES: String(BUDGET),
+        PERSISTD_RESTORE_STALL_TIMEOUT: String(STALL_MS),
+        PERSISTD_SAVE_WORKERS: '1',
+        PERSISTD_INDEX_CACHE_BYTES: '0',
+      },
     });
     const address = await daemon.listening(60_000);
     client = createClient(PersistenceService, address);

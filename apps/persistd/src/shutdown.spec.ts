@@ -1,8 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService, type RestoreResponse, type SaveResponse, type TypedClient } from '@persistd/contract';
-import { deletePrefix, FaultProxy, generateWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
+import { daemonBundle, DaemonChildProcess, deletePrefix, FaultProxy, generateWorld, removeDaemonBundle, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import type Redis from 'ioredis';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
 import { saveRequest, startTestDaemon } from './test/test-daemon';
 
 /** One save of the burst and how it ended. */
@@ -32,7 +31,7 @@ async function restoreAll(client: TypedClient<typeof PersistenceService>, worldI
 describe('graceful shutdown of a daemon process', () => {
   let redis: Redis;
   let proxy: FaultProxy;
-  let daemon: DaemonProcess;
+  let daemon: DaemonChildProcess;
   let client: TypedClient<typeof PersistenceService>;
   const prefix = uniquePrefix('sd');
 
@@ -41,13 +40,16 @@ describe('graceful shutdown of a daemon process', () => {
     const target = new URL(TEST_REDIS_URL);
     proxy = new FaultProxy({ host: target.hostname, port: Number(target.port) });
     await proxy.listen();
-    daemon = await spawnDaemon({
-      PERSISTD_LISTEN: '127.0.0.1:0',
-      PERSISTD_REDIS_URL: proxy.url,
-      PERSISTD_KEY_PREFIX: prefix,
-      PERSISTD_RETENTION: '1000', // every acknowledged epoch stays restorable
-      PERSISTD_SHUTDOWN_GRACE: '30',
-      PERSISTD_LOG_LEVEL: 'debug',
+    daemon = DaemonChildProcess.launch({
+      entry: await daemonBundle(),
+      env: {
+        PERSISTD_LISTEN: '127.0.0.1:0',
+        PERSISTD_REDIS_URL: proxy.url,
+        PERSISTD_KEY_PREFIX: prefix,
+        PERSISTD_RETENTION: '1000', // every acknowledged epoch stays restorable
+        PERSISTD_SHUTDOWN_GRACE: '30',
+        PERSISTD_LOG_LEVEL: 'debug',
+      },
     });
     client = createClient(PersistenceService, await daemon.listening());
   });

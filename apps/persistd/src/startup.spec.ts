@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, PersistenceService } from '@persistd/contract';
-import { certificateDir, reportedRedisVersion, smallWorld, startPrivateRedis, TEST_REDIS_URL, type CertDir, type PrivateRedis } from '@persistd/testkit';
+import { type CertDir, certificateDir, daemonBundle, DaemonChildProcess, type PrivateRedis, removeDaemonBundle, reportedRedisVersion, smallWorld, startPrivateRedis, TEST_REDIS_URL } from '@persistd/testkit';
 import Redis from 'ioredis';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
 import { refusalOf, saveRequest, startTestDaemon } from './test/test-daemon';
 
 /**
@@ -20,7 +19,7 @@ const SAFE = ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-pol
 
 describe('daemon start-up (child processes)', () => {
   let dir: string;
-  const daemons: DaemonProcess[] = [];
+  const daemons: DaemonChildProcess[] = [];
   const servers: PrivateRedis[] = [];
 
   beforeAll(() => {
@@ -36,7 +35,7 @@ describe('daemon start-up (child processes)', () => {
   });
 
   const spawn = async (env: Record<string, string>, extraEnv: Record<string, string> = {}) => {
-    const d = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_KEY_PREFIX: 'startup-test', ...env }, extraEnv);
+    const d = DaemonChildProcess.launch({ entry: await daemonBundle(), env: { ...extraEnv, PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_KEY_PREFIX: 'startup-test', ...env } });
     daemons.push(d);
     return d;
   };
@@ -45,7 +44,7 @@ describe('daemon start-up (child processes)', () => {
     servers.push(s);
     return s;
   };
-  const refusesToStart = async (d: DaemonProcess) => {
+  const refusesToStart = async (d: DaemonChildProcess) => {
     expect(await d.exited).toEqual({ code: 2, signal: null });
     return d.stderr();
   };
@@ -143,7 +142,7 @@ describe('daemon start-up (child processes)', () => {
     wrong.set('authorization', 'Bearer tok-Secret-zz');
     expect((await refusalOf(client.save(saveRequest('cred', smallWorld('cred', 1n), 1n), {}, wrong))).reason).toBe('UNAUTHENTICATED');
     client.close();
-    expect(await d.stop()).toEqual({ code: 0, signal: null });
+    expect(await d.stop()).toEqual({ code: 0, signal: null, escalated: false });
 
     // The password in the URL instead, and a wrong one.
     const inUrl = await spawn({ PERSISTD_REDIS_URL: `redis://persistd:acl-Pa55-q7@127.0.0.1:${s.port}` });

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, GetWorldStatusRequestSchema, GetWorldStatusResponseSchema, PersistenceService, rawUnaryCall, type TypedClient } from '@persistd/contract';
-import { deletePrefix, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess } from './test/daemon-process';
+import { daemonBundle, DaemonChildProcess, deletePrefix, removeDaemonBundle, smallWorld, TEST_REDIS_URL, testRedis, uniquePrefix } from '@persistd/testkit';
 import { saveRequest, startTestDaemon } from './test/test-daemon';
 
 const SAVE = '/caelmor.persist.v1.PersistenceService/Save';
@@ -40,7 +39,7 @@ const bearer = (token: string) => {
 describe('unauthenticated large bodies', () => {
   let dir: string;
   let prefix: string;
-  let daemon: DaemonProcess;
+  let daemon: DaemonChildProcess;
   let address: string;
   let game: TypedClient<typeof PersistenceService>;
 
@@ -48,7 +47,7 @@ describe('unauthenticated large bodies', () => {
     dir = mkdtempSync(join(tmpdir(), 'persistd-unauth-'));
     writeFileSync(join(dir, 'tokens'), 'gs-1:tok-unauth-bodies-4e1f\n');
     prefix = uniquePrefix('unauth');
-    daemon = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: prefix, PERSISTD_TOKENS_FILE: join(dir, 'tokens'), PERSISTD_LOG_LEVEL: 'info' });
+    daemon = DaemonChildProcess.launch({ entry: await daemonBundle(), env: { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: prefix, PERSISTD_TOKENS_FILE: join(dir, 'tokens'), PERSISTD_LOG_LEVEL: 'info' } });
     address = await daemon.listening(60_000);
     game = createClient(PersistenceService, address);
   }, 90_000);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { trackDir, untrackDir } from './child-process';
 import { nodeBundle } from './node-bundle';
-import { WORKSPACE_ROOT } from './persistd-process';
+import { WORKSPACE_ROOT } from './workspace-root';
 
 /** What `npm run build` produces. */
 export const DIST_ENTRY = join(WORKSPACE_ROOT, 'dist/apps/persistd/main.js');
@@ -47,4 +47,23 @@ export async function bundleDaemon(): Promise<DaemonEntry> {
 export function distEntry(path = DIST_ENTRY): DaemonEntry {
   if (!existsSync(path)) throw new Error(`${path} does not exist: run \`npm run build\` first (or pass --entry)`);
   return { path, cleanup: async () => undefined };
+}
+
+let shared: Promise<DaemonEntry> | undefined;
+
+/**
+ * One bundle for every daemon of a test file (jest loads this module once per file), built on
+ * first use; `removeDaemonBundle` in the file's afterAll.
+ */
+export async function daemonBundle(): Promise<string> {
+  shared ??= bundleDaemon();
+  return (await shared).path;
+}
+
+/** Removes the bundle of `daemonBundle`, if one was built. */
+export async function removeDaemonBundle(): Promise<void> {
+  if (!shared) return;
+  const entry = shared;
+  shared = undefined;
+  await (await entry).cleanup();
 }

@@ -36,3 +36,13 @@ export async function keysUnder(redis: Redis, prefix: string): Promise<string[]>
 export function testRedis(): Redis {
   return new Redis(TEST_REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
 }
+
+/** `deletePrefix` on the shared test Redis, over a connection of its own (an afterAll's cleanup). */
+export async function deleteTestPrefix(prefix: string): Promise<void> {
+  const redis = testRedis();
+  try {
+    await deletePrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort, portAnswers, processRuns } from '@persistd/redis-process';
 import Redis from 'ioredis';
 import { exited, track } from './child-process';
-import { WORKSPACE_ROOT } from './persistd-process';
+import { WORKSPACE_ROOT } from './workspace-root';
 import { openPrivateNetwork } from './private-network';
 import { TEST_REDIS_URL } from './redis';
 import { ensureTestRedis } from './test-redis-server';

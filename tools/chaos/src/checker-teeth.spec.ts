@@ -1,11 +1,11 @@
 import { createClient, PersistenceService, type WorldSnapshot } from '@persistd/contract';
 import { worldKeys } from '@persistd/store-redis';
-import { bundleDaemon, checkHistory, type CheckResult, type DaemonEntry, freePort, HistoryRecorder, uniquePrefix } from '@persistd/testkit';
+import { bundleDaemon, checkHistory, type CheckResult, type DaemonChildProcess, type DaemonEntry, HistoryRecorder, uniquePrefix } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { observeStore } from './observe/observe-store';
-import { PersistdProcess } from './procs/persistd-process';
 import { RedisServerProcess } from './procs/redis-server';
 import { Rng } from './rng';
+import { startChaosDaemon } from './scenarios/environment';
 import { forgeEpoch, mixSections } from './test/forge-epoch';
 import { recordedSave, type RawClient, type SaveOp } from './workload/save-call';
 import { contentDigestOf, restamp, SMALL_WORLD, uniqueSnapshot } from './workload/snapshots';
@@ -19,7 +19,7 @@ import { contentDigestOf, restamp, SMALL_WORLD, uniqueSnapshot } from './workloa
 const RETENTION = 50;
 let entry: DaemonEntry;
 let redis: RedisServerProcess;
-let daemon: PersistdProcess;
+let daemon: DaemonChildProcess;
 let client: RawClient;
 let raw: Redis;
 const prefix = uniquePrefix('teeth');
@@ -29,7 +29,7 @@ let opNumber = 0;
 beforeAll(async () => {
   entry = await bundleDaemon();
   redis = await RedisServerProcess.start();
-  daemon = await PersistdProcess.start({ entry: entry.path, port: await freePort(), redisUrl: redis.url, keyPrefix: prefix, retention: RETENTION });
+  daemon = await startChaosDaemon(entry.path, redis.url, prefix, RETENTION);
   client = createClient(PersistenceService, daemon.address);
   raw = new Redis(redis.url);
 });

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, PersistenceService } from '@persistd/contract';
 import { processRuns } from '@persistd/redis-process';
-import { exited, openPrivateNetwork, smallWorld, track, type PrivateNetwork } from '@persistd/testkit';
-import { removeDaemonBundle, spawnDaemon, type DaemonProcess, type LogEntry } from '../test/daemon-process';
+import { daemonBundle, DaemonChildProcess, exited, type LogEntry, openPrivateNetwork, type PrivateNetwork, removeDaemonBundle, smallWorld, track } from '@persistd/testkit';
 import { canonicalBytes, collect, reassemble } from '../test/restore-helpers';
 import { saveRequest } from '../test/test-daemon';
 
@@ -45,7 +44,7 @@ function childrenOf(pid: number): number[] {
 describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private network)', () => {
   let net: PrivateNetwork;
   const dirs: string[] = [];
-  const daemons: DaemonProcess[] = [];
+  const daemons: DaemonChildProcess[] = [];
 
   beforeAll(async () => {
     net = await openPrivateNetwork();
@@ -65,11 +64,11 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
     return dir;
   };
   const daemon = async (env: Record<string, string>, cwd: string, inNet = net, args: string[] = []) => {
-    const d = await spawnDaemon({ PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_SAVE_WORKERS: '0', ...env }, {}, { cwd, wrap: (argv) => inNet.wrap([...argv, ...args]) });
+    const d = DaemonChildProcess.launch({ entry: await daemonBundle(), env: { PERSISTD_LISTEN: '127.0.0.1:0', PERSISTD_SAVE_WORKERS: '0', ...env }, cwd, wrap: (argv) => inNet.wrap([...argv, ...args]) });
     daemons.push(d);
     return d;
   };
-  const managedPid = async (d: DaemonProcess) => Number((await d.waitForLog(startedLine)).redisPid);
+  const managedPid = async (d: DaemonChildProcess) => Number((await d.waitForLog(startedLine)).redisPid);
 
   it('npm start asks for it; the production image and compose file never do', () => {
     expect(npmStartArgs()).toEqual(['--dev-redis', 'true']);
@@ -92,7 +91,7 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
     const saved = await client.save(saveRequest('dev-redis-world', world), { deadline: Date.now() + 20_000 });
     client.close();
     expect(saved.committedEpoch).toBe(1n);
-    expect(await first.stop()).toEqual({ code: 0, signal: null });
+    expect(await first.stop()).toEqual({ code: 0, signal: null, escalated: false });
     expect(await gone(firstRedis)).toBe(true);
     expect(existsSync(join(cwd, '.persistd/redis/appendonlydir'))).toBe(true);
 
@@ -112,7 +111,7 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
       } finally {
         client2.close();
       }
-      expect(await second.stop()).toEqual({ code: 0, signal: null });
+      expect(await second.stop()).toEqual({ code: 0, signal: null, escalated: false });
       expect(await gone(secondRedis)).toBe(true);
     } finally {
       await net2.close();
@@ -207,7 +206,7 @@ describe('development Redis (PERSISTD_DEV_REDIS, child processes in a private ne
       expect(d.logs().find((e) => String(e.msg).startsWith('persistd listening'))?.redis).toBe('redis://127.0.0.1:6379');
       expect(d.logs().some(startedLine)).toBe(false);
       expect(childrenOf(d.child.pid!)).toEqual([]);
-      expect(await d.stop()).toEqual({ code: 0, signal: null });
+      expect(await d.stop()).toEqual({ code: 0, signal: null, escalated: false });
     } finally {
       redis.kill('SIGKILL');
       await exited(redis);

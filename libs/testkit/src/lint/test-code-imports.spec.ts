@@ -40,7 +40,7 @@ describe('only test code imports test code', () => {
     'apps/persistd/src/test/cluster/fleet.ts',
     'libs/store-redis/src/test/fixtures.ts',
     'libs/testkit/src/redis.ts',
-    'tools/chaos/src/procs/persistd-process.ts',
+    'tools/chaos/src/scenarios/environment.ts',
     'tools/bench/src/main.ts',
   ])('allows them in test code %s', async (file) => {
     expect(await refusedImports(file)).toBe(0);

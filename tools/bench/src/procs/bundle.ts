@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { nodeBundle } from '@persistd/testkit';
-import { WORKSPACE_ROOT } from './persistd-daemon';
+import { nodeBundle, WORKSPACE_ROOT } from '@persistd/testkit';
 
 /**
  * Helper processes of the bench (the in-process measurement, the stream limit server) are

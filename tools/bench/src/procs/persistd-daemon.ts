@@ -1,15 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { daemonAnswers, freePort, LogTail } from '@persistd/testkit';
-import { peakRss, resetPeakRss, stopChild } from './child';
-
-/** Where the benchmark runs from: the workspace root (two levels above tools/bench/src/procs). */
-export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');
-
-/** The built daemon (`npm run build`). */
-export const DAEMON_ENTRY = join(WORKSPACE_ROOT, 'dist', 'apps', 'persistd', 'main.js');
+import { type DaemonChildProcess, distEntry, freePort, startDaemon } from '@persistd/testkit';
+import { peakRss, resetPeakRss } from './child';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -20,57 +10,45 @@ export interface LoopDelay {
 }
 
 /**
- * persistd in its own process, as deployed: `node dist/apps/persistd/main.js`, configured only
- * by its environment (DESIGN §6), with a key prefix of its own, listening on a free loopback port.
+ * persistd in its own process, as deployed: `node dist/apps/persistd/main.js` (started by the
+ * test kit's launcher), configured only by its environment (DESIGN §6), with a key prefix of its
+ * own, listening on a free loopback port; and what the bench measures of it (peak RSS, event-loop
+ * delay from its metrics endpoint).
  */
 export class PersistdDaemon {
-  private readonly log = new LogTail();
-
   private constructor(
-    private readonly child: ChildProcess,
-    readonly address: string,
+    private readonly daemon: DaemonChildProcess,
     readonly metricsAddress: string,
-  ) {
-    this.log.follow(child.stdout);
-    this.log.follow(child.stderr);
-  }
+  ) {}
 
-  /** `port`: listen there (the start-up figures watch it open) instead of on a free one. */
-  static async start(options: { redisUrl: string; keyPrefix: string; entry?: string; env?: Record<string, string>; nodeArgs?: string[]; port?: number }): Promise<PersistdDaemon> {
-    const entry = options.entry ?? DAEMON_ENTRY;
-    if (!existsSync(entry)) throw new Error(`bench: ${entry} does not exist; run \`npm run build\` first (\`npm run bench\` does)`);
+  /**
+   * `port`: listen there (the start-up figures watch it open) instead of on a free one.
+   * `fromSource`: run apps/persistd/src/main.ts through tsx instead of `entry` (default dist/).
+   * Settings the bench's caller chose (PERSISTD_SAVE_WORKERS=1, say) reach the daemon; the
+   * bench's own (address, Redis, prefix, metrics, log level) win.
+   */
+  static async start(options: { redisUrl: string; keyPrefix: string; entry?: string; fromSource?: boolean; env?: Record<string, string>; nodeArgs?: string[]; port?: number }): Promise<PersistdDaemon> {
+    const entry = options.fromSource ? undefined : distEntry(options.entry).path;
     const port = options.port ?? (await freePort());
-    const metricsPort = await freePort();
-    // Settings the bench's caller chose (PERSISTD_SAVE_WORKERS=1, say) reach the daemon; the
-    // bench's own (address, Redis, prefix, metrics, log level) win.
-    const chosen = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PERSISTD_') && !k.startsWith('PERSISTD_BENCH_') && !k.startsWith('PERSISTD_TEST_')));
-    const env: NodeJS.ProcessEnv = {
-      ...chosen,
-      PATH: process.env.PATH,
-      NODE_PATH: join(WORKSPACE_ROOT, 'node_modules'),
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    const env = {
       PERSISTD_LISTEN: `127.0.0.1:${port}`,
       PERSISTD_REDIS_URL: options.redisUrl,
       PERSISTD_KEY_PREFIX: options.keyPrefix,
       PERSISTD_LOG_LEVEL: 'warn',
-      PERSISTD_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
+      PERSISTD_METRICS_LISTEN: metricsAddress,
       ...options.env,
     };
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--enable-source-maps', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const daemon = new PersistdDaemon(child, `127.0.0.1:${port}`, `127.0.0.1:${metricsPort}`);
-    const until = Date.now() + START_TIMEOUT_MS;
-    while (!(await daemonAnswers(daemon.address))) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`bench: persistd exited during start:\n${daemon.log.text()}`);
-      if (Date.now() > until) {
-        await stopChild(child, 1000);
-        throw new Error(`bench: persistd did not answer within ${START_TIMEOUT_MS} ms:\n${daemon.log.text()}`);
-      }
-      await sleep(100);
-    }
-    return daemon;
+    const daemon = await startDaemon({ entry, env, inherit: 'persistd', nodeArgs: options.nodeArgs }, START_TIMEOUT_MS, 100);
+    return new PersistdDaemon(daemon, metricsAddress);
+  }
+
+  get address(): string {
+    return this.daemon.address;
   }
 
   get pid(): number {
-    return this.child.pid!;
+    return this.daemon.pid;
   }
 
   /** Starts a measurement window: resets the peak RSS and the event-loop delay histogram (by scraping). */
@@ -107,11 +85,11 @@ export class PersistdDaemon {
   }
 
   logTail(): string {
-    return this.log.text();
+    return this.daemon.logTail();
   }
 
   async stop(): Promise<void> {
-    await stopChild(this.child, 15_000);
+    await this.daemon.stop(15_000);
   }
 }
 

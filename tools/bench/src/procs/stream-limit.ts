@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { Bundles } from './bundle';
-import { LogTail } from '@persistd/testkit';
+import { LogTail, WORKSPACE_ROOT } from '@persistd/testkit';
 import { stopChild } from './child';
-import { WORKSPACE_ROOT } from './persistd-daemon';
 import { STREAM_LIMIT_SERVICE } from './stream-limit-server';
 
 /** The stream limit server process (stream-limit-server.ts) and a client of it. */

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import Redis from 'ioredis';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
-import { DAEMON_ENTRY, WORKSPACE_ROOT } from '../procs/persistd-daemon';
+import { deletePrefix, DIST_ENTRY, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
 import { plan, type SizeName } from '../sizes';
 import { measureRestoreForms } from './restore-forms';
 
@@ -18,7 +16,7 @@ async function main(): Promise<void> {
   const spec = plan(false).find((s) => s.name === size);
   if (!spec) throw new Error(`unknown size ${size}`);
   const given = process.argv[4];
-  const built = given !== undefined || existsSync(DAEMON_ENTRY);
+  const built = given !== undefined || existsSync(DIST_ENTRY);
   const redisUrl = process.env.PERSISTD_BENCH_REDIS_URL ?? TEST_REDIS_URL;
   const keyPrefix = uniquePrefix('bench-forms');
   const redis = new Redis(redisUrl);
@@ -29,8 +27,8 @@ async function main(): Promise<void> {
       shape: spec.shape,
       rounds,
       capMs: 180_000,
-      entry: given ?? (built ? undefined : join(WORKSPACE_ROOT, 'apps', 'persistd', 'src', 'main.ts')),
-      nodeArgs: built ? undefined : ['--import', 'tsx'],
+      entry: given,
+      fromSource: !built,
     });
     console.log(`${size} world, ${r.records} records, ${r.rounds} restores each (${built ? 'built daemon' : 'daemon from sources via tsx'})\n`);
     console.log('| stored form | messages | bytes | median ms | median MB/s |');

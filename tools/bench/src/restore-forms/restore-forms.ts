@@ -42,13 +42,14 @@ export async function measureRestoreForms(args: {
   rounds: number;
   capMs: number;
   entry?: string;
-  nodeArgs?: string[];
+  /** The daemon from its sources through tsx (no build). */
+  fromSource?: boolean;
 }): Promise<RestoreFormsResult> {
   const daemons: PersistdDaemon[] = [];
   const clients: grpc.Client[] = [];
   try {
     for (const form of [1, 2] as const) {
-      const daemon = await PersistdDaemon.start({ redisUrl: args.redisUrl, keyPrefix: args.keyPrefix, entry: args.entry, nodeArgs: args.nodeArgs, env: { PERSISTD_STORED_FORM: String(form) } });
+      const daemon = await PersistdDaemon.start({ redisUrl: args.redisUrl, keyPrefix: args.keyPrefix, entry: args.entry, fromSource: args.fromSource, env: { PERSISTD_STORED_FORM: String(form) } });
       daemons.push(daemon);
       const client = new grpc.Client(daemon.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
       clients.push(client);

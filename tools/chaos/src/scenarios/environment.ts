@@ -1,9 +1,8 @@
 import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import { PersistdClient } from '@persistd/client';
 import { createClient, PersistenceService } from '@persistd/contract';
-import { checkHistory, FaultProxy, freePort, type HistoryCounts, HistoryRecorder, uniquePrefix } from '@persistd/testkit';
+import { checkHistory, type DaemonChildProcess, FaultProxy, freePort, type HistoryCounts, HistoryRecorder, startDaemon, uniquePrefix } from '@persistd/testkit';
 import { observeStore } from '../observe/observe-store';
-import { PersistdProcess } from '../procs/persistd-process';
 import { RedisServerProcess } from '../procs/redis-server';
 import { Rng } from '../rng';
 import { waitUntil } from '../time';
@@ -17,6 +16,20 @@ export const CHAOS_RETENTION = 50;
 
 /** How long daemons get to serve reads again once the faults stop. */
 const SETTLE_TIMEOUT_MS = 20_000;
+
+/** How long a daemon's start may take before the harness gives up on it. */
+const DAEMON_START_TIMEOUT_MS = 20_000;
+
+/**
+ * A persistd of a scenario: the bundle `entry` on a fixed port of its own (a restart comes back
+ * there), configured only through its documented environment (DESIGN §6). `retention`: the
+ * checker needs every epoch of a scenario kept. The harness SIGKILLs and restarts it; any other
+ * exit is recorded as a crash.
+ */
+export async function startChaosDaemon(entry: string, redisUrl: string, keyPrefix: string, retention: number, env: Record<string, string> = {}): Promise<DaemonChildProcess> {
+  const settings = { PERSISTD_LISTEN: `127.0.0.1:${await freePort()}`, PERSISTD_REDIS_URL: redisUrl, PERSISTD_KEY_PREFIX: keyPrefix, PERSISTD_RETENTION: String(retention), PERSISTD_LOG_LEVEL: 'warn', ...env };
+  return startDaemon({ entry, env: settings }, DAEMON_START_TIMEOUT_MS);
+}
 
 /** What every scenario is given. */
 export interface ScenarioInput {
@@ -69,7 +82,7 @@ export class Environment {
     readonly keyPrefix: string,
     readonly retention: number,
     readonly redis: RedisServerProcess,
-    readonly daemons: PersistdProcess[],
+    readonly daemons: DaemonChildProcess[],
     readonly redisProxy?: FaultProxy,
     readonly clientProxy?: FaultProxy,
     private readonly token?: string,
@@ -81,7 +94,7 @@ export class Environment {
     const redis = await RedisServerProcess.start();
     let redisProxy: FaultProxy | undefined;
     let clientProxy: FaultProxy | undefined;
-    const daemons: PersistdProcess[] = [];
+    const daemons: DaemonChildProcess[] = [];
     try {
       if (options.proxyToRedis) {
         redisProxy = new FaultProxy({ host: '127.0.0.1', port: redis.port });
@@ -89,10 +102,10 @@ export class Environment {
       }
       const redisUrl = redisProxy?.url ?? redis.url;
       for (let i = 0; i < (options.daemons ?? 1); i++) {
-        daemons.push(await PersistdProcess.start({ entry: input.entry, port: await freePort(), redisUrl, keyPrefix, retention: options.retention ?? CHAOS_RETENTION, env: options.daemonEnv }));
+        daemons.push(await startChaosDaemon(input.entry, redisUrl, keyPrefix, options.retention ?? CHAOS_RETENTION, options.daemonEnv));
       }
       if (options.proxyToPersistd) {
-        clientProxy = new FaultProxy({ host: '127.0.0.1', port: daemons[0]!.options.port });
+        clientProxy = new FaultProxy({ host: '127.0.0.1', port: Number(daemons[0]!.address.split(':')[1]) });
         await clientProxy.listen();
       }
     } catch (e) {
@@ -216,7 +229,7 @@ export class Environment {
     this.closed = true;
     for (const c of this.clients.splice(0)) c.close();
     for (const d of this.daemons) {
-      const exit = await d.stop();
+      const exit = await d.stop(10_000);
       if (exit.escalated) this.log(`persistd ${d.address} ignored SIGTERM for 10 s and was killed`);
     }
     await this.clientProxy?.close();
