@@ -42,6 +42,8 @@ export interface Daemon {
   budget: InflightBudget;
   /** PERSISTD_MAX_RESTORE_BYTES: stored bytes held by restores now. */
   restoreBudget: RestoreBudget;
+  /** The base-epoch indexes SaveChanges uses (PERSISTD_INDEX_CACHE_BYTES). */
+  indexCache: IndexCache;
   /** What the durability guard found at start. */
   durability: DurabilityReport;
   /**
@@ -163,7 +165,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
       await savePool.close();
       logger.info('stopped');
     })());
-  return { port, address, server, store, authority, transport, serving, calls, budget, restoreBudget, durability, stop, health: ops.health, metrics: ops.metrics, metricsUrl: ops.metricsUrl };
+  return { port, address, server, store, authority, transport, serving, calls, budget, restoreBudget, indexCache, durability, stop, health: ops.health, metrics: ops.metrics, metricsUrl: ops.metricsUrl };
 }
 
 /** Runs the save path's warm-up, waiting for it at most `budgetMs`, and logs what it did. */

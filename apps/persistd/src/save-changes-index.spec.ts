@@ -31,9 +31,10 @@ describe('SaveChanges base index', () => {
   });
   afterAll(() => t.stop());
 
-  it('misses for a base it did not commit, then hits for the epoch it committed; expectations agree both ways', async () => {
+  it('misses for a base it does not hold, then hits for the epoch it committed; expectations agree both ways', async () => {
     const base = smallWorld('ix-hit');
     await t.client.save(saveRequest('ix-hit', base, 0n));
+    t.daemon.indexCache.drop('ix-hit'); // as if evicted: the whole Save above indexed its epoch
     const before = await cacheStats(t);
     const one = step('ix-hit', base, 1n, 'ix-hit-1', (w) => (w.items!.items[0].durability += 1));
     expect((await t.client.saveChanges(one.req)).committedEpoch).toBe(2n);
@@ -53,6 +54,7 @@ describe('SaveChanges base index', () => {
   it('indexes the latest epoch it restored, so the next SaveChanges hits', async () => {
     const base = smallWorld('ix-restored');
     await t.client.save(saveRequest('ix-restored', base, 0n));
+    t.daemon.indexCache.drop('ix-restored'); // as if evicted: the whole Save above indexed its epoch
     const before = await cacheStats(t);
     await collect(t.client, 'ix-restored');
     // The index is built on a save worker after the restore answered: wait for it, bounded.
@@ -114,6 +116,17 @@ describe('SaveChanges base index', () => {
     } finally {
       await small.stop();
     }
+  });
+
+  it('indexes the epoch of a whole Save it committed, so the first SaveChanges after it hits', async () => {
+    const base = smallWorld('ix-saved');
+    const before = await cacheStats(t);
+    await t.client.save(saveRequest('ix-saved', base, 0n));
+    expect((await cacheStats(t)).entries).toBe(before.entries + 1);
+    const one = step('ix-saved', base, 1n, 'ix-saved-1', (w) => (w.items!.items[1].durability += 1));
+    expect((await t.client.saveChanges(one.req)).committedEpoch).toBe(2n);
+    const after = await cacheStats(t);
+    expect([after.hits - before.hits, after.misses - before.misses]).toEqual([1, 0]);
   });
 
   it('checks the whole result when the base was not checked under this daemon\'s rules', async () => {

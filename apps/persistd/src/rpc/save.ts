@@ -35,6 +35,7 @@ export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknow
       create(SaveResponseSchema, { worldId: req.worldId, committedEpoch: epoch, digest, contentDigest, counts: prepared.counts, replayed });
     switch (result.kind) {
       case 'committed':
+        if (work.index) ctx.indexCache.put({ ...work.index, epoch: result.epoch, digest: result.digest });
         return answer(result.epoch, result.digest, prepared.contentDigest, false);
       case 'replayed':
         // The original answer: its content digest is the one of the form it was committed in, which
