@@ -137,26 +137,6 @@ describe('SaveChanges fast path', () => {
     await expectFastAndIdentical(t, 'fast-empty', (w) => (w.quests!.quests = []), 200);
   });
 
-  it('a whole Save leaves its epoch indexed: the first change set after it takes the fast path and stores what a Save stores', async () => {
-    const worldId = 'after-whole';
-    const twinId = `${worldId}-twin`;
-    const base = generateWorld({ worldId, ...SHAPE, seed: 23 });
-    await t.client.save(saveRequest(worldId, base, 0n));
-    await t.client.save(saveRequest(twinId, restamp(base, twinId, 0n), 0n));
-    const target = restamp(base, worldId, 1n);
-    target.items!.items[11].durability += 1;
-    const req = changesRequest(worldId, 1n, `${worldId}-change`, diffSnapshots(base, target), { contentVersion: base.world!.contentVersion });
-    for (const [k, name] of SECTIONS.entries()) Object.assign(req.changes![name]!, expectationsOf(target, k));
-    const before = await counters(t);
-    const res = await t.client.saveChanges(req);
-    const after = await counters(t);
-    expect(after.fast - before.fast).toBe(1);
-    expect(after.full - before.full).toBe(0);
-    const whole = await t.client.save(saveRequest(twinId, restamp(target, twinId, 1n), 1n));
-    expect(res.contentDigest).toBe(whole.contentDigest);
-    expect(await chunkListing(t, worldId)).toEqual(await chunkListing(t, twinId));
-  });
-
   it('a change that strands a reference, collides a slot or closes a zone cycle: the full path, the refusal of a Save of the result', async () => {
     // A player deleted whom quests and items still name.
     expect(await expectFullAndSameRefusal(t, 'fast-strand', (w) => w.players!.players.splice(3, 1))).toContain('DANGLING_REFERENCE');

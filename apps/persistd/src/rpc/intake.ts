@@ -3,8 +3,7 @@ import { SaveChangesRequestSchema, SaveRequestSchema, ValidateRequestSchema, typ
 import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
 import type { CallCredentials } from '../auth/authority';
 import { enforceInputLimits } from '../limits/input-limits';
-import type { IndexedSaveWork } from '../save-work/change-steps';
-import { SaveRefused, type ValidateWork } from '../save-work/save-steps';
+import { SaveRefused, type SaveWork, type ValidateWork } from '../save-work/save-steps';
 import type { CallWatch } from './call-observer';
 import type { RpcContext } from './context';
 import { deadlineOf } from './deadline';
@@ -20,7 +19,7 @@ export interface Admitted<M> {
 
 /** A Save past intake, validated and in its stored form (DESIGN §7: read at wire level, off the event loop). */
 export interface AdmittedSave extends Admitted<SaveRequest> {
-  work: IndexedSaveWork;
+  work: SaveWork;
 }
 
 /** A Validate past intake, its snapshot already checked (read at wire level, off the event loop). */
@@ -87,10 +86,8 @@ async function admitSnapshot(
   watch?: Pick<CallWatch, 'decoded'>,
 ): Promise<AdmittedSave | AdmittedValidate> {
   const job = { bytes, limits: ctx.limits, stored: ctx.stored, checkedWorld: admission.checkedWorld, principal: admission.principal };
-  // The SaveChanges fast path reads only stored form 2 bases, through an index the cache must hold.
-  const indexResult = ctx.indexCache.maxBytes > 0 && ctx.stored.storedForm === 2;
   try {
-    const work = method === 'Save' ? await ctx.savePool.save({ ...job, indexResult }, deadlineMs) : await ctx.savePool.validate(job, deadlineMs);
+    const work = method === 'Save' ? await ctx.savePool.save(job, deadlineMs) : await ctx.savePool.validate(job, deadlineMs);
     watch?.decoded(work.header);
     return { principal: admission.principal, req: work.header, work } as AdmittedSave | AdmittedValidate;
   } catch (e) {

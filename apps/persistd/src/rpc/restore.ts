@@ -5,7 +5,7 @@ import { RestoreSequence } from '@persistd/restore-sequence';
 import { restoreFrames, verifyStoredEpoch } from '@persistd/validation';
 import type { RpcContext } from './context';
 import type { Admitted } from './intake';
-import { indexRestoredEpoch } from '../save-changes/index-restored';
+import { indexRestoredEpoch } from '../save-changes/index-in-background';
 import { Refusal } from './refusal';
 import { requireWorldId } from './world-id';
 

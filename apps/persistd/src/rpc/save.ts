@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { SaveResponseSchema, type SaveResponse } from '@persistd/contract';
 import { sealEpochMeta } from '@persistd/validation';
+import { indexSavedEpoch } from '../save-changes/index-in-background';
 import type { RpcContext } from './context';
 import type { AdmittedSave } from './intake';
 import { DeadlinePassed, Refusal } from './refusal';
@@ -20,6 +21,7 @@ export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknow
   const { prepared } = work;
 
   return ctx.queue.run(req.worldId, async () => {
+    const wasIndexed = ctx.stored.storedForm === 2 && ctx.indexCache.holdsWorld(req.worldId);
     const unsealed = { ...prepared.unsealed, committedAtMs: BigInt(Date.now()) };
     const result = await ctx.store.commit({
       worldId: req.worldId,
@@ -35,7 +37,7 @@ export async function save(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknow
       create(SaveResponseSchema, { worldId: req.worldId, committedEpoch: epoch, digest, contentDigest, counts: prepared.counts, replayed });
     switch (result.kind) {
       case 'committed':
-        if (work.index) ctx.indexCache.put({ ...work.index, epoch: result.epoch, digest: result.digest });
+        indexSavedEpoch(ctx, wasIndexed, { worldId: req.worldId, epoch: result.epoch, digest: result.digest, sections: prepared.sections.map((s) => s.chunks) });
         return answer(result.epoch, result.digest, prepared.contentDigest, false);
       case 'replayed':
         // The original answer: its content digest is the one of the form it was committed in, which

@@ -74,6 +74,11 @@ export class IndexCache {
     this.used -= held.bytes;
   }
 
+  /** Whether an index of any epoch of `worldId` is held (no lookup counted): the world is saved through change sets. */
+  holdsWorld(worldId: string): boolean {
+    return this.byWorld.has(worldId);
+  }
+
   /** Whether the index of this very epoch is held (no lookup counted). */
   holds(worldId: string, epoch: bigint, digest: string): boolean {
     const held = this.byWorld.get(worldId)?.index;

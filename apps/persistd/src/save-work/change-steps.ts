@@ -2,7 +2,6 @@ import { SaveChangesRequestSchema, type RecordCounts, type SaveChangesRequest } 
 import {
   applyChanges,
   baseSectionsOfFrames,
-  digestSection,
   indexOfCheckedResult,
   indexOfStoredChunks,
   changeRequestDigest,
@@ -19,12 +18,11 @@ import {
   type WireRequest,
   fastChangesOf,
   lostMapKeysOfChanges,
-  splitChunks,
 } from '@persistd/validation';
 import { enforceInputLimits } from '../limits/input-limits';
 import { decodeRequest } from '../rpc/decode-request';
 import { Refusal } from '../rpc/refusal';
-import { runSnapshotSteps, SaveRefused, type SaveJob, type SaveWork, type StoredFormChoice, type ValidateWork } from './save-steps';
+import { runSnapshotSteps, SaveRefused, type SaveWork, type StoredFormChoice } from './save-steps';
 
 /**
  * The CPU of a SaveChanges, in two jobs for the save workers (DESIGN §4, §7): first the request
@@ -156,31 +154,4 @@ export function runChangeResultSteps(job: ChangesResultJob): ChangesResultWork {
   if (all.length > 0 || !work) throw new SaveRefused(Refusal.ofViolations(all), headerOf(req));
   const index = job.indexResult ? indexOfCheckedResult(req.worldId, read!, applied.digests, work.prepared.sections) : undefined;
   return { method: 'ChangesResult', prepared: work.prepared, counts: work.prepared.counts, index };
-}
-
-/** A whole Save the daemon may index: `indexResult` when it keeps indexes and writes stored form 2. */
-export interface IndexedSaveJob extends SaveJob {
-  indexResult?: boolean;
-}
-
-/** A whole Save checked, with its result's index when asked (epoch and digest set once committed). */
-export interface IndexedSaveWork extends SaveWork {
-  index?: BaseIndex;
-}
-
-/**
- * A Save or Validate through the snapshot steps; a Save asked to be indexed also brings back the
- * index of its result, so the SaveChanges that usually follow a whole Save find their base
- * indexed (DESIGN §5: the daemon keeps the index of the epochs it saved or restored) instead of
- * the first of them paying a whole read of the base. Built from what the steps already read and
- * cut: each record's facts from the checked read, its digest from its canonical bytes in the
- * record chunks.
- */
-export function runSaveSteps(job: IndexedSaveJob): IndexedSaveWork | ValidateWork {
-  const { indexResult, ...snapshotJob } = job;
-  if (job.method !== 'Save' || !indexResult) return runSnapshotSteps(snapshotJob);
-  let read: WireRequest | undefined;
-  const work = runSnapshotSteps(snapshotJob, (r) => (read = r)) as SaveWork;
-  const digests = work.prepared.sections.map((section, k) => digestSection(splitChunks(k, section.chunks).records));
-  return { ...work, index: indexOfCheckedResult(work.header.worldId, read!, digests, work.prepared.sections) };
 }

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { DeadlinePassed } from '../rpc/refusal';
-import type { ChangesRequestJob, ChangesRequestWork, ChangesResultJob, ChangesResultWork, IndexBaseJob, IndexBaseWork, IndexedSaveJob, IndexedSaveWork } from './change-steps';
-import type { SaveJob, ValidateWork } from './save-steps';
+import type { ChangesRequestJob, ChangesRequestWork, ChangesResultJob, ChangesResultWork, IndexBaseJob, IndexBaseWork } from './change-steps';
+import type { SaveJob, SaveWork, ValidateWork } from './save-steps';
 import { runWorkerJob, type WorkerJob, type WorkerWork } from './worker-job';
 import { WARM_UP_LIMITS, WARM_UP_ROUNDS, warmUpRequest } from './warm-up';
 import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
@@ -62,9 +62,9 @@ export class SavePool {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
-  /** runSnapshotSteps(job) on a free thread: a Save's work (its result's index when asked), its SaveRefused, or DeadlinePassed. */
-  save(job: Omit<IndexedSaveJob, 'method'>, deadlineMs?: number): Promise<IndexedSaveWork> {
-    return this.run({ ...job, method: 'Save' }, deadlineMs) as Promise<IndexedSaveWork>;
+  /** runSnapshotSteps(job) on a free thread: a Save's work, its SaveRefused, or DeadlinePassed. */
+  save(job: Omit<SaveJob, 'method'>, deadlineMs?: number): Promise<SaveWork> {
+    return this.run({ ...job, method: 'Save' }, deadlineMs) as Promise<SaveWork>;
   }
 
   /** runSnapshotSteps(job) on a free thread: a Validate's violations, its SaveRefused, or DeadlinePassed. */
