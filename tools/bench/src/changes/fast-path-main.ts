@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { rawUnaryCall } from '@persistd/contract';
-import { deletePrefix, generateWorld, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
+import { generateWorld, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { PersistdDaemon } from '../procs/persistd-daemon';
+import { argOf, cleanUp, printFigures, runScript } from './script';
 import { percentile } from '../report/stats';
 import { RequestTemplate, worldIdOf } from '../request-template';
 import { CHANNEL_OPTIONS, SAVE_CHANGES_PATH, SAVE_PATH } from '../run/cells';
@@ -17,11 +18,6 @@ import { ChangeChain, encodeStep, type ChangeWorkload } from './change-chain';
  *
  *   npx tsx tools/bench/src/changes/fast-path-main.ts [--daemon PATH] [--size L] [--ops 5]
  */
-
-function argOf(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
-}
 
 async function timed(call: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -62,16 +58,10 @@ async function main(): Promise<void> {
       rows[`${workload}P50Ms`] = percentile(latencies, 50);
       rows[`${workload}OverWhole`] = percentile(latencies, 50) / percentile(whole, 50);
     }
-    process.stdout.write(`${JSON.stringify(rows, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))}\n`);
+    printFigures(rows, 3);
   } finally {
-    client.close();
-    await daemon.stop();
-    await deletePrefix(redis, prefix).catch(() => undefined);
-    redis.disconnect();
+    await cleanUp(client, daemon, redis, prefix);
   }
 }
 
-void main().catch((e: unknown) => {
-  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-  process.exit(1);
-});
+runScript(main);

@@ -1,6 +1,7 @@
 import { generateWorld } from '@persistd/testkit';
 import { indexBytes, indexOfStoredChunks, prepareEpoch, type BaseIndex } from '@persistd/validation';
 import { plan, type SizeName } from '../sizes';
+import { argOf, printFigures } from './script';
 
 /**
  * What SaveChanges' base index takes on the heap, per record: the index of one generated world
@@ -9,11 +10,6 @@ import { plan, type SizeName } from '../sizes';
  *
  *   node --expose-gc --import tsx tools/bench/src/changes/index-memory-main.ts [--size M] [--worlds 10]
  */
-
-function argOf(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
-}
 
 function settled(): { heap: number; rss: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -45,7 +41,7 @@ function main(): void {
     estimateOverHeap: estimate / (after.heap - before.heap),
     rssMiB: after.rss / 2 ** 20,
   };
-  process.stdout.write(`${JSON.stringify(rows, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))}\n`);
+  printFigures(rows, 3);
 }
 
 main();

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { rawUnaryCall } from '@persistd/contract';
-import { deletePrefix, generateWorld, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
+import { generateWorld, TEST_REDIS_URL, uniquePrefix } from '@persistd/testkit';
 import Redis from 'ioredis';
 import { PersistdDaemon } from '../procs/persistd-daemon';
+import { argOf, cleanUp, printFigures, runScript } from './script';
 import { RequestTemplate, restoreRequest, worldIdOf } from '../request-template';
 import { CHANNEL_OPTIONS, RESTORE_PATH, SAVE_PATH } from '../run/cells';
 import { timeStream } from '../run/stream-call';
@@ -17,11 +18,6 @@ import { plan, type SizeName } from '../sizes';
  *
  *   npx tsx tools/bench/src/changes/index-rss-main.ts [--daemon PATH] [--size M] [--worlds 20]
  */
-
-function argOf(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
-}
 
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
@@ -78,16 +74,10 @@ async function main(): Promise<void> {
       heapBytesPerRecordSecondHalf: (second.heap - first.heap) / (records / 2),
       projectedRssMiBFor5MRecords: (first.rss + marginal * (5_000_000 - records / 2)) / 2 ** 20,
     };
-    process.stdout.write(`${JSON.stringify(rows, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v))}\n`);
+    printFigures(rows, 1);
   } finally {
-    client.close();
-    await daemon.stop();
-    await deletePrefix(redis, prefix).catch(() => undefined);
-    redis.disconnect();
+    await cleanUp(client, daemon, redis, prefix);
   }
 }
 
-void main().catch((e: unknown) => {
-  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-  process.exit(1);
-});
+runScript(main);
