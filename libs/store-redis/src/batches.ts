@@ -20,6 +20,13 @@ export const BATCH_LIMITS = {
    * not 950.
    */
   maxSmallChunkKeysPerRead: 256,
+  /**
+   * Chunks per staging script (commit-scripts.ts), and their bytes (except a lone larger chunk):
+   * one command per batch instead of one per chunk, each small enough to run in well under a
+   * millisecond of Redis's time. A pipeline carries scripts up to `maxBytes`.
+   */
+  maxChunksPerStagingScript: 256,
+  maxBytesPerStagingScript: 1024 * 1024,
 } as const;
 
 /** Splits `items` in order into batches of at most `maxKeys` items and (except a lone item) `maxBytes` bytes. */

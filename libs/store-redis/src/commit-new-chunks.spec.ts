@@ -4,9 +4,10 @@ import { RedisStore } from './redis-store';
 import { commitInput, contentOf, randomChunk } from './test/fixtures';
 
 /**
- * A commit stages, watches, checks and persists only the chunks its base epoch does not list
- * (DESIGN §5): counted with Redis's own command statistics, on a Redis of this test's own so
- * that nobody else's commands are counted.
+ * A commit stages, checks and persists only the chunks its base epoch does not list (DESIGN §5),
+ * and WATCHes the pointer alone (commit-scripts.ts says why): counted with Redis's own command
+ * statistics — which count the commands a script calls — on a Redis of this test's own so that
+ * nobody else's commands are counted.
  */
 describe('commit of new chunks only (private Redis, command statistics)', () => {
   let server: PrivateRedis;
@@ -40,7 +41,10 @@ describe('commit of new chunks only (private Redis, command statistics)', () => 
     expect(c.persist).toBe(2);
     // Staging SET NX of the 2 new chunks, then SET meta, SET epoch, SET req.
     expect(c.set).toBe(5);
-    expect(c.exists).toBe(1);
+    expect(c.exists).toBe(2);
+    expect(c.watch).toBe(1);
+    // One staging script and one commit script.
+    expect(c.eval).toBe(2);
     for (const chunk of [...shared, ...fresh]) expect(await redis.ttl(`nc:{w}:chunk:${chunk.id}`)).toBe(-1);
     // The 2 chunks of epoch 1 that epoch 2 dropped stay: epoch 1 is still retained.
     expect((await redis.keys('nc:{w}:chunk:*')).length).toBe(42);

@@ -163,7 +163,7 @@ describe('commit', () => {
     expect((await store.readEpoch(W, 1n)).chunks.size).toBe(5);
   });
 
-  it('retries when a watched chunk is touched between WATCH and EXEC (nil EXEC, epoch unchanged)', async () => {
+  it('stages again a new chunk that vanishes between WATCH and EXEC (the commit script writes nothing, epoch unchanged)', async () => {
     const content = randomContent(5);
     const victim = worldKeys(h.prefix, W).chunk(content.chunks[0]!.id);
     const watched: number[] = [];

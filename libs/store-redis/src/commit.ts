@@ -27,16 +27,20 @@
  *      new chunks are staged, watched and persisted: the commit follows the change, not the world.
  *      A base that cannot be listed (meta absent or damaged) makes every chunk new, and leaves
  *      the bookkeeping out (retention then keeps what it cannot judge).
- *   1. Stage: SET new chunk NX EX stageTtl, pipelined in bounded batches. An existing chunk is untouched.
- *   2. WATCH epoch + every new chunk key; EXISTS the new chunks; GET epoch, GET req; MGET the metas of
- *      metaWindow (one round trip). A chunk gone (expired, deleted) → UNWATCH, new attempt from 1.
+ *   1. Stage: SET new chunk NX EX stageTtl, many chunks per script (commit-scripts.ts
+ *      STAGE_CHUNKS), pipelined in bounded batches. An existing chunk is untouched.
+ *   2. WATCH epoch; GET epoch, GET req; MGET the metas of metaWindow (one round trip).
  *      Request record for this id: the same request (request-record.ts sameRequest: the request
  *      digest; a Save's record older than Save's request digest: its content digest) → `replayed`, other → `request-id-reused`.
  *      Epoch ≠ expected → `conflict`. Deadline passed → `deadline-exceeded` (UNWATCH).
- *   3. MULTI: PERSIST new chunks; SET meta:N+1; SET epoch N+1; SET req EX requestTtl; DEL metas past
- *      retention (and leftovers from a lowered retention within LEFTOVER_WINDOW); DEL chunks no
- *      retained epoch lists. The deadline is checked once more right before EXEC. EXEC.
- *   4. Nil EXEC (a watched key changed): GET epoch, GET req. This request now recorded → `replayed`
+ *   3. MULTI: one script (commit-scripts.ts COMMIT_EPOCH) that checks every new chunk still
+ *      EXISTS and only then PERSISTs them, SETs meta:N+1, SETs epoch N+1, SETs req EX requestTtl,
+ *      DELs metas past retention (and leftovers from a lowered retention within
+ *      LEFTOVER_WINDOW) and chunks no retained epoch lists. The deadline is checked once more
+ *      right before EXEC. EXEC. A new chunk gone (expired, deleted, evicted) → the script wrote
+ *      nothing: new attempt from 1. (DESIGN §5 WATCHes every new chunk instead; Redis's WATCH
+ *      is quadratic in the keys watched — see commit-scripts.ts.)
+ *   4. Nil EXEC (the pointer changed): GET epoch, GET req. This request now recorded → `replayed`
  *      (or `request-id-reused` for other content); epoch moved → `conflict`; unchanged → new
  *      attempt from 1, at most MAX_COMMIT_ATTEMPTS in all, then STORE_UNAVAILABLE.
  *   5. Failures: before EXEC is written → STORE_UNAVAILABLE (nothing committed; staged chunks expire
@@ -66,8 +70,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
 import { ChunkLedgerSchema, packChunkIds, type ChunkLedger, type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
-import type { ChainableCommander } from 'ioredis';
+import { ReplyError, type ChainableCommander } from 'ioredis';
 import { BATCH_LIMITS, batchesOf } from './batches';
+import { COMMIT_EPOCH, commitScriptReply, STAGE_CHUNKS } from './commit-scripts';
 import { redirectionOf, type Redirection } from './cluster-redirect';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
@@ -165,7 +170,7 @@ export type CommitResult =
   /** The deadline passed; nothing was committed. */
   | { kind: 'deadline-exceeded' };
 
-/** Attempts per commit when a watched chunk keeps changing (step 4) or vanishing (step 2). */
+/** Attempts per commit when a new chunk keeps vanishing before EXEC (step 3), or the pointer is touched without moving (step 4). */
 export const MAX_COMMIT_ATTEMPTS = 5;
 
 /** Redis Cluster: new attempts per commit after redirections or a failover (see the header). */
@@ -298,9 +303,11 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   const changes = baseChunks && changesBetween(baseChunks, new Set(plan.byId.keys()));
 
   // 1. Stage.
-  for (const batch of batchesOf(fresh, (c) => c.bytes.byteLength, BATCH_LIMITS.maxKeys, BATCH_LIMITS.maxBytes)) {
+  const staging = batchesOf(fresh, (c) => c.bytes.byteLength, BATCH_LIMITS.maxChunksPerStagingScript, BATCH_LIMITS.maxBytesPerStagingScript);
+  const byteSize = (batch: Chunk[]) => batch.reduce((n, c) => n + c.bytes.byteLength, 0);
+  for (const scripts of batchesOf(staging, byteSize, BATCH_LIMITS.maxKeys, BATCH_LIMITS.maxBytes)) {
     const p = conn.pipeline();
-    for (const c of batch) p.set(keys.chunk(c.id), Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength), 'EX', settings.stageTtlSeconds, 'NX');
+    for (const batch of scripts) p.eval(STAGE_CHUNKS, batch.length, ...batch.map((c) => keys.chunk(c.id)), settings.stageTtlSeconds, ...batch.map((c) => Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength)));
     await run(p);
   }
   await input.onStaged?.({ attempt });
@@ -308,21 +315,14 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
 
   // 2. WATCH and check, one round trip. From here until EXEC/UNWATCH the connection is not clean.
   const window = metaWindow(newEpoch, settings.retention);
-  const p = conn.pipeline().watch(keys.epoch, ...freshKeys);
-  if (freshKeys.length > 0) p.exists(...freshKeys);
-  p.get(keys.epoch).get(reqKey);
+  const p = conn.pipeline().watch(keys.epoch).get(keys.epoch).get(reqKey);
   if (window.length > 0) p.mgetBuffer(...window.map((e) => keys.meta(e)));
   const replies = await run(p);
-  let i = 1;
-  const present = freshKeys.length > 0 ? Number(replies[i++]) : 0;
-  const pointerNow = replies[i++] as string | null;
+  const pointerNow = replies[1] as string | null;
   const committed = parseWorldPointer(pointerNow, keys.epoch);
-  const record = readRecord(replies[i++], reqKey);
-  const metaValues = window.length > 0 ? (replies[i++] as Array<Buffer | null>) : [];
+  const record = readRecord(replies[2], reqKey);
+  const metaValues = window.length > 0 ? (replies[3] as Array<Buffer | null>) : [];
 
-  if (present < freshKeys.length) {
-    return unwatch(conn, progress, { kind: 'retry', why: 'chunk-missing' } as const);
-  }
   const refusal = judge(input, committed, record);
   if (refusal) return unwatch(conn, progress, refusal);
   // Same committed epoch, other pointer value: the world was deleted (or re-deleted) since step 0, so
@@ -351,14 +351,11 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
     await input.onWatched({ attempt, clientId });
   }
 
-  // 3. MULTI … EXEC: small commands only.
-  const m = conn.multi();
-  for (const key of freshKeys) m.persist(key);
-  m.set(keys.meta(newEpoch), Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
-  m.set(keys.epoch, newEpoch.toString());
-  m.set(reqKey, encodeRequestRecord(recordOf(input, newEpoch, sealed.digest)), 'EX', settings.requestTtlSeconds);
-  if (retention.dropMetas.length > 0) m.del(...retention.dropMetas.map((e) => keys.meta(e)));
-  for (const batch of batchesOf(retention.dropChunks, () => 0, BATCH_LIMITS.maxKeys)) m.del(...batch.map((id) => keys.chunk(id)));
+  // 3. MULTI … EXEC: one script, small commands only, writing nothing unless every new chunk exists.
+  const dropKeys = [...retention.dropMetas.map((e) => keys.meta(e)), ...retention.dropChunks.map((id) => keys.chunk(id))];
+  const request = encodeRequestRecord(recordOf(input, newEpoch, sealed.digest));
+  const metaBytes = Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength);
+  const m = conn.multi().eval(COMMIT_EPOCH, freshKeys.length + 3 + dropKeys.length, ...freshKeys, keys.meta(newEpoch), keys.epoch, reqKey, ...dropKeys, freshKeys.length, metaBytes, newEpoch.toString(), request, settings.requestTtlSeconds);
 
   if (deadlinePassed(input)) return unwatch(conn, progress, { kind: 'deadline-exceeded' });
   // ioredis writes MULTI…EXEC in one synchronous burst when the socket is ready, or refuses it all
@@ -374,16 +371,26 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
     const moved = judge(input, parseWorldPointer(again as string | null, keys.epoch), readRecord(againReq, reqKey));
     return finish(progress, moved ?? { kind: 'retry', why: 'exec-aborted' });
   }
-  progress.applied = true;
-  progress.phase = 'applied';
-  const failed = results.find(([err]) => err);
+  const [[failed, reply]] = results as [[Error | null, unknown]];
   if (failed) {
-    // Redis ran the transaction but one command in it failed: state is not what we meant.
-    throw new StoreError('COMMIT_OUTCOME_UNKNOWN', `a command inside EXEC failed: ${failed[0]!.message}`, {
+    // Redis ran the transaction but the script failed in it: state is not what we meant.
+    progress.applied = true;
+    progress.phase = 'applied';
+    throw new StoreError('COMMIT_OUTCOME_UNKNOWN', `the commit script failed inside EXEC: ${failed.message}`, {
       metadata: { failure: 'exec-command-error' },
-      cause: failed[0],
+      cause: failed,
     });
   }
+  const answer = commitScriptReply(reply);
+  if (answer.kind !== 'committed') {
+    // The script stopped before its first write: nothing was applied, and EXEC cleared the WATCH.
+    progress.phase = 'before-exec';
+    progress.clean = true;
+    if (answer.kind === 'refused') throw new ReplyError(answer.error);
+    return finish(progress, { kind: 'retry', why: 'chunk-missing' });
+  }
+  progress.applied = true;
+  progress.phase = 'applied';
   return finish(progress, { kind: 'committed', epoch: newEpoch, digest: sealed.digest });
 }
 

@@ -16,7 +16,10 @@ import { ChangeChain, encodeStep, type ChangeWorkload } from './change-chain';
  * (every change set goes to the daemon that committed its base; the chain's first change set,
  * which finds no index after a whole Save, is a warm-up and not counted). Bounded: a few saves.
  *
- *   npx tsx tools/bench/src/changes/fast-path-main.ts [--daemon PATH] [--size L] [--ops 5]
+ *   npx tsx tools/bench/src/changes/fast-path-main.ts [--daemon PATH] [--size L] [--ops 5] [--whole-only] [--cpu-prof DIR]
+ *
+ * `--whole-only` stops after the whole Saves (a build from before SaveChanges, say); `--cpu-prof`
+ * runs the daemon under `node --cpu-prof`, one profile per thread written to DIR when it stops.
  */
 
 async function timed(call: () => Promise<unknown>): Promise<number> {
@@ -33,7 +36,9 @@ async function main(): Promise<void> {
   const redisUrl = process.env.PERSISTD_BENCH_REDIS_URL ?? TEST_REDIS_URL;
   const prefix = uniquePrefix('fastbench');
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  const daemon = await PersistdDaemon.start({ redisUrl, keyPrefix: prefix, entry });
+  const cpuProfDir = process.argv.includes('--cpu-prof') ? argOf('--cpu-prof', '') : undefined;
+  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : undefined;
+  const daemon = await PersistdDaemon.start({ redisUrl, keyPrefix: prefix, entry, nodeArgs });
   const client = new grpc.Client(daemon.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   const call = (path: string, bytes: Buffer) => rawUnaryCall(client, path, bytes, { deadline: Date.now() + 600_000 });
   try {
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
     const template = RequestTemplate.of(world);
     const whole: number[] = [];
     for (let n = 0; n < 3; n++) whole.push(await timed(() => call(SAVE_PATH, template.copyFor(worldIdOf('f', size, 1, n)))));
+    if (process.argv.includes('--whole-only')) return printFigures({ records: spec.records, wholeSaveP50Ms: percentile(whole, 50) }, 3);
     const w = worldIdOf('f', size, 1, 0);
     const chain = new ChangeChain(world);
     let epoch = 1n;
