@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { readSaveRequest } from '../wire/read-request';
 import { BYTE_MUTATIONS, DATA_MUTATIONS, encodeRequest, mutateBytes, requestOf, WIRE_MUTATIONS, type Pick } from '../wire/test/mutations';
 import { extentVersusWalk, limitsAt } from '../wire/test/extent-and-walk';
-import { firstWireBreach } from '../wire/wire-census';
+import { firstWireBreach, wireCensus, wireCensusInFull } from '../wire/wire-census';
 import { wireExtent, type WireExtent } from '../wire/wire-extent';
 import { firstLimitBreach, type InputLimits, type LimitBreach } from './input-limits';
 
@@ -120,6 +120,28 @@ describe('property: the wire pre-checks decide input limits as the limits walk d
       fc.property(shape, near, fc.infiniteStream(fc.nat()), fc.boolean(), (s, d, randoms, canonical) => {
         const bytes = encodeRequest(requestOf(s.worldId, generateWorld(s), s.epoch!, `req-${s.seed}`), canonical);
         checkAgainstWalk(mutateBytes(bytes, [name], picker(randoms)), d);
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  // The census first walks quickly, skipping every message too small to breach a limit; it must
+  // decide as its full walk does — also on bytes that stop parsing, or hold a key __proto__. One
+  // limit near the request's measure and the others far keep many messages small enough to skip.
+  const oneNear = fc.constantFrom<keyof InputLimits>('maxRecordsPerSection', 'maxStringBytes', 'maxMapEntries');
+  it.each([...Object.keys(DATA_MUTATIONS), ...Object.keys(WIRE_MUTATIONS), ...BYTE_MUTATIONS])('the quick walk decides as the full walk: %s', (name) => {
+    fc.assert(
+      fc.property(shape, near, oneNear, fc.infiniteStream(fc.nat()), fc.boolean(), (s, d, which, randoms, canonical) => {
+        const req = requestOf(s.worldId, generateWorld(s), s.epoch!, `req-${s.seed}`);
+        const original = encodeRequest(req, canonical);
+        const far = 1_000_000;
+        const limits = { maxRecordsPerSection: far, maxStringBytes: far, maxMapEntries: far, [which]: limitsNear(original, d)[which] };
+        let bytes: Uint8Array;
+        if (name in DATA_MUTATIONS) {
+          DATA_MUTATIONS[name]!(req, picker(randoms));
+          bytes = encodeRequest(req, canonical);
+        } else bytes = mutateBytes(original, [name], picker(randoms));
+        expect(wireCensus(SaveRequestSchema, bytes, limits)).toEqual(wireCensusInFull(SaveRequestSchema, bytes, limits));
       }),
       { numRuns: 8 },
     );
