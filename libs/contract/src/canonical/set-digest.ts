@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256';
 
 /**
  * The expectations' set digest (DESIGN §3): the sum, modulo 2^256, of SHA-256 of each record's
@@ -11,7 +11,7 @@ const MOD = 1n << 256n;
 
 /** SHA-256 of one record's canonical bytes, as the integer the sum adds. */
 export function recordDigest(canonical: Uint8Array): bigint {
-  return BigInt(`0x${createHash('sha256').update(canonical).digest('hex')}`);
+  return BigInt(`0x${sha256Hex(canonical)}`);
 }
 
 /** a + b mod 2^256. */

@@ -1,7 +1,5 @@
-import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { packChunkIds, type OwnerSystem, type StoredForm } from '@persistd/contract';
+import { packChunkIds, sha256Hex, type OwnerSystem, type StoredForm } from '@persistd/contract';
 import { CHUNK_MAX_BYTES, INDEX_CHUNK_RULE, contentDefinedRanges, greedyRanges, recordChunkRanges, type ChunkRange } from './boundaries';
 import { varintSize } from '../wire/envelope-walk';
 import type { CanonicalSection } from './canonical';
@@ -31,13 +29,7 @@ export interface ChunkedSection {
   index?: Chunk[];
 }
 
-/** Node's one-shot digest (20.12+), about 3× faster than a Hash object on the small chunks of stored form 2; absent from older typings. */
-const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
-
-/** Lowercase hex SHA-256. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return oneShot ? oneShot('sha256', bytes, 'hex') : createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex } from '@persistd/contract';
 
 /** A chunk of `bytes` holding `records` entries. */
 export function chunkOf(bytes: Uint8Array, records: number): Chunk {

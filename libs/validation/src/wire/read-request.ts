@@ -198,6 +198,18 @@ function readRecords(r: WireReader, l: Layout, ranges: readonly number[], header
   return section;
 }
 
+/**
+ * The light view of one stored record at [start, end) of the reader's buffer, for the index of a
+ * stored epoch: stored records are canonical, so each scans as a request's canonical record does
+ * (no decode); one that does not is decoded typed. Leaves the reader at `end`. @internal
+ */
+export function storedRecordView(k: number, r: WireReader, start: number, end: number, scan: RecordScan): Bag {
+  const l = LAYOUT[k];
+  const view = scanRecord(r, start, end, l.plan, scan) ?? decodeRecord(l.recordDesc, r.data.subarray(start, end));
+  r.pos = end;
+  return view;
+}
+
 /** The typed read: the whole request decoded by the library, every record a typed view. */
 function readTyped<D extends SnapshotRequestSchema>(schema: D, buf: Buffer): WireRequest<D> {
   let message: MessageShape<D>;

@@ -7,7 +7,8 @@ import { RequestTemplate, worldIdOf } from '../request-template';
 import { SAVE_CHANGES_PATH, SAVE_PATH } from '../run/cells';
 import type { SizeName } from '../sizes';
 import { CHANGE_WORKLOADS, ChangeChain, encodeStep, type ChangeStep, type ChangeWorkload } from './change-chain';
-import { newKeyBytes, processCpuMs, worldKeyBytes } from './store-bytes';
+import { processCpuMs } from '../procs/child';
+import { newKeyBytes, worldKeyBytes } from './store-bytes';
 
 const DEADLINE_MS = 600_000;
 

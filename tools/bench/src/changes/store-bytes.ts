@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { worldKeys } from '@persistd/store-redis';
 import type Redis from 'ioredis';
 
@@ -32,12 +31,4 @@ export function newKeyBytes(before: Map<string, number>, after: Map<string, numb
   let bytes = 0;
   for (const [k, n] of after) if (!before.has(k)) bytes += n;
   return bytes;
-}
-
-/** CPU time a process (all its threads) has used, in ms, from /proc/<pid>/stat (utime + stime). */
-export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of stat(5), counted after the command name: utime, stime, in clock ticks (100 Hz on Linux).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { terminate } from '@persistd/testkit';
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */
@@ -27,3 +28,26 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
+/** CPU time a process (all its threads) has used, in ms, from /proc/<pid>/stat (utime + stime). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of stat(5), counted after the command name: utime, stime, in clock ticks (100 Hz on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/**
+ * Resolves once a process has used under 2% of a core over `quietMs` (its background work done: a
+ * daemon indexing the world it just restored, say), or after `capMs` whatever it does. Returns
+ * how long it waited.
+ */
+export async function untilIdle(pid: number, quietMs = 300, capMs = 30_000): Promise<number> {
+  const t0 = Date.now();
+  for (let before = processCpuMs(pid); Date.now() - t0 < capMs; ) {
+    await sleep(quietMs);
+    const now = processCpuMs(pid);
+    if (now - before < quietMs * 0.02) break;
+    before = now;
+  }
+  return Date.now() - t0;
+}

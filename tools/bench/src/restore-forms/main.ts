@@ -29,6 +29,8 @@ async function main(): Promise<void> {
       capMs: 180_000,
       entry: given,
       fromSource: !built,
+      // PERSISTD_BENCH_CPU_PROF=DIR: the daemons run under --cpu-prof, their profiles written to DIR.
+      nodeArgs: process.env.PERSISTD_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERSISTD_BENCH_CPU_PROF}`] : undefined,
     });
     console.log(`${size} world, ${r.records} records, ${r.rounds} restores each (${built ? 'built daemon' : 'daemon from sources via tsx'})\n`);
     console.log('| stored form | messages | bytes | median ms | median MB/s |');

@@ -2,6 +2,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { rawUnaryCall, SaveRequestSchema, StateSource } from '@persistd/contract';
 import { generateWorld, type WorldShape } from '@persistd/testkit';
+import { untilIdle } from '../procs/child';
 import { PersistdDaemon } from '../procs/persistd-daemon';
 import { CHANNEL_OPTIONS, RESTORE_PATH, SAVE_PATH } from '../run/cells';
 import { restoreRequest } from '../request-template';
@@ -44,12 +45,14 @@ export async function measureRestoreForms(args: {
   entry?: string;
   /** The daemon from its sources through tsx (no build). */
   fromSource?: boolean;
+  /** Node flags for the daemons (`--cpu-prof`, say). */
+  nodeArgs?: string[];
 }): Promise<RestoreFormsResult> {
   const daemons: PersistdDaemon[] = [];
   const clients: grpc.Client[] = [];
   try {
     for (const form of [1, 2] as const) {
-      const daemon = await PersistdDaemon.start({ redisUrl: args.redisUrl, keyPrefix: args.keyPrefix, entry: args.entry, fromSource: args.fromSource, env: { PERSISTD_STORED_FORM: String(form) } });
+      const daemon = await PersistdDaemon.start({ redisUrl: args.redisUrl, keyPrefix: args.keyPrefix, entry: args.entry, fromSource: args.fromSource, nodeArgs: args.nodeArgs, env: { PERSISTD_STORED_FORM: String(form) } });
       daemons.push(daemon);
       const client = new grpc.Client(daemon.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
       clients.push(client);
@@ -59,6 +62,10 @@ export async function measureRestoreForms(args: {
       await rawUnaryCall(client, SAVE_PATH, request, { deadline: Date.now() + 600_000 });
       await timeStream(client, RESTORE_PATH, restoreRequest(worldId)); // warm-up, not measured
     }
+    // A restore of a world's latest epoch indexes it for SaveChanges on a save worker (seconds of
+    // CPU for an L world); measured restores start once both daemons are done with that, so they
+    // measure the restore path, not a machine shared with the indexing.
+    for (const d of daemons) await untilIdle(d.pid);
     const forms = ([1, 2] as const).map((form) => ({ form, messages: 0, bytes: 0, ms: [] as number[], medianMBps: 0 })) as [FormRestores, FormRestores];
     const until = Date.now() + args.capMs;
     for (let round = 0; round < args.rounds && Date.now() < until; round++) {
