@@ -1,3 +1,5 @@
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { EpochMetaSchema } from '@persistd/contract';
 import { worldKeys } from './keys';
 import type { RedisStore } from './redis-store';
 import { Harness, commitInput, randomContent, type Content } from './test/fixtures';
@@ -84,6 +86,22 @@ describe('reads', () => {
       sizes.push(bytes);
     });
     expect(sizes).toEqual([10, actual]);
+  });
+
+  it('does not trust the size a meta declares when its digest does not verify: the chunks are sized instead', async () => {
+    const content = randomContent(40);
+    const actual = content.chunks.reduce((n, c) => n + c.bytes.byteLength, 0);
+    expect((await store.commit(commitInput(W, content, { expectedEpoch: 0n, storedBytes: BigInt(actual) }))).kind).toBe('committed');
+    // Damage: a meta that claims a terabyte, its digest left as the commit sealed it.
+    const key = worldKeys(h.prefix, W).meta(1n);
+    const meta = fromBinary(EpochMetaSchema, (await h.redis.getBuffer(key))!);
+    meta.storedBytes = 1n << 40n;
+    await h.redis.set(key, Buffer.from(toBinary(EpochMetaSchema, meta)));
+    const sizes: number[] = [];
+    await store.readEpoch(W, 1n, async (bytes) => {
+      sizes.push(bytes);
+    });
+    expect(sizes).toEqual([actual]);
   });
 
   it('EPOCH_NOT_FOUND for an epoch above the pointer', async () => {

@@ -16,10 +16,11 @@
  *   meta bytes that do not decode as EpochMeta       → DIGEST_MISMATCH
  *   Redis unreachable                                → STORE_UNAVAILABLE
  * A caller that budgets memory passes `reserve`: it learns the chunks' total size before a byte
- * of them is read — from the meta's `stored_bytes`, or for an epoch written before that existed
- * by STRLEN — and may wait or throw there.
+ * of them is read — from the meta's `stored_bytes` once the meta's digest verifies, otherwise
+ * (an epoch written before that field existed, or a damaged meta) by STRLEN — and may wait or
+ * throw there.
  */
-import { storedFormOf, type EpochMeta } from '@persistd/contract';
+import { metaDigestOf, storedFormOf, type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import { BATCH_LIMITS, batchesOf } from './batches';
@@ -188,9 +189,10 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
         }
       };
       const roots = chunkIdsOf(meta);
-      // Epochs that record their stored size are reserved before a chunk is read, in one step;
-      // older ones are sized by STRLEN first.
-      const declared = meta.storedBytes === undefined ? undefined : Number(meta.storedBytes);
+      // Epochs that record their stored size are reserved before a chunk is read, in one step —
+      // once the meta's digest shows the size is the one its commit wrote; older epochs, and a
+      // meta that does not verify (damage the restore's verification reports), are sized by STRLEN.
+      const declared = meta.storedBytes === undefined || metaDigestOf(meta) !== meta.digest ? undefined : Number(meta.storedBytes);
       if (reserve && declared !== undefined) await reserve(declared);
       if (!form2) {
         if (reserve && declared === undefined) await reserve(await storedBytesOf(redis, roots.map((id) => keys.chunk(id))));

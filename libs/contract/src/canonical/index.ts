@@ -2,3 +2,4 @@
 export * from './canonical-record';
 export * from './set-digest';
 export * from './sha256';
+export * from './meta-digest';

@@ -76,8 +76,9 @@ export function commitInput(
         committedAtMs: 1_700_000_000_000n,
         storedBytes,
       });
-      const bytes = toBinary(EpochMetaSchema, meta);
-      const out = { bytes, digest: sha256(bytes) };
+      // As the daemon seals: the digest over the meta without it, then stored inside it.
+      meta.digest = sha256(toBinary(EpochMetaSchema, meta));
+      const out = { bytes: toBinary(EpochMetaSchema, meta), digest: meta.digest };
       sealed.set(epoch, out);
       return out;
     },

@@ -114,17 +114,7 @@ function contentMessageByWriter(contentVersion: string, manifests: readonly { sy
   return w.finish();
 }
 
-/** digest of a meta: SHA-256 of its canonical encoding with `digest` empty. */
-export function metaDigestOf(meta: EpochMeta): string {
-  // Blanked in place and put back, not cloned: a form-2 meta's ledger can hold half a megabyte.
-  const digest = meta.digest;
-  meta.digest = '';
-  try {
-    return sha256Hex(toBinary(EpochMetaSchema, meta));
-  } finally {
-    meta.digest = digest;
-  }
-}
+export { metaDigestOf } from '@persistd/contract';
 
 /** Everything of an epoch's meta but its number and digest, known before the commit. */
 export type UnsealedMeta = Omit<EpochMeta, '$typeName' | '$unknown' | 'epoch' | 'digest' | 'storedForm' | 'rulesVersion' | 'ledger'> &

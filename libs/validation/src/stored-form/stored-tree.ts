@@ -22,6 +22,10 @@ export interface TreeDamage {
  */
 export function listRecordChunks(meta: EpochMeta, chunks: ChunkSource): string[][] | TreeDamage {
   if (storedFormOf(meta) === 1) return meta.sections.map((s) => s.chunkIds);
+  // A restore lists one read epoch three times (verify, frame, index): its ~60 index chunks
+  // unpacked to ~15,000 hex ids once is enough.
+  const known = listings.get(chunks);
+  if (known?.meta === meta) return known.listed;
   const out: string[][] = [];
   for (const s of meta.sections) {
     const ids: string[] = [];
@@ -34,8 +38,12 @@ export function listRecordChunks(meta: EpochMeta, chunks: ChunkSource): string[]
     }
     out.push(ids);
   }
+  listings.set(chunks, { meta, listed: out });
   return out;
 }
+
+/** The last listing of each chunk source, with the meta it listed (a read epoch's chunks never change). */
+const listings = new WeakMap<ChunkSource, { meta: EpochMeta; listed: string[][] }>();
 
 /** The ordered record chunk ids of each section of an epoch already verified; throws if they cannot be listed. */
 export function recordChunkIdsOf(meta: EpochMeta, chunks: ChunkSource): string[][] {
