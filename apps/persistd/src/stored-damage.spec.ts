@@ -162,6 +162,13 @@ const CASES: DamageCase[] = [
     damage: (t, keys) => rewriteMeta(t, keys.meta(1n), (m) => (m.sections[3].chunkIds = [...m.sections[2].chunkIds]), true),
     expected: DATA_LOSS('DIGEST_MISMATCH'),
   },
+  {
+    // Past any restore budget: a size the meta's digest does not vouch for is not trusted, so the
+    // damage is reported as such instead of a refusal for want of memory.
+    name: "a meta's stored size rewritten to a terabyte, digest kept",
+    damage: (t, keys) => rewriteMeta(t, keys.meta(1n), (m) => (m.storedBytes = 1n << 40n), false),
+    expected: DATA_LOSS('DIGEST_MISMATCH'),
+  },
   { name: 'meta bytes that do not decode', damage: async (t, keys) => void (await t.redis.set(keys.meta(1n), Buffer.from([0x0a, 0xff]))), expected: DATA_LOSS('DIGEST_MISMATCH') },
 ];
 
