@@ -1,8 +1,6 @@
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import type { SaveChangesRequest } from '@persistd/contract';
-import { canonicalBytes } from '../canonical-record';
-import { idOf } from '../rules/snapshot-context';
-import { compareIds } from '../stored-form/canonical';
+import { canonicalUpserts } from './canonical-upserts';
 import { CHANGES_LAYOUT, sectionChanges } from './layout';
 import { recordDigest } from './record-digest';
 import type { SectionChange } from './fast-check';
@@ -23,20 +21,16 @@ export interface UpsertFacts {
 
 /** Per system in restore order, the upserts sorted by id ([] for an absent section). Ids are assumed unique and set (the request's own checks passed). */
 export function upsertFactsOf(req: SaveChangesRequest): UpsertFacts[][] {
-  return CHANGES_LAYOUT.map((layout) => {
-    const c = sectionChanges(req, layout);
-    if (!c) return [];
-    const { recordsField, recordDesc, readId } = layout.compiled;
-    const out = c.upserts.map((u): UpsertFacts => {
-      const body = canonicalBytes(recordDesc, u as never);
-      return {
-        id: idOf(readId(u as never)),
-        entry: new BinaryWriter().tag(recordsField.number, WireType.LengthDelimited).bytes(body).finish(),
+  return canonicalUpserts(req).map((upserts, k) => {
+    const { compiled } = CHANGES_LAYOUT[k];
+    return upserts.map(
+      ({ id, body, record }): UpsertFacts => ({
+        id,
+        entry: new BinaryWriter().tag(compiled.recordsField.number, WireType.LengthDelimited).bytes(body).finish(),
         digest: recordDigest(body),
-        facts: factsOf(layout.compiled, u),
-      };
-    });
-    return out.sort((x, y) => compareIds(x.id, y.id));
+        facts: factsOf(compiled, record),
+      }),
+    );
   });
 }
 

@@ -1,0 +1,38 @@
+import type { SaveChangesRequest } from '@persistd/contract';
+import { canonicalBytes } from '../canonical-record';
+import { idOf } from '../rules/snapshot-context';
+import { compareIds } from '../stored-form/canonical';
+import { CHANGES_LAYOUT, sectionChanges } from './layout';
+
+/** One upsert of a change set, in canonical form. */
+export interface CanonicalUpsert {
+  id: string;
+  /** The record's canonical bytes (DESIGN §5): what a chunk stores, what the request digest hashes. */
+  body: Uint8Array;
+  /** The record as the request holds it (its facts are read from it). */
+  record: object;
+}
+
+/**
+ * Per system in restore order, the upserts canonical and sorted by id, request order among equal
+ * ids ([] for an absent section). Each record is encoded once per request: the request digest and
+ * the fast path's facts both read these bytes (DESIGN §7: never encode the same thing twice).
+ */
+export function canonicalUpserts(req: SaveChangesRequest): CanonicalUpsert[][] {
+  let out = computed.get(req);
+  if (!out) computed.set(req, (out = CHANGES_LAYOUT.map((layout) => sortedUpserts(req, layout))));
+  return out;
+}
+
+function sortedUpserts(req: SaveChangesRequest, layout: (typeof CHANGES_LAYOUT)[number]): CanonicalUpsert[] {
+  const c = sectionChanges(req, layout);
+  if (!c) return [];
+  const { recordDesc, readId } = layout.compiled;
+  return c.upserts
+    .map((record, i) => ({ id: idOf(readId(record as never)), body: canonicalBytes(recordDesc, record as never), record, i }))
+    .sort((a, b) => compareIds(a.id, b.id) || a.i - b.i)
+    .map(({ id, body, record }) => ({ id, body, record }));
+}
+
+/** Per request, once: a request is read-only once decoded. */
+const computed = new WeakMap<SaveChangesRequest, CanonicalUpsert[][]>();
