@@ -1,11 +1,10 @@
 import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
-import { generateWorld } from '@persistd/testkit';
+import { generateWorld, scrapeMetrics } from '@persistd/testkit';
 import { COMPILED_MODULES } from '@persistd/validation';
 import fc from 'fast-check';
 import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './test/change-sets';
 import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
-import { scrape, valueOf } from './test/scrape';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 import { applyEdits, worldEdit } from './test/world-edits';
 
@@ -22,8 +21,8 @@ async function answerOf(call: Promise<{ contentDigest: string }>): Promise<{ acc
 
 /** SaveChanges that reached a result, by path (persistd_save_changes_total). */
 async function pathCounts(t: TestDaemon): Promise<{ fast: number; full: number }> {
-  const samples = await scrape(t.daemon.metricsUrl!);
-  return { fast: valueOf(samples, 'persistd_save_changes_total', { path: 'fast' }) ?? 0, full: valueOf(samples, 'persistd_save_changes_total', { path: 'full' }) ?? 0 };
+  const samples = await scrapeMetrics(t.daemon.metricsUrl!);
+  return { fast: samples.value('persistd_save_changes_total', { path: 'fast' }) ?? 0, full: samples.value('persistd_save_changes_total', { path: 'full' }) ?? 0 };
 }
 
 const shape = fc.record({

@@ -22,3 +22,4 @@ export * from './node-bundle';
 export * from './history';
 export * from './daemon-bundle';
 export * from './proto-map-key';
+export * from './metrics-scrape';
