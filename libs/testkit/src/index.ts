@@ -1,5 +1,6 @@
 /** Test utilities shared by every project's tests: generated worlds and a Redis of one's own prefix. */
 export * from './world-generator';
+export * from './world-shape-arbitrary';
 export * from './redis';
 export * from './fault-proxy';
 export * from './redis-server';
