@@ -2,9 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, fromServiceError, PersistenceService, rawUnaryCall, SaveRequestSchema, type TypedClient } from '@persistd/contract';
-import { certificateDir, smallWorld, type CertDir, type CertFiles, type TestCa } from '@persistd/testkit';
+import { certificateDir, scrapeMetrics, smallWorld, type CertDir, type CertFiles, type TestCa } from '@persistd/testkit';
 import { healthClient } from './test/health-client';
-import { scrape, valueOf } from './test/scrape';
 import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
@@ -128,9 +127,9 @@ describe('mutual TLS', () => {
     expect(await dumpStore(t.redis, t.prefix)).toEqual(before);
     expect((await t.client.getWorldStatus({ worldId: 'alpha' })).committedEpoch).toBe(1n);
     // The metric is the counter, read at scrape time.
-    const metrics = await scrape(t.daemon.metricsUrl!);
-    expect(valueOf(metrics, 'persistd_tls_handshake_failures_total')).toBe(t.daemon.authority.counters.handshakeFailures);
-    expect(valueOf(metrics, 'persistd_tls_handshake_failures_total')).toBeGreaterThanOrEqual(2);
+    const metrics = await scrapeMetrics(t.daemon.metricsUrl!);
+    expect(metrics.value('persistd_tls_handshake_failures_total')).toBe(t.daemon.authority.counters.handshakeFailures);
+    expect(metrics.value('persistd_tls_handshake_failures_total')).toBeGreaterThanOrEqual(2);
   });
 
   it('health answers anyone with a certificate of the CA, allowlisted or not; the persistence service does not', async () => {

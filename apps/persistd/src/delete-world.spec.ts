@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, PersistenceService, type RestoreResponse, type TypedClient } from '@persistd/contract';
-import { smallWorld, uniquePrefix } from '@persistd/testkit';
+import { scrapeMetrics, smallWorld, uniquePrefix } from '@persistd/testkit';
 import { captureLogs } from './test/captured-logs';
 import { collect } from './test/restore-helpers';
-import { scrape, valueOf } from './test/scrape';
 import { dumpStore, refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 const bearer = (token: string) => {
@@ -110,9 +109,9 @@ describe('DeleteWorld', () => {
     const line = logs.entries().find((e) => e.method === 'DeleteWorld' && e.worldId === w && e.outcome === 'ok');
     expect(line).toMatchObject({ principal: 'anonymous', epoch: '1', expectedEpoch: '1' });
     expect(logs.entries().some((e) => e.msg === 'world deleted' && e.worldId === w && e.principal === 'anonymous')).toBe(true);
-    const samples = await scrape(t.daemon.metricsUrl!);
-    expect(valueOf(samples, 'persistd_worlds_deleted_total', { principal: 'anonymous' })).toBeGreaterThanOrEqual(1);
-    expect(valueOf(samples, 'persistd_rpcs_total', { method: 'DeleteWorld', outcome: 'ok', reason: '' })).toBeGreaterThanOrEqual(1);
+    const samples = await scrapeMetrics(t.daemon.metricsUrl!);
+    expect(samples.value('persistd_worlds_deleted_total', { principal: 'anonymous' })).toBeGreaterThanOrEqual(1);
+    expect(samples.value('persistd_rpcs_total', { method: 'DeleteWorld', outcome: 'ok', reason: '' })).toBeGreaterThanOrEqual(1);
   });
 
   it('a delete racing a save of the same epoch from another daemon: exactly one wins, and no half state is restorable', async () => {

@@ -1,11 +1,10 @@
 import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
-import { generateWorld } from '@persistd/testkit';
+import { generateWorld, scrapeMetrics, worldShapeArbitrary } from '@persistd/testkit';
 import { COMPILED_MODULES } from '@persistd/validation';
 import fc from 'fast-check';
 import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './test/change-sets';
 import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
-import { scrape, valueOf } from './test/scrape';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 import { applyEdits, worldEdit } from './test/world-edits';
 
@@ -22,18 +21,12 @@ async function answerOf(call: Promise<{ contentDigest: string }>): Promise<{ acc
 
 /** SaveChanges that reached a result, by path (persistd_save_changes_total). */
 async function pathCounts(t: TestDaemon): Promise<{ fast: number; full: number }> {
-  const samples = await scrape(t.daemon.metricsUrl!);
-  return { fast: valueOf(samples, 'persistd_save_changes_total', { path: 'fast' }) ?? 0, full: valueOf(samples, 'persistd_save_changes_total', { path: 'full' }) ?? 0 };
+  const samples = await scrapeMetrics(t.daemon.metricsUrl!);
+  return { fast: samples.value('persistd_save_changes_total', { path: 'fast' }) ?? 0, full: samples.value('persistd_save_changes_total', { path: 'full' }) ?? 0 };
 }
 
-const shape = fc.record({
-  players: fc.integer({ min: 1, max: 5 }),
-  zones: fc.integer({ min: 2, max: 7 }),
-  npcs: fc.nat({ max: 5 }),
-  items: fc.nat({ max: 10 }),
-  quests: fc.nat({ max: 5 }),
-  seed: fc.integer({ min: 1, max: 0x7fffffff }),
-});
+// The shape's world id is replaced by one of the run's own (eq-N).
+const shape = worldShapeArbitrary({ players: { min: 1, max: 5 }, zones: { min: 2, max: 7 }, npcs: { max: 5 }, items: { max: 10 }, quests: { max: 5 } });
 
 const restamp = (w: WorldSnapshot, worldId: string, epoch: bigint) => {
   const out = clone(WorldSnapshotSchema, w);
@@ -57,7 +50,7 @@ describe('property: SaveChanges answers as a Save of its result', () => {
         run++;
         const worldId = `eq-${run}`;
         const twinId = `eq-${run}-twin`;
-        const base = generateWorld({ worldId, ...s });
+        const base = generateWorld({ ...s, worldId });
         await t.client.save(saveRequest(worldId, base, 0n));
         await t.client.save(saveRequest(twinId, restamp(base, twinId, 0n), 0n));
         // A change set with no change first: the daemon then holds the index of epoch 2 (what a

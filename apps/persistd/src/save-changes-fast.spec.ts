@@ -1,9 +1,8 @@
 import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type SaveChangesRequest, type WorldSnapshot } from '@persistd/contract';
-import { generateWorld } from '@persistd/testkit';
+import { generateWorld, scrapeMetrics } from '@persistd/testkit';
 import { changesRequest, diffSnapshots, expectationsOf } from './test/change-sets';
 import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
-import { scrape, valueOf } from './test/scrape';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /**
@@ -19,11 +18,11 @@ const SECTIONS = ['players', 'world', 'npcs', 'items', 'quests'] as const;
 
 /** SaveChanges by path and the record chunks the fast path read (metrics). */
 async function counters(t: TestDaemon): Promise<{ fast: number; full: number; chunksRead: number }> {
-  const samples = await scrape(t.daemon.metricsUrl!);
+  const samples = await scrapeMetrics(t.daemon.metricsUrl!);
   return {
-    fast: valueOf(samples, 'persistd_save_changes_total', { path: 'fast' }) ?? 0,
-    full: valueOf(samples, 'persistd_save_changes_total', { path: 'full' }) ?? 0,
-    chunksRead: valueOf(samples, 'persistd_save_changes_chunks_read_total', {}) ?? 0,
+    fast: samples.value('persistd_save_changes_total', { path: 'fast' }) ?? 0,
+    full: samples.value('persistd_save_changes_total', { path: 'full' }) ?? 0,
+    chunksRead: samples.value('persistd_save_changes_chunks_read_total', {}) ?? 0,
   };
 }
 

@@ -1,17 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
-import { generateWorld, smallWorld } from '@persistd/testkit';
+import { generateWorld, scrapeMetrics, smallWorld } from '@persistd/testkit';
 import { prepareEpoch, sealEpochMeta } from '@persistd/validation';
 import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './test/change-sets';
 import { collect } from './test/restore-helpers';
-import { scrape, valueOf } from './test/scrape';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 /** The index cache's counters as metrics show them. */
 async function cacheStats(t: TestDaemon): Promise<Record<string, number>> {
-  const samples = await scrape(t.daemon.metricsUrl!);
-  return Object.fromEntries(['hits', 'misses', 'evictions', 'entries'].map((stat) => [stat, valueOf(samples, 'persistd_index_cache', { stat }) ?? -1]));
+  const samples = await scrapeMetrics(t.daemon.metricsUrl!);
+  return Object.fromEntries(['hits', 'misses', 'evictions', 'entries'].map((stat) => [stat, samples.value('persistd_index_cache', { stat }) ?? -1]));
 }
 
 /** A change request from `base` at `epoch` to a copy changed by `edit`, with the expectations a game server sends. */

@@ -1,10 +1,9 @@
 import { clone } from '@bufbuild/protobuf';
 import { ItemRecordSchema, PlayerRecordSchema, WorldSnapshotSchema, type WorldSnapshot } from '@persistd/contract';
-import { generateWorld, smallWorld } from '@persistd/testkit';
+import { generateWorld, scrapeMetrics, smallWorld } from '@persistd/testkit';
 import { captureLogs } from './test/captured-logs';
 import { changesRequest, diffSnapshots, expectationsOf, resultOf } from './test/change-sets';
 import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
-import { scrape, valueOf } from './test/scrape';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
 
 const none = () => Array.from({ length: 5 }, () => ({ upserts: [] as never[], deletes: [] as string[] }));
@@ -48,8 +47,8 @@ describe('SaveChanges', () => {
     const status = await t.client.getWorldStatus({ worldId: 'sc-none' });
     const res = await t.client.saveChanges(changesRequest('sc-none', 1n, 'sc-none-1', none(), { contentVersion: smallWorld('sc-none').world!.contentVersion }));
     expect(res).toMatchObject({ committedEpoch: 2n, contentDigest: status.contentDigest, replayed: false });
-    const samples = await scrape(t.daemon.metricsUrl!);
-    expect(valueOf(samples, 'persistd_rpcs_total', { method: 'SaveChanges', outcome: 'ok', reason: '' })).toBeGreaterThanOrEqual(1);
+    const samples = await scrapeMetrics(t.daemon.metricsUrl!);
+    expect(samples.value('persistd_rpcs_total', { method: 'SaveChanges', outcome: 'ok', reason: '' })).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses expected_epoch 0 as INVALID_FIELD', async () => {

@@ -1,5 +1,6 @@
 /** Test utilities shared by every project's tests: generated worlds and a Redis of one's own prefix. */
 export * from './world-generator';
+export * from './world-shape-arbitrary';
 export * from './redis';
 export * from './fault-proxy';
 export * from './redis-server';
@@ -22,3 +23,4 @@ export * from './node-bundle';
 export * from './history';
 export * from './daemon-bundle';
 export * from './proto-map-key';
+export * from './metrics-scrape';

@@ -4,42 +4,16 @@ import { itemModule } from '@persistd/item';
 import { npcModule } from '@persistd/npc';
 import { playerModule } from '@persistd/player';
 import { questModule } from '@persistd/quest';
-import { generateWorld, shuffleWorld, type WorldShape } from '@persistd/testkit';
+import { generateWorld, shuffleWorld, worldShapeArbitrary, type WorldShape } from '@persistd/testkit';
 import { worldModule } from '@persistd/world';
 import fc from 'fast-check';
 import { validateSnapshot, type SnapshotCheckInput } from './validate-snapshot';
 
-const worldId = fc.stringMatching(/^[A-Za-z0-9._-]{1,24}$/);
-
-/** Any shape generateWorld makes valid worlds of: zones when anything stands in one, players when quests exist. */
-const anyShape: fc.Arbitrary<WorldShape> = fc
-  .record({
-    worldId,
-    players: fc.nat({ max: 30 }),
-    zones: fc.nat({ max: 15 }),
-    npcs: fc.nat({ max: 30 }),
-    items: fc.nat({ max: 40 }),
-    quests: fc.nat({ max: 20 }),
-    epoch: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-    seed: fc.integer({ min: 1, max: 0x7fffffff }),
-  })
-  .map((s) => {
-    const quests = s.players > 0 ? s.quests : 0;
-    const zones = s.players + s.npcs + s.items > 0 ? Math.max(1, s.zones) : s.zones;
-    return { ...s, quests, zones };
-  });
+/** Any shape generateWorld makes valid worlds of, empty sections included. */
+const anyShape = worldShapeArbitrary({ players: { max: 30 }, zones: { max: 15 }, npcs: { max: 30 }, items: { max: 40 }, quests: { max: 20 }, worldIdMaxLength: 24, epoch: { max: (1n << 64n) - 1n } });
 
 /** Shapes with at least one record of each kind to break (two zones, three items). */
-const breakableShape: fc.Arbitrary<WorldShape> = fc.record({
-  worldId,
-  players: fc.integer({ min: 1, max: 12 }),
-  zones: fc.integer({ min: 2, max: 10 }),
-  npcs: fc.integer({ min: 1, max: 12 }),
-  items: fc.integer({ min: 3, max: 20 }),
-  quests: fc.integer({ min: 1, max: 10 }),
-  epoch: fc.bigInt({ min: 0n, max: 1000n }),
-  seed: fc.integer({ min: 1, max: 0x7fffffff }),
-});
+const breakableShape = worldShapeArbitrary({ players: { min: 1, max: 12 }, zones: { min: 2, max: 10 }, npcs: { min: 1, max: 12 }, items: { min: 3, max: 20 }, quests: { min: 1, max: 10 }, worldIdMaxLength: 24, epoch: { max: 1000n } });
 
 const inputOf = (shape: WorldShape, snapshot: WorldSnapshot | undefined): SnapshotCheckInput => ({
   worldId: shape.worldId,

@@ -37,7 +37,7 @@ const CODE_DOCS: Record<ErrorCode, CodeDoc> = {
   MIXED_EPOCH: { meaning: "a section's `source_epoch` differs from `expected_epoch`", action: "save: stamp every section with `expected_epoch`; restore: the stored epoch is damaged — restore another retained epoch", stored: true },
   WORLD_MISMATCH: { meaning: 'the world section names another world', action: "set the world section's `world_id` to the request's" },
   RUNTIME_STATE: { meaning: 'a `runtime_only` field is set, or an unknown field is present', action: 'clear runtime-only fields; an unknown field means the client was built from another proto — rebuild it' },
-  INVALID_FIELD: { meaning: 'a field breaks the field rules (ids, map keys, quantity, enums, coordinates, display name)', action: 'fix the field each `BadRequest` violation names' },
+  INVALID_FIELD: { meaning: 'a field breaks the field rules (ids, map keys and never the key `__proto__`, quantity, enums, coordinates, display name)', action: 'fix the field each `BadRequest` violation names' },
   DUPLICATE_ID: { meaning: 'the same id twice in one system with identical content', action: 'send each record once' },
   OWNERSHIP_OVERLAP: { meaning: 'one datum claimed twice: an id twice with different content, two items in one inventory slot, a zone cycle', action: 'resolve the claim the violation path names: every datum has one owner' },
   DANGLING_REFERENCE: { meaning: 'a reference to a player, zone or NPC absent from the snapshot', action: 'include the referenced record in the same snapshot, or drop the reference (nothing is ever inferred)' },

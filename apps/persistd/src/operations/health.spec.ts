@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { PersistenceService } from '@persistd/contract';
-import { startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
+import { scrapeMetrics, startPrivateRedis, type PrivateRedis } from '@persistd/testkit';
 import { captureLogs } from '../test/captured-logs';
 import { healthClient, type HealthClient } from '../test/health-client';
 import { startTestDaemon, type TestDaemon } from '../test/test-daemon';
@@ -26,10 +26,7 @@ async function until(health: HealthClient, status: string, service = ''): Promis
   throw new Error(`health of ${JSON.stringify(service)} stayed ${last}, expected ${status}`);
 }
 
-async function metric(t: TestDaemon, name: string): Promise<string | undefined> {
-  const text = await (await fetch(t.daemon.metricsUrl!)).text();
-  return text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1];
-}
+const redisUp = async (t: TestDaemon) => (await scrapeMetrics(t.daemon.metricsUrl!)).value('persistd_redis_up');
 
 /** Runs the container's HEALTHCHECK script against an address. */
 function runHealthcheck(address: string): Promise<{ code: number | null; stderr: string }> {
@@ -63,7 +60,7 @@ describe('health (grpc.health.v1)', () => {
     expect(await health.check('')).toBe('SERVING');
     expect(await health.check(SERVICE)).toBe('SERVING');
     await expect(health.check('no.such.Service')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    expect(await metric(t, 'persistd_redis_up')).toBe('1');
+    expect(await redisUp(t)).toBe(1);
     const watch = health.watch(SERVICE);
     await watch.seen('SERVING');
 
@@ -71,14 +68,14 @@ describe('health (grpc.health.v1)', () => {
     await until(health, 'NOT_SERVING');
     expect(await health.check(SERVICE)).toBe('NOT_SERVING');
     await watch.seen('NOT_SERVING');
-    expect(await metric(t, 'persistd_redis_up')).toBe('0');
+    expect(await redisUp(t)).toBe(0);
 
     await redis.restart();
     await until(health, 'SERVING');
     expect(await health.check(SERVICE)).toBe('SERVING');
     await watch.seen('SERVING');
     expect(watch.statuses).toEqual(['SERVING', 'NOT_SERVING', 'SERVING']);
-    expect(await metric(t, 'persistd_redis_up')).toBe('1');
+    expect(await redisUp(t)).toBe(1);
     // And the daemon serves again, through the restarted Redis.
     expect((await t.client.getWorldStatus({ worldId: 'after-restart' })).committedEpoch).toBe(0n);
     watch.cancel();

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { rawServerStreamCall, RestoreRequestSchema, SaveRequestSchema, SaveResponseSchema, type SaveResponse } from '@persistd/contract';
-import { FaultProxy, smallWorld, TEST_REDIS_URL } from '@persistd/testkit';
+import { FaultProxy, scrapeMetrics, smallWorld, TEST_REDIS_URL } from '@persistd/testkit';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from '../test/test-daemon';
-import { scrape, valueOf } from '../test/scrape';
 
 /**
  * /metrics over real HTTP from in-process daemons: every call is counted once, by method,
@@ -33,9 +32,9 @@ describe('/metrics', () => {
   it('counts a save, a conflict and a rejection by reason, restores, and the exact bytes in and out', async () => {
     const t = await daemon();
     expect(t.daemon.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-    const before = await scrape(t.daemon.metricsUrl!);
-    expect(valueOf(before, 'persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(0);
-    expect(valueOf(before, 'persistd_epoch_conflicts_total')).toBe(0);
+    const before = await scrapeMetrics(t.daemon.metricsUrl!);
+    expect(before.value('persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(0);
+    expect(before.value('persistd_epoch_conflicts_total')).toBe(0);
 
     const ok = saveRequest('m1', smallWorld('m1'), 0n, 'm1-a');
     const saved = await t.client.save(ok);
@@ -50,34 +49,34 @@ describe('/metrics', () => {
     const gone = t.client.restore({ worldId: 'never-saved' });
     await expect((async () => { for await (const _ of gone) void _; })()).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
 
-    const s = await scrape(t.daemon.metricsUrl!);
-    expect(valueOf(s, 'persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(1);
-    expect(valueOf(s, 'persistd_saves_total', { outcome: 'refused', reason: 'EPOCH_CONFLICT' })).toBe(1);
-    expect(valueOf(s, 'persistd_saves_total', { outcome: 'refused', reason: 'PARTIAL_SAVE' })).toBe(1);
-    expect(valueOf(s, 'persistd_epoch_conflicts_total')).toBe(1);
-    expect(valueOf(s, 'persistd_commit_outcome_unknown_total')).toBe(0);
-    expect(valueOf(s, 'persistd_restores_total', { outcome: 'ok', reason: '' })).toBe(1);
-    expect(valueOf(s, 'persistd_restores_total', { outcome: 'refused', reason: 'WORLD_NOT_FOUND' })).toBe(1);
-    expect(valueOf(s, 'persistd_rpcs_total', { method: 'Validate', outcome: 'ok', reason: '' })).toBe(1);
-    expect(valueOf(s, 'persistd_rpcs_total', { method: 'GetWorldStatus', outcome: 'refused', reason: 'INVALID_FIELD' })).toBe(1);
-    expect(valueOf(s, 'persistd_rpcs_total', { method: 'Save', outcome: 'refused', reason: 'EPOCH_CONFLICT' })).toBe(1);
-    expect(valueOf(s, 'persistd_save_duration_seconds_count', { outcome: 'ok' })).toBe(1);
-    expect(valueOf(s, 'persistd_save_duration_seconds_count', { outcome: 'refused' })).toBe(2);
-    expect(valueOf(s, 'persistd_save_duration_seconds_bucket', { outcome: 'ok', le: '+Inf' })).toBe(1);
-    expect(valueOf(s, 'persistd_restore_duration_seconds_count', { outcome: 'ok' })).toBe(1);
-    expect(valueOf(s, 'persistd_request_bytes_total', { method: 'Save' })).toBe(sizeOfSave(ok) + sizeOfSave(conflict) + sizeOfSave(partial));
-    expect(valueOf(s, 'persistd_response_bytes_total', { method: 'Save' })).toBe(sizeOfAnswer(saved));
-    expect(valueOf(s, 'persistd_response_bytes_total', { method: 'Restore' })).toBe(restoredBytes);
+    const s = await scrapeMetrics(t.daemon.metricsUrl!);
+    expect(s.value('persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(1);
+    expect(s.value('persistd_saves_total', { outcome: 'refused', reason: 'EPOCH_CONFLICT' })).toBe(1);
+    expect(s.value('persistd_saves_total', { outcome: 'refused', reason: 'PARTIAL_SAVE' })).toBe(1);
+    expect(s.value('persistd_epoch_conflicts_total')).toBe(1);
+    expect(s.value('persistd_commit_outcome_unknown_total')).toBe(0);
+    expect(s.value('persistd_restores_total', { outcome: 'ok', reason: '' })).toBe(1);
+    expect(s.value('persistd_restores_total', { outcome: 'refused', reason: 'WORLD_NOT_FOUND' })).toBe(1);
+    expect(s.value('persistd_rpcs_total', { method: 'Validate', outcome: 'ok', reason: '' })).toBe(1);
+    expect(s.value('persistd_rpcs_total', { method: 'GetWorldStatus', outcome: 'refused', reason: 'INVALID_FIELD' })).toBe(1);
+    expect(s.value('persistd_rpcs_total', { method: 'Save', outcome: 'refused', reason: 'EPOCH_CONFLICT' })).toBe(1);
+    expect(s.value('persistd_save_duration_seconds_count', { outcome: 'ok' })).toBe(1);
+    expect(s.value('persistd_save_duration_seconds_count', { outcome: 'refused' })).toBe(2);
+    expect(s.value('persistd_save_duration_seconds_bucket', { outcome: 'ok', le: '+Inf' })).toBe(1);
+    expect(s.value('persistd_restore_duration_seconds_count', { outcome: 'ok' })).toBe(1);
+    expect(s.value('persistd_request_bytes_total', { method: 'Save' })).toBe(sizeOfSave(ok) + sizeOfSave(conflict) + sizeOfSave(partial));
+    expect(s.value('persistd_response_bytes_total', { method: 'Save' })).toBe(sizeOfAnswer(saved));
+    expect(s.value('persistd_response_bytes_total', { method: 'Restore' })).toBe(restoredBytes);
     expect(restoredBytes).toBeGreaterThan(sizeOfSave(ok) / 2);
-    expect(valueOf(s, 'persistd_inflight_calls')).toBe(0);
-    expect(valueOf(s, 'persistd_save_work', { state: 'waiting' })).toBe(0);
-    expect(valueOf(s, 'persistd_save_work', { state: 'running' })).toBe(0);
-    expect(valueOf(s, 'persistd_redis_up')).toBe(1);
-    expect(valueOf(s, 'persistd_auth_refusals_total', { reason: 'UNAUTHENTICATED' })).toBe(0);
-    expect(valueOf(s, 'persistd_tls_handshake_failures_total')).toBe(0);
-    expect(valueOf(s, 'persistd_event_loop_delay_p99_seconds')).toBeGreaterThanOrEqual(0);
-    expect(valueOf(s, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
-    expect(s.some((x) => x.name === 'nodejs_eventloop_lag_p99_seconds')).toBe(true);
+    expect(s.value('persistd_inflight_calls')).toBe(0);
+    expect(s.value('persistd_save_work', { state: 'waiting' })).toBe(0);
+    expect(s.value('persistd_save_work', { state: 'running' })).toBe(0);
+    expect(s.value('persistd_redis_up')).toBe(1);
+    expect(s.value('persistd_auth_refusals_total', { reason: 'UNAUTHENTICATED' })).toBe(0);
+    expect(s.value('persistd_tls_handshake_failures_total')).toBe(0);
+    expect(s.value('persistd_event_loop_delay_p99_seconds')).toBeGreaterThanOrEqual(0);
+    expect(s.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(s.has('nodejs_eventloop_lag_p99_seconds')).toBe(true);
   });
 
   it('counts an unknown commit outcome as failed, and its retry as ok', async () => {
@@ -93,11 +92,11 @@ describe('/metrics', () => {
     expect((await refusalOf(t.client.save(req))).reason).toBe('COMMIT_OUTCOME_UNKNOWN');
     expect((await t.client.save(req)).committedEpoch).toBe(2n);
 
-    const s = await scrape(t.daemon.metricsUrl!);
-    expect(valueOf(s, 'persistd_saves_total', { outcome: 'failed', reason: 'COMMIT_OUTCOME_UNKNOWN' })).toBe(1);
-    expect(valueOf(s, 'persistd_commit_outcome_unknown_total')).toBe(1);
-    expect(valueOf(s, 'persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(2);
-    expect(valueOf(s, 'persistd_save_duration_seconds_count', { outcome: 'failed' })).toBe(1);
+    const s = await scrapeMetrics(t.daemon.metricsUrl!);
+    expect(s.value('persistd_saves_total', { outcome: 'failed', reason: 'COMMIT_OUTCOME_UNKNOWN' })).toBe(1);
+    expect(s.value('persistd_commit_outcome_unknown_total')).toBe(1);
+    expect(s.value('persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(2);
+    expect(s.value('persistd_save_duration_seconds_count', { outcome: 'failed' })).toBe(1);
   });
 
   it("counts authority's refusals in the daemon that made them only (a registry per daemon)", async () => {
@@ -116,24 +115,23 @@ describe('/metrics', () => {
     expect((await refusalOf(guarded.client.save(saveRequest('x-1', smallWorld('x-1')), {}, bearer('metrics-token-1')))).reason).toBe('CLIENT_AUTHORED');
     expect((await guarded.client.save(saveRequest('w-1', smallWorld('w-1')), {}, bearer('metrics-token-1'))).committedEpoch).toBe(1n);
 
-    const g = await scrape(guarded.daemon.metricsUrl!);
-    expect(valueOf(g, 'persistd_auth_refusals_total', { reason: 'UNAUTHENTICATED' })).toBe(2);
-    expect(valueOf(g, 'persistd_auth_refusals_total', { reason: 'CLIENT_AUTHORED' })).toBe(1);
-    expect(valueOf(g, 'persistd_saves_total', { outcome: 'refused', reason: 'UNAUTHENTICATED' })).toBe(1);
-    expect(valueOf(g, 'persistd_saves_total', { outcome: 'refused', reason: 'CLIENT_AUTHORED' })).toBe(1);
-    expect(valueOf(g, 'persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(1);
-    expect(valueOf(g, 'persistd_rpcs_total', { method: 'GetWorldStatus', outcome: 'refused', reason: 'UNAUTHENTICATED' })).toBe(1);
+    const g = await scrapeMetrics(guarded.daemon.metricsUrl!);
+    expect(g.value('persistd_auth_refusals_total', { reason: 'UNAUTHENTICATED' })).toBe(2);
+    expect(g.value('persistd_auth_refusals_total', { reason: 'CLIENT_AUTHORED' })).toBe(1);
+    expect(g.value('persistd_saves_total', { outcome: 'refused', reason: 'UNAUTHENTICATED' })).toBe(1);
+    expect(g.value('persistd_saves_total', { outcome: 'refused', reason: 'CLIENT_AUTHORED' })).toBe(1);
+    expect(g.value('persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(1);
+    expect(g.value('persistd_rpcs_total', { method: 'GetWorldStatus', outcome: 'refused', reason: 'UNAUTHENTICATED' })).toBe(1);
 
-    const o = await scrape(open.daemon.metricsUrl!);
-    expect(valueOf(o, 'persistd_auth_refusals_total', { reason: 'UNAUTHENTICATED' })).toBe(0);
-    expect(valueOf(o, 'persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(0);
+    const o = await scrapeMetrics(open.daemon.metricsUrl!);
+    expect(o.value('persistd_auth_refusals_total', { reason: 'UNAUTHENTICATED' })).toBe(0);
+    expect(o.value('persistd_saves_total', { outcome: 'ok', reason: '' })).toBe(0);
   });
 
   it('exports every metric the Grafana dashboard and `persistctl watch` read', async () => {
     const t = await daemon();
     // Declared metrics (`# TYPE`), whether or not a series has a sample yet.
-    const text = await (await fetch(t.daemon.metricsUrl!)).text();
-    const exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+    const exported = (await scrapeMetrics(t.daemon.metricsUrl!)).types;
     const root = join(__dirname, '../../../..');
     const used = new Set<string>();
     for (const file of ['tools/load/grafana/persistd-dashboard.json', 'tools/persistctl/src/metrics/metric-names.ts']) {

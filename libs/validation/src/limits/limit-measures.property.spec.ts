@@ -1,6 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { SaveRequestSchema } from '@persistd/contract';
-import { generateWorld, type WorldShape } from '@persistd/testkit';
+import { generateWorld, worldShapeArbitrary } from '@persistd/testkit';
 import fc from 'fast-check';
 import { readSaveRequest } from '../wire/read-request';
 import { BYTE_MUTATIONS, DATA_MUTATIONS, encodeRequest, mutateBytes, requestOf, WIRE_MUTATIONS, type Pick } from '../wire/test/mutations';
@@ -16,16 +16,7 @@ import { firstLimitBreach, type InputLimits, type LimitBreach } from './input-li
  * the limits says whether the walk would refuse.
  */
 
-const shape: fc.Arbitrary<WorldShape> = fc.record({
-  worldId: fc.stringMatching(/^[A-Za-z0-9._-]{1,16}$/),
-  players: fc.integer({ min: 1, max: 6 }),
-  zones: fc.integer({ min: 2, max: 5 }),
-  npcs: fc.integer({ min: 1, max: 6 }),
-  items: fc.integer({ min: 2, max: 10 }),
-  quests: fc.integer({ min: 1, max: 6 }),
-  epoch: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  seed: fc.integer({ min: 1, max: 0x7fffffff }),
-});
+const shape = worldShapeArbitrary({ players: { min: 1, max: 6 }, zones: { min: 2, max: 5 }, npcs: { min: 1, max: 6 }, items: { min: 2, max: 10 }, quests: { min: 1, max: 6 }, worldIdMaxLength: 16, epoch: { max: (1n << 64n) - 1n } });
 
 const picker = (randoms: fc.Stream<number>): Pick => (n) => (n <= 1 ? 0 : randoms.next().value % n);
 

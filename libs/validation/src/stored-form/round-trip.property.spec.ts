@@ -1,5 +1,5 @@
 import type { WorldSnapshot } from '@persistd/contract';
-import { generateWorld, shuffleWorld, type WorldShape } from '@persistd/testkit';
+import { generateWorld, shuffleWorld, worldShapeArbitrary } from '@persistd/testkit';
 import fc from 'fast-check';
 import { canonicalSections } from './canonical';
 import { sealEpochMeta } from './digests';
@@ -13,21 +13,8 @@ import { decodeStoredSnapshot, verifyStoredEpoch, type StoredEpochView } from '.
  * the machine is small and each run builds a whole world.
  */
 
-const worldId = fc.stringMatching(/^[A-Za-z0-9._-]{1,24}$/);
-
-/** Shapes generateWorld makes valid worlds of: zones when anything stands in one, players when quests exist. */
-const anyShape: fc.Arbitrary<WorldShape> = fc
-  .record({
-    worldId,
-    players: fc.nat({ max: 25 }),
-    zones: fc.nat({ max: 12 }),
-    npcs: fc.nat({ max: 25 }),
-    items: fc.nat({ max: 40 }),
-    quests: fc.nat({ max: 20 }),
-    seed: fc.integer({ min: 1, max: 0x7fffffff }),
-    contentVersion: fc.constantFrom('content-1.0.0', 'c2', ''),
-  })
-  .map((s) => ({ ...s, quests: s.players > 0 ? s.quests : 0, zones: s.players + s.npcs + s.items > 0 ? Math.max(1, s.zones) : s.zones }));
+/** Shapes generateWorld makes valid worlds of, empty sections included. */
+const anyShape = worldShapeArbitrary({ players: { max: 25 }, zones: { max: 12 }, npcs: { max: 25 }, items: { max: 40 }, quests: { max: 20 }, worldIdMaxLength: 24, contentVersions: ['content-1.0.0', 'c2', ''] });
 
 const anyEpoch = fc.bigInt({ min: 1n, max: (1n << 64n) - 1n });
 

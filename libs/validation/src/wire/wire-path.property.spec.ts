@@ -1,6 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { SaveRequestSchema } from '@persistd/contract';
-import { generateWorld, shuffleWorld, type WorldShape } from '@persistd/testkit';
+import { generateWorld, shuffleWorld, worldShapeArbitrary } from '@persistd/testkit';
 import fc from 'fast-check';
 import { BYTE_MUTATIONS, DATA_MUTATIONS, encodeRequest, mutateBytes, requestOf, WIRE_MUTATIONS, type Pick } from './test/mutations';
 import { typedOutcome, wireOutcome } from './test/outcomes';
@@ -15,18 +15,7 @@ import { wireExtent } from './wire-extent';
  * read measures what input limits look at exactly as the limits' walk of the typed decode does.
  */
 
-const worldId = fc.stringMatching(/^[A-Za-z0-9._-]{1,16}$/);
-
-const shape: fc.Arbitrary<WorldShape> = fc.record({
-  worldId,
-  players: fc.integer({ min: 1, max: 8 }),
-  zones: fc.integer({ min: 2, max: 6 }),
-  npcs: fc.integer({ min: 1, max: 8 }),
-  items: fc.integer({ min: 2, max: 14 }),
-  quests: fc.integer({ min: 1, max: 8 }),
-  epoch: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  seed: fc.integer({ min: 1, max: 0x7fffffff }),
-});
+const shape = worldShapeArbitrary({ players: { min: 1, max: 8 }, zones: { min: 2, max: 6 }, npcs: { min: 1, max: 8 }, items: { min: 2, max: 14 }, quests: { min: 1, max: 8 }, worldIdMaxLength: 16, epoch: { max: (1n << 64n) - 1n } });
 
 const picker = (randoms: fc.Stream<number>): Pick => (n) => (n <= 1 ? 0 : randoms.next().value % n);
 

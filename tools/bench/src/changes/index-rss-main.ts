@@ -21,16 +21,14 @@ import { plan, type SizeName } from '../sizes';
 
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
+/** A stat of the daemon's index cache (entries, bytes...); NaN while absent. */
 async function cacheStat(daemon: PersistdDaemon, stat: string): Promise<number> {
-  const text = await (await fetch(`http://${daemon.metricsAddress}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('persistd_index_cache{') && l.includes(`stat="${stat}"`));
-  return line ? Number(line.split(' ').pop()) : Number.NaN;
+  return (await daemon.metrics()).value('persistd_index_cache', { stat }) ?? Number.NaN;
 }
 
+/** An unlabelled metric of the daemon; NaN while absent. */
 async function metric(daemon: PersistdDaemon, name: string): Promise<number> {
-  const text = await (await fetch(`http://${daemon.metricsAddress}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.split(' ').pop()) : Number.NaN;
+  return (await daemon.metrics()).value(name) ?? Number.NaN;
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type DaemonChildProcess, distEntry, freePort, startDaemon } from '@persistd/testkit';
+import { type DaemonChildProcess, distEntry, freePort, scrapeMetrics, startDaemon, type MetricsScrape } from '@persistd/testkit';
 import { peakRss, resetPeakRss } from './child';
 
 const START_TIMEOUT_MS = 30_000;
@@ -69,19 +69,18 @@ export class PersistdDaemon {
    */
   async loopDelay(): Promise<LoopDelay | undefined> {
     try {
-      const res = await fetch(`http://${this.metricsAddress}/metrics`, { signal: AbortSignal.timeout(2000) });
-      if (!res.ok) return undefined;
-      const text = await res.text();
-      const value = (name: string) => {
-        const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)`, 'm').exec(text);
-        return m ? Number(m[1]) * 1000 : undefined;
-      };
-      const p99Ms = value('nodejs_eventloop_lag_p99_seconds');
-      const maxMs = value('nodejs_eventloop_lag_max_seconds');
-      return p99Ms === undefined || maxMs === undefined ? undefined : { p99Ms, maxMs };
+      const metrics = await this.metrics(2000);
+      const p99 = metrics.value('nodejs_eventloop_lag_p99_seconds');
+      const max = metrics.value('nodejs_eventloop_lag_max_seconds');
+      return p99 === undefined || max === undefined ? undefined : { p99Ms: p99 * 1000, maxMs: max * 1000 };
     } catch {
       return undefined;
     }
+  }
+
+  /** One scrape of the daemon's metrics endpoint. */
+  metrics(timeoutMs?: number): Promise<MetricsScrape> {
+    return scrapeMetrics(`http://${this.metricsAddress}/metrics`, { timeoutMs });
   }
 
   logTail(): string {
