@@ -4,7 +4,8 @@ import type { Report } from './rule';
 import type { SnapshotContext } from './snapshot-context';
 
 /**
- * A map key `__proto__` (DESIGN §4 field rules: "a map key is not `__proto__`"), which no
+ * A map key `__proto__` (docs/rules.md: INVALID_FIELD; DESIGN §4's map-key pattern admits it,
+ * and the closing note asks DESIGN to say "a map key is not `__proto__`"), which no
  * decoded record can show: protobuf-es's maps are plain objects and drop it, so a record would
  * be accepted and stored without it. Only the bytes still hold it, and the wire census reads
  * every map key of every request (wire-census.ts); what it notes is placed here on the records

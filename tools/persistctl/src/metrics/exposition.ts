@@ -12,10 +12,12 @@ function unescape(v: string): string {
   return v.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
 }
 
+/** Prometheus reads these words whatever their case; prom-client writes NaN as `Nan`. */
 function parseValue(text: string): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  const word = text.toLowerCase();
+  if (word === '+inf' || word === 'inf') return Infinity;
+  if (word === '-inf') return -Infinity;
+  if (word === 'nan') return NaN;
   const n = Number(text);
   if (Number.isNaN(n)) throw new Error(`not a sample value: ${JSON.stringify(text)}`);
   return n;

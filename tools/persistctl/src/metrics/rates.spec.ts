@@ -14,6 +14,12 @@ describe('parseExposition', () => {
     ]);
   });
 
+  it("reads NaN and infinities whatever their case, as prom-client writes them (its NaN is 'Nan')", () => {
+    const values = parseExposition('a Nan\nb NaN\nc +Inf\nd -inf\n').map((s) => s.value);
+    expect(values.slice(0, 2).every(Number.isNaN)).toBe(true);
+    expect(values.slice(2)).toEqual([Infinity, -Infinity]);
+  });
+
   it('refuses a page that is not an exposition', () => {
     expect(() => parseExposition('<html><body>hello</body></html>')).toThrow(/line 1 is not a sample/);
     expect(() => parseExposition('x{a=1} 3')).toThrow(/malformed labels/);
