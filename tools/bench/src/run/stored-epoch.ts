@@ -31,10 +31,14 @@ export async function readRawEpoch(redis: Redis, prefix: string, worldId: string
   const meta = fromBinary(EpochMetaSchema, metaBytes);
   const chunks: { id: string; bytes: Buffer }[] = [];
   let bytes = metaBytes.length;
+  // Stored form 2: the index chunks first, then the record chunks they list.
+  const form2 = storedFormOf(meta) === 2;
+  // The store's batch size for the form: 16 of form 1's large chunks, 256 of form 2's small ones.
+  const perRead = form2 ? BATCH_LIMITS.maxSmallChunkKeysPerRead : BATCH_LIMITS.maxChunkKeysPerRead;
   const read = async (ids: string[]) => {
     const out: Buffer[] = [];
-    for (let i = 0; i < ids.length; i += BATCH_LIMITS.maxChunkKeysPerRead) {
-      const batch = ids.slice(i, i + BATCH_LIMITS.maxChunkKeysPerRead);
+    for (let i = 0; i < ids.length; i += perRead) {
+      const batch = ids.slice(i, i + perRead);
       const values = await redis.mgetBuffer(...batch.map((id) => keys.chunk(id)));
       values.forEach((v, k) => {
         if (!v) throw new Error(`bench: chunk ${batch[k]} of ${worldId} is absent`);
@@ -44,8 +48,6 @@ export async function readRawEpoch(redis: Redis, prefix: string, worldId: string
     }
     return out;
   };
-  // Stored form 2: the index chunks first, then the record chunks they list.
-  const form2 = storedFormOf(meta) === 2;
   const roots = meta.sections.flatMap((s) => (form2 ? s.indexChunkIds : s.chunkIds));
   const rootBytes = await read(roots);
   const ids = form2 ? rootBytes.flatMap((b) => unpackChunkIds(b) ?? []) : roots;
