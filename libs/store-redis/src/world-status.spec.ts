@@ -17,8 +17,7 @@ describe('worldStatus', () => {
     const content = randomContent();
     const input = commitInput(W, content, { expectedEpoch: 0n });
     await store.commit(input);
-    // The fixture's metas leave their digest field empty (the real sealEpochMeta fills it).
-    expect(await store.worldStatus(W)).toEqual({ committedEpoch: 1n, retainedEpochs: [1n], digest: '', contentDigest: content.contentDigest, deletedEpoch: 0n, storedForm: 1 });
+    expect(await store.worldStatus(W)).toEqual({ committedEpoch: 1n, retainedEpochs: [1n], digest: input.sealed.get(1n)!.digest, contentDigest: content.contentDigest, deletedEpoch: 0n, storedForm: 1 });
     await h.redis.set(worldKeys(h.prefix, W).epoch, tombstoneValue(1n));
     expect(await store.worldStatus(W)).toMatchObject({ committedEpoch: 0n, retainedEpochs: [], deletedEpoch: 1n });
   });
