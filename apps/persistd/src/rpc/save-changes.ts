@@ -4,6 +4,7 @@ import { RecordCountsSchema, SaveResponseSchema, type EpochMeta, type RecordCoun
 import { isStoreError, sameRequest, type RequestRecord, type WorldPointer } from '@persistd/store-redis';
 import { digestsOfIndex, restoreFrames, sealEpochMeta, verifyStoredEpoch, type BaseIndex } from '@persistd/validation';
 import { fastPathBlocked, fastPathEpoch, type FastEpoch } from '../save-changes/fast-path';
+import { indexingUnderWay, indexSavedEpoch } from '../save-changes/index-in-background';
 import type { ChangesRequestWork } from '../save-work/change-steps';
 import type { BaseReader } from './base-read-budget';
 import { SaveRefused } from '../save-work/save-steps';
@@ -65,7 +66,12 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
       if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readWorldPointer(req.worldId));
       throw e;
     }
-    const index = ctx.indexCache.get(req.worldId, committed, meta.digest);
+    let index = ctx.indexCache.get(req.worldId, committed, meta.digest);
+    const indexing = index ? undefined : indexingUnderWay(ctx, req.worldId, committed, meta.digest);
+    if (indexing) {
+      await indexing;
+      index = ctx.indexCache.get(req.worldId, committed, meta.digest);
+    }
     let fast: FastEpoch | undefined;
     const blocked = fastPathBlocked(ctx, meta, index, work.fast);
     if (!blocked) {
@@ -97,7 +103,7 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
     switch (outcome.kind) {
       case 'committed':
         if (fast) ctx.indexCache.put(fast.advance(outcome.epoch, outcome.digest));
-        else if (full!.resultIndex) ctx.indexCache.put({ ...full!.resultIndex, epoch: outcome.epoch, digest: outcome.digest });
+        else indexSavedEpoch(ctx, true, { worldId: req.worldId, epoch: outcome.epoch, digest: outcome.digest, sections: prepared.sections.map((s) => s.chunks) });
         return create(SaveResponseSchema, { worldId: req.worldId, committedEpoch: outcome.epoch, digest: outcome.digest, contentDigest: prepared.contentDigest, counts: prepared.counts, replayed: false });
       case 'replayed':
         return replayAnswer(req.worldId, outcome.record ?? { ...outcome, contentDigest: prepared.contentDigest, counts });
@@ -115,7 +121,9 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
 /**
  * The full path: the whole base read and verified, the change set applied to it and the result
  * run through the Save steps on a save worker, as a Save of it; refusals with every violation.
- * Its result's index comes back with it, so the next change set finds the index.
+ * The committed result is indexed after the answer, on a save worker (index-in-background.ts):
+ * the next change set finds the index, or waits for its indexing, instead of paying for it here
+ * (building it took 40% of an L world's full path).
  */
 async function fullPath(
   ctx: RpcContext,
@@ -133,11 +141,11 @@ async function fullPath(
   const cached = index && index.digest === stored.meta.digest ? digestsOfIndex(index) : undefined;
   const baseFrames: Uint8Array[] = [];
   for (const frame of restoreFrames(committed, stored.meta, (id) => stored.chunks.get(id)!)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
-  const job = { bytes: call.request, limits: ctx.limits, stored: ctx.stored, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: work.findings.beyondResult, indexResult: ctx.indexCache.maxBytes > 0 };
+  const job = { bytes: call.request, limits: ctx.limits, stored: ctx.stored, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: work.findings.beyondResult };
   const result = await ctx.savePool.changesResult(job, deadlineOf(call)).catch((e: unknown) => {
     throw e instanceof SaveRefused ? e.refusal : e;
   });
-  return { prepared: result.prepared, resultIndex: result.index };
+  return { prepared: result.prepared };
 }
 
 function reused(req: SaveChangesRequest, epoch: bigint): Refusal {

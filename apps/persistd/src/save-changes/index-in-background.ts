@@ -34,6 +34,7 @@ export function indexRestoredEpoch(ctx: IndexingContext, stored: StoredEpoch): v
  * Save built one).
  */
 export function indexSavedEpoch(ctx: IndexingContext, wasIndexed: boolean, epoch: EpochChunks): void {
+  // (Also the epoch a SaveChanges' full path committed: that world is saved through change sets.)
   if (!wasIndexed || ctx.indexCache.maxBytes === 0) return;
   if (isUnderWay(ctx, epoch.worldId, epoch.epoch, epoch.digest)) return;
   indexInBackground(ctx, { ...epoch, sections: copiedTogether(epoch.sections) });
@@ -66,25 +67,36 @@ function isUnderWay(ctx: IndexingContext, worldId: string, epoch: bigint, digest
 }
 
 /**
+ * The indexing of this epoch under way, if any: settles (never rejects) once it is cached or has
+ * failed. A SaveChanges whose base is being indexed waits for it rather than reading the whole
+ * base itself: the indexing is already paid for, and finishes sooner than a full path would.
+ */
+export function indexingUnderWay(ctx: IndexingContext, worldId: string, epoch: bigint, digest: string): Promise<void> | undefined {
+  return underWay.get(ctx.indexCache)?.get(jobOf(worldId, epoch, digest));
+}
+
+/**
  * Builds an epoch's index on a save worker, off the call's path, and caches it. Best effort: a
  * failure only means the next SaveChanges indexes the base itself. Requests for one epoch that
  * follow each other before its index is done (an L world takes seconds) wait for that one
  * instead of each starting its own.
  */
 function indexInBackground(ctx: IndexingContext, { worldId, epoch, digest, sections }: EpochChunks): void {
-  const running = underWay.get(ctx.indexCache) ?? new Set<string>();
+  const running = underWay.get(ctx.indexCache) ?? new Map<string, Promise<void>>();
   underWay.set(ctx.indexCache, running);
   const job = jobOf(worldId, epoch, digest);
   if (running.has(job)) return;
-  running.add(job);
-  ctx.savePool
-    .indexBase({ worldId, epoch, digest, sections })
-    .then(
-      ({ index }) => ctx.indexCache.put(index),
-      (err: unknown) => ctx.logger.debug({ err, worldId, epoch: String(epoch) }, 'indexing an epoch failed; the next SaveChanges indexes it'),
-    )
-    .finally(() => running.delete(job));
+  running.set(
+    job,
+    ctx.savePool
+      .indexBase({ worldId, epoch, digest, sections })
+      .then(
+        ({ index }) => ctx.indexCache.put(index),
+        (err: unknown) => ctx.logger.debug({ err, worldId, epoch: String(epoch) }, 'indexing an epoch failed; the next SaveChanges indexes it'),
+      )
+      .finally(() => running.delete(job)),
+  );
 }
 
-/** Indexings under way, per daemon (its cache). */
-const underWay = new WeakMap<IndexCache, Set<string>>();
+/** Indexings under way, per daemon (its cache), each settling once it is done. */
+const underWay = new WeakMap<IndexCache, Map<string, Promise<void>>>();

@@ -2,7 +2,6 @@ import { SaveChangesRequestSchema, type RecordCounts, type SaveChangesRequest } 
 import {
   applyChanges,
   baseSectionsOfFrames,
-  indexOfCheckedResult,
   indexOfStoredChunks,
   changeRequestDigest,
   checkChangeRequest,
@@ -15,7 +14,6 @@ import {
   type PreparedEpoch,
   type RuleViolation,
   type FastChanges,
-  type WireRequest,
   fastChangesOf,
   lostMapKeysOfChanges,
 } from '@persistd/validation';
@@ -67,8 +65,6 @@ export interface ChangesResultJob extends ChangesJobBase {
   beyondResult: RuleViolation[];
   /** The stored form to write and the rules version to record (PERSISTD_STORED_FORM), as a Save's. */
   stored: StoredFormChoice;
-  /** Whether to bring back the result's index (not when the daemon keeps none). */
-  indexResult: boolean;
 }
 
 /** A stored epoch to index (one the daemon restored): its record chunks, per section in order. */
@@ -97,8 +93,6 @@ export interface ChangesResultWork {
   method: 'ChangesResult';
   prepared: PreparedEpoch;
   counts: RecordCounts;
-  /** The result's index when asked for; its epoch and digest are set once committed. */
-  index?: BaseIndex;
 }
 
 function readChanges(job: ChangesJobBase): SaveChangesRequest {
@@ -140,11 +134,10 @@ export function runChangeResultSteps(job: ChangesResultJob): ChangesResultWork {
   const req = readChanges(job);
   const applied = applyChanges(req, { ...job.base, sections: baseSectionsOfFrames(job.baseFrames) }, job.cached);
   let work: SaveWork | undefined;
-  let read: WireRequest | undefined;
   let fromResult: readonly RuleViolation[] = [];
   try {
     const save = { method: 'Save' as const, bytes: applied.saveRequest, limits: job.limits, stored: job.stored, checkedWorld: job.checkedWorld, principal: job.principal };
-    work = runSnapshotSteps(save, (r) => (read = r)) as SaveWork;
+    work = runSnapshotSteps(save) as SaveWork;
   } catch (e) {
     const violations = e instanceof SaveRefused ? e.refusal.options.violations : undefined;
     if (!violations) throw e instanceof SaveRefused ? new SaveRefused(e.refusal, headerOf(req)) : e;
@@ -152,6 +145,5 @@ export function runChangeResultSteps(job: ChangesResultJob): ChangesResultWork {
   }
   const all = sortViolations(uniqueViolations([...fromResult, ...job.beyondResult, ...applied.violations]));
   if (all.length > 0 || !work) throw new SaveRefused(Refusal.ofViolations(all), headerOf(req));
-  const index = job.indexResult ? indexOfCheckedResult(req.worldId, read!, applied.digests, work.prepared.sections) : undefined;
-  return { method: 'ChangesResult', prepared: work.prepared, counts: work.prepared.counts, index };
+  return { method: 'ChangesResult', prepared: work.prepared, counts: work.prepared.counts };
 }

@@ -26,9 +26,9 @@ export function refusalOfSteps(e: SnapshotRefused): Refusal {
  * world, input limits, rules, stored form), its refusals as the daemon's: the one pipeline runs
  * on a save worker thread (save-pool.ts) or inline. Throws SaveRefused.
  */
-export function runSnapshotSteps(job: SaveJob, checked?: Parameters<typeof runLibrarySteps>[1]): SaveWork | ValidateWork {
+export function runSnapshotSteps(job: SaveJob): SaveWork | ValidateWork {
   try {
-    return runLibrarySteps(job, checked);
+    return runLibrarySteps(job);
   } catch (e) {
     if (e instanceof SnapshotRefused) throw new SaveRefused(refusalOfSteps(e), e.header);
     throw e;

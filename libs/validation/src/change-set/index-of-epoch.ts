@@ -1,22 +1,20 @@
 import { WireType } from '@bufbuild/protobuf/wire';
 import { COMPILED_MODULES } from '../owner-modules';
-import { buildContext } from '../rules/snapshot-context';
 import type { Chunk } from '../stored-form/chunks';
-import { storedRecordView, type WireRequest } from '../wire/read-request';
+import { storedRecordView } from '../wire/read-request';
 import { RecordScan } from '../wire/scan-record';
 import { WireReader } from '../wire/wire-reader';
 import { idOf } from '../rules/snapshot-context';
-import { checkInputOf } from '../wire/wire-validate';
-import { buildIndex, digestSection, leafOf, type BaseIndex, type DigestSection, type Leaf } from './base-index';
+import { buildIndex, digestSection, leafOf, type BaseIndex, type Leaf } from './base-index';
 import type { BaseSection } from './base-records';
 import { readSectionPayload } from './base-records';
 import { CHANGES_LAYOUT } from './layout';
 import { factsOf } from './record-facts';
 
 /**
- * An epoch's index (base-index.ts) from whole reads: of a stored epoch (a restore, or a base the
- * daemon lacks), or of a SaveChanges result the full path checked. Either costs what the world
- * costs; both run on a save worker, never on the event loop.
+ * An epoch's index (base-index.ts) from its record chunks: of an epoch restored, or committed by a
+ * whole Save or a SaveChanges' full path. It costs what the world costs, on a save worker, never
+ * on the event loop, and never on a call's path (save-changes/index-in-background.ts).
  */
 
 /** A section's records split out of its record chunks (in order), with the leaves those chunks make. */
@@ -84,25 +82,6 @@ export function indexOfStoredChunks(worldId: string, epoch: bigint, digest: stri
         digests: digestSection(records),
         leaves,
       };
-    }),
-  );
-}
-
-/**
- * The index of a result the Save steps checked: facts from the wire-level read the rules ran on
- * (its records are the result's, in canonical order), digests as applying the change set left
- * them, leaves from the record chunks the stored form cut. Epoch and digest are set once committed.
- */
-export function indexOfCheckedResult(worldId: string, read: WireRequest, digests: DigestSection[], sections: readonly { chunks: readonly Pick<Chunk, 'id' | 'bytes'>[] }[]): BaseIndex {
-  const systems = buildContext(checkInputOf(read), COMPILED_MODULES).systems;
-  return buildIndex(
-    worldId,
-    0n,
-    '',
-    sections.map((s, k) => {
-      const { leaves } = splitChunks(k, s.chunks);
-      const { ids, records, compiled } = systems[k];
-      return { system: compiled.entry.system, ids, factsAt: (i: number) => factsOf(compiled, records[i]), digests: digests[k], leaves };
     }),
   );
 }

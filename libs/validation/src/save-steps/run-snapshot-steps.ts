@@ -99,10 +99,9 @@ function limitBreachOf(read: WireRequest, bytes: Buffer, limits: InputLimits) {
  * checked (CLIENT_AUTHORED), the input limits (LIMIT_EXCEEDED), every snapshot rule; then, for a
  * Save without violations, the stored form. Save refuses on violations; Validate answers them.
  * Pure: no I/O, no clock, so the daemon runs it on a save worker thread or inline, and the bench
- * measures this very pipeline. Throws SnapshotRefused. `checked`, when given, is shown the read of
- * a Save that passed every rule (SaveChanges indexes its result from it) before the stored form is made.
+ * measures this very pipeline. Throws SnapshotRefused.
  */
-export function runSnapshotSteps(job: SaveJob, checked?: (read: WireRequest) => void): SaveWork | ValidateWork {
+export function runSnapshotSteps(job: SaveJob): SaveWork | ValidateWork {
   const schema = SCHEMAS[job.method];
   const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
   const lostKeys = refuseFloods(schema, bytes, job);
@@ -131,7 +130,6 @@ export function runSnapshotSteps(job: SaveJob, checked?: (read: WireRequest) => 
   if (job.method === 'Validate') return { method: 'Validate', header: header as ValidateRequest, violations };
   const save = header as SaveRequest;
   if (violations.length > 0) throw new SnapshotRefused(violations[0].code, describe(violations[0]), save, { violations });
-  checked?.(read);
   const prepared = prepareWireEpoch(read, { worldId: save.worldId, requestId: save.requestId, principal: job.principal, committedAtMs: 0n, ...job.stored });
   return { method: 'Save', header: save, prepared, requestDigest: saveRequestDigest(read, prepared.sections), stats: read.stats };
 }
