@@ -186,6 +186,17 @@ describe('save pool: grown idle threads replaced', () => {
     }
   });
 
+  it('still replaces a grown thread that a job past its deadline reached but never ran on', async () => {
+    const pool = always(300);
+    try {
+      await pool.save(jobOf(smallWorld('pool-w')));
+      await expect(pool.save(jobOf(smallWorld('pool-w')), Date.now() - 1)).rejects.toBeInstanceOf(DeadlinePassed);
+      await until(() => pool.recycles === 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('loses no job while threads are being replaced: each is answered with its own work', async () => {
     const pool = new SavePool(2, silent, undefined, { heapBytes: 1, idleMs: 5 });
     try {

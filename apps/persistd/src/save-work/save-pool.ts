@@ -178,8 +178,6 @@ export class SavePool {
     while (this.waiting.length > 0) {
       const worker = this.idle.pop() ?? (this.threads < this.size ? this.spawn() : undefined);
       if (!worker) return;
-      clearTimeout(this.recycleTimers.get(worker));
-      this.recycleTimers.delete(worker);
       const pending = this.waiting.shift()!;
       if (pending.deadlineMs !== undefined && Date.now() >= pending.deadlineMs) {
         // Under overload saves queue here; one whose caller has given up is not worth a thread.
@@ -193,6 +191,9 @@ export class SavePool {
 
   /** Hands `pending`'s job to `worker`, which is free. */
   private post(worker: Worker, pending: Pending): void {
+    // Busy again: no longer idle, so not to be replaced.
+    clearTimeout(this.recycleTimers.get(worker));
+    this.recycleTimers.delete(worker);
     this.busy.set(worker, pending);
     // A typed array is cloned with its whole ArrayBuffer, and grpc-js's request may be a view of
     // a larger one: copy exactly the request's bytes, and move that copy instead of cloning it.
