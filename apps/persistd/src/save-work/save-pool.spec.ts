@@ -197,6 +197,25 @@ describe('save pool: grown idle threads replaced', () => {
     }
   });
 
+  it('replaces one thread at a time: while one warms up, a save runs at once on another', async () => {
+    const pool = new SavePool(2, silent, undefined, { heapBytes: 1, idleMs: 50 });
+    try {
+      // Warm first, so both threads end their jobs together and their delays run out together.
+      await pool.warm();
+      const job = jobOf(smallWorld('pool-w'));
+      await Promise.all([pool.save(job), pool.save(job)]);
+      await until(() => pool.recycles === 1);
+      await sleep(200);
+      expect(pool.recycles).toBe(1);
+      const answered = pool.save(job);
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1 });
+      expect((await answered).prepared.contentDigest).toBe(digestOf(job));
+      await until(() => pool.recycles === 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('loses no job while threads are being replaced: each is answered with its own work', async () => {
     const pool = new SavePool(2, silent, undefined, { heapBytes: 1, idleMs: 5 });
     try {

@@ -246,11 +246,21 @@ export class SavePool {
     this.dispatch();
   }
 
-  /** Ends a grown idle thread and starts a fresh one, warmed before it takes jobs. */
+  /**
+   * Ends a grown idle thread and starts a fresh one, warmed before it takes jobs. One at a time:
+   * while a replacement warms, the others stay, so a save arriving then finds a ready thread
+   * (unless the pool has one thread only).
+   */
   private replace(worker: Worker, heapBytes: number): void {
     this.recycleTimers.delete(worker);
     const at = this.idle.indexOf(worker);
     if (this.closed || at < 0) return;
+    if (this.warming.size > 0) {
+      const timer = setTimeout(() => this.replace(worker, heapBytes), this.recycle.idleMs);
+      timer.unref();
+      this.recycleTimers.set(worker, timer);
+      return;
+    }
     this.idle.splice(at, 1);
     this.threads--;
     this.recycled++;
