@@ -34,8 +34,8 @@ export interface RecycleBound {
 /**
  * How long a grown thread stays idle before it is replaced: well past the gaps between a busy
  * daemon's saves, so a thread under load keeps its grown heap. A replaced thread's first large
- * save pays for the memory it touches anew (measured: an M Save after an idle spell 380 ms on a
- * replaced thread, 330 ms on a grown one).
+ * save pays for the memory it touches anew (measured on a shared 2-core machine: an M Save after
+ * an idle spell 380-570 ms on a replaced thread, 330-345 ms on a grown one).
  */
 export const RECYCLE_IDLE_MS = 10_000;
 
