@@ -39,6 +39,9 @@ export interface RecycleBound {
  */
 export const RECYCLE_IDLE_MS = 10_000;
 
+/** When a grown idle thread waits for another's replacement to warm up, how often it looks again. */
+const REPLACE_RETRY_MS = 1_000;
+
 interface Pending {
   job: WorkerJob;
   /** The call's deadline (Date.now() instant): a job still waiting when it passes is never run. */
@@ -256,7 +259,8 @@ export class SavePool {
     const at = this.idle.indexOf(worker);
     if (this.closed || at < 0) return;
     if (this.warming.size > 0) {
-      const timer = setTimeout(() => this.replace(worker, heapBytes), this.recycle.idleMs);
+      // Soon again: a warm-up takes about a second.
+      const timer = setTimeout(() => this.replace(worker, heapBytes), Math.min(this.recycle.idleMs, REPLACE_RETRY_MS));
       timer.unref();
       this.recycleTimers.set(worker, timer);
       return;
