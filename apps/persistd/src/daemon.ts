@@ -15,7 +15,7 @@ import { createOperations, type Operations } from './operations/operations';
 import type { RpcContext } from './rpc/context';
 import { InflightCalls } from './rpc/inflight-calls';
 import { IndexCache } from './save-changes/index-cache';
-import { SavePool } from './save-work/save-pool';
+import { RECYCLE_IDLE_MS, SavePool } from './save-work/save-pool';
 import { WorldQueue } from './rpc/world-queue';
 import { bind, createGrpcServer } from './server';
 
@@ -94,7 +94,7 @@ export async function startDaemon(settings: Settings, logger: Logger = createLog
   const calls = new InflightCalls();
   const budget = new InflightBudget(settings.maxInflightBytes);
   const restoreBudget = new RestoreBudget(settings.maxRestoreBytes);
-  const savePool = new SavePool(settings.saveWorkers, logger);
+  const savePool = new SavePool(settings.saveWorkers, logger, undefined, { heapBytes: settings.saveWorkerRecycleMb * 2 ** 20, idleMs: RECYCLE_IDLE_MS });
   const indexCache = new IndexCache(settings.indexCacheBytes);
   const limits = { maxRecordsPerSection: settings.maxRecordsPerSection, maxStringBytes: settings.maxStringBytes, maxMapEntries: settings.maxMapEntries };
   const ops = createOperations({ metricsListen: settings.metricsListen, logger, store, calls, savePool, indexCache, authority, serving, healthIntervalMs: hooks.healthIntervalMs });

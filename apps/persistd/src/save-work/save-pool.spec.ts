@@ -5,6 +5,7 @@ import pino from 'pino';
 import { DeadlinePassed, Refusal } from '../rpc/refusal';
 import { saveRequest } from '../test/test-daemon';
 import { SavePool } from './save-pool';
+import { WARM_UP_ROUNDS } from './warm-up';
 import { runSnapshotSteps, SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
 
 type Job = Omit<SaveJob, 'method'>;
@@ -134,6 +135,110 @@ describe('save pool: failures', () => {
     const jobs = [pool.save(jobOf(smallWorld('pool-w'))), pool.save(jobOf(smallWorld('pool-w', 0n, 2)))].map((j) => expect(j).rejects.toThrow(/save pool: closed/));
     await pool.close();
     await Promise.all(jobs);
+    await expect(pool.save(jobOf(smallWorld('pool-w')))).rejects.toThrow(/save pool: closed/);
+  });
+});
+
+describe('save pool: grown idle threads replaced', () => {
+  const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+  async function until(done: () => boolean, ms = 20_000): Promise<void> {
+    for (const end = Date.now() + ms; !done(); await sleep(20)) if (Date.now() > end) throw new Error('timed out');
+  }
+  const digestOf = (job: Job) => runSaveSteps(job).prepared.contentDigest;
+  // Any heap is past a 1-byte bound: every thread that ran a job is replaced once it idles.
+  const always = (idleMs: number) => new SavePool(1, silent, undefined, { heapBytes: 1, idleMs });
+
+  it('replaces a thread idle past the delay after a large job, and the fresh one answers as the steps do inline', async () => {
+    const pool = always(100);
+    try {
+      const large = jobOf(generateWorld({ worldId: 'pool-w', players: 100, zones: 100, npcs: 1_000, items: 8_000, quests: 800, seed: 7 }));
+      expect((await pool.save(large)).prepared.contentDigest).toBe(digestOf(large));
+      await until(() => pool.recycles === 1);
+      // The replacement takes jobs only once warm: a job sent now waits for its rounds.
+      const after = jobOf(smallWorld('pool-w', 0n, 4));
+      const answered = pool.save(after);
+      expect(pool.stats()).toEqual({ waiting: 1, running: 0 });
+      expect((await answered).prepared.contentDigest).toBe(digestOf(after));
+      expect(pool.warmUpSaves).toBe(WARM_UP_ROUNDS);
+      expect((await pool.save(after)).prepared.contentDigest).toBe(digestOf(after));
+      expect((await pool.save(large)).prepared.contentDigest).toBe(digestOf(large));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps a thread that a job reaches before the delay, and one that stayed under the bound', async () => {
+    const busy = always(400);
+    const small = new SavePool(1, silent, undefined, { heapBytes: 2 ** 40, idleMs: 50 });
+    try {
+      const job = jobOf(smallWorld('pool-w'));
+      for (let n = 0; n < 8; n++) {
+        await busy.save(job);
+        await small.save(job);
+        await sleep(100);
+      }
+      expect(busy.recycles).toBe(0);
+      expect(small.recycles).toBe(0);
+      await until(() => busy.recycles === 1);
+      expect(small.recycles).toBe(0);
+    } finally {
+      await Promise.all([busy.close(), small.close()]);
+    }
+  });
+
+  it('still replaces a grown thread that a job past its deadline reached but never ran on', async () => {
+    const pool = always(300);
+    try {
+      await pool.save(jobOf(smallWorld('pool-w')));
+      await expect(pool.save(jobOf(smallWorld('pool-w')), Date.now() - 1)).rejects.toBeInstanceOf(DeadlinePassed);
+      await until(() => pool.recycles === 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('replaces one thread at a time: while one warms up, a save runs at once on another', async () => {
+    const pool = new SavePool(2, silent, undefined, { heapBytes: 1, idleMs: 50 });
+    try {
+      // Warm first, so both threads end their jobs together and their delays run out together.
+      await pool.warm();
+      const job = jobOf(smallWorld('pool-w'));
+      await Promise.all([pool.save(job), pool.save(job)]);
+      await until(() => pool.recycles === 1);
+      await sleep(200);
+      expect(pool.recycles).toBe(1);
+      const answered = pool.save(job);
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1 });
+      expect((await answered).prepared.contentDigest).toBe(digestOf(job));
+      await until(() => pool.recycles === 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('loses no job while threads are being replaced: each is answered with its own work', async () => {
+    const pool = new SavePool(2, silent, undefined, { heapBytes: 1, idleMs: 5 });
+    try {
+      const worlds = Array.from({ length: 5 }, (_, i) => jobOf(smallWorld('pool-w', 0n, i + 1)));
+      const digests = worlds.map(digestOf);
+      for (let round = 0; round < 6; round++) {
+        // Pauses around the delay, so jobs arrive while a thread is ended, started or warming.
+        const works = await Promise.all(worlds.map((w) => pool.save(w)));
+        expect(works.map((w) => w.prepared.contentDigest)).toEqual(digests);
+        await sleep(round % 3 === 0 ? 0 : round * 6);
+      }
+      expect(pool.recycles).toBeGreaterThan(0);
+      expect(pool.stats()).toEqual({ waiting: 0, running: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('closes while a replacement warms up, failing what comes after', async () => {
+    const pool = always(5);
+    await pool.save(jobOf(smallWorld('pool-w')));
+    await until(() => pool.recycles === 1);
+    await pool.close();
     await expect(pool.save(jobOf(smallWorld('pool-w')))).rejects.toThrow(/save pool: closed/);
   });
 });

@@ -6,7 +6,7 @@ import type { ChangesRequestJob, ChangesRequestWork, ChangesResultJob, ChangesRe
 import type { SaveJob, SaveWork, ValidateWork } from './save-steps';
 import { runWorkerJob, type WorkerJob, type WorkerWork } from './worker-job';
 import { WARM_UP_LIMITS, WARM_UP_ROUNDS, warmUpRequest } from './warm-up';
-import { SAVE_WORKER_ROLE, settleOutcome, type OutcomeMessage } from './worker-protocol';
+import { SAVE_WORKER_ROLE, settleOutcome, type ThreadReport } from './worker-protocol';
 
 type Work = WorkerWork;
 
@@ -18,6 +18,29 @@ type Work = WorkerWork;
  * the decode floor. It costs up to about 256 MiB of RSS per busy thread.
  */
 export const SAVE_WORKER_YOUNG_GENERATION_MB = 384;
+
+/**
+ * When an idle thread is replaced by a fresh one. A thread's young generation grows to its bound
+ * (SAVE_WORKER_YOUNG_GENERATION_MB) during large saves and V8 never gives it back, nor does the
+ * system get a thread's freed memory while the thread lives: two idle threads held some 600 MiB
+ * after M saves and restores. A thread that reported more than `heapBytes` after its last job
+ * and then stayed idle `idleMs` is ended and a warmed one takes its place (0 bytes: never).
+ */
+export interface RecycleBound {
+  heapBytes: number;
+  idleMs: number;
+}
+
+/**
+ * How long a grown thread stays idle before it is replaced: well past the gaps between a busy
+ * daemon's saves, so a thread under load keeps its grown heap. A replaced thread's first large
+ * save pays for the memory it touches anew (measured on a shared 2-core machine: an M Save after
+ * an idle spell 380-570 ms on a replaced thread, 330-345 ms on a grown one).
+ */
+export const RECYCLE_IDLE_MS = 10_000;
+
+/** When a grown idle thread waits for another's replacement to warm up, how often it looks again. */
+const REPLACE_RETRY_MS = 1_000;
 
 interface Pending {
   job: WorkerJob;
@@ -43,21 +66,29 @@ function workerEntry(): { file: string; execArgv: string[] | undefined } {
  * save does not stall every other call, and a second core does work (DESIGN §7). The event loop
  * keeps the I/O: gRPC, the commit.
  * Jobs wait in arrival order for a free thread; one whose call's deadline passed meanwhile is
- * dropped unrun. A thread that dies fails its one job (INTERNAL) and is replaced. With 0 threads
- * the steps run inline, on the event loop.
+ * dropped unrun. A thread that dies fails its one job (INTERNAL) and is replaced. A thread that
+ * grew past its RecycleBound and then idled is replaced too, by a warmed one, so a daemon at rest
+ * gives back what its saves took. With 0 threads the steps run inline, on the event loop.
  */
 export class SavePool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly waiting: Pending[] = [];
+  /** Threads started in place of a grown one, running their warm-up before they take jobs. */
+  private readonly warming = new Set<Worker>();
+  /** Grown idle threads' replacement timers. */
+  private readonly recycleTimers = new Map<Worker, NodeJS.Timeout>();
   private threads = 0;
   private closed = false;
+  private recycled = 0;
+  private warmUps = 0;
 
   constructor(
     readonly size: number,
     private readonly logger: Logger,
     /** Heap bounds of each thread (tests use them to make one run out of memory). */
     private readonly resourceLimits: ResourceLimits = { maxYoungGenerationSizeMb: SAVE_WORKER_YOUNG_GENERATION_MB },
+    private readonly recycle: RecycleBound = { heapBytes: 0, idleMs: RECYCLE_IDLE_MS },
   ) {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
@@ -104,27 +135,45 @@ export class SavePool {
    */
   async warm(): Promise<number> {
     const started = performance.now();
-    const requests = [warmUpRequest(false), warmUpRequest(true)];
-    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
-      // One job per thread at once (dispatch gives each idle thread one), in id order and not, by turns.
-      const bytes = requests[round % 2]!;
-      const works = await Promise.all(Array.from({ length: Math.max(1, this.size) }, () => this.save({ bytes: bytes.slice(), limits: WARM_UP_LIMITS, principal: 'warm-up' })));
-      if (works.some((w) => w.method !== 'Save' || w.prepared.chunks.length === 0)) throw new Error('save pool: the warm-up save did not prepare an epoch');
+    if (this.size === 0) {
+      for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+        checkWarmUp(await this.save(warmUpJob(round)));
+        this.warmUps++;
+      }
+    } else {
+      // Every thread at once, each through its own rounds.
+      const threads = this.idle.splice(0);
+      await Promise.all(threads.map((w) => this.warmThread(w)));
     }
     return performance.now() - started;
   }
 
-  /** Jobs waiting for a thread, and running on one (metrics). */
+  /** Jobs waiting for a thread, and running on one (metrics); a replacement thread's warm-up is neither. */
   stats(): { waiting: number; running: number } {
-    return { waiting: this.waiting.length, running: this.busy.size };
+    let warmingUp = 0;
+    for (const w of this.warming) if (this.busy.has(w)) warmingUp++;
+    return { waiting: this.waiting.length, running: this.busy.size - warmingUp };
+  }
+
+  /** Threads replaced because they grew (RecycleBound). */
+  get recycles(): number {
+    return this.recycled;
+  }
+
+  /** Warm-up saves threads have run (WARM_UP_ROUNDS per thread warmed). */
+  get warmUpSaves(): number {
+    return this.warmUps;
   }
 
   /** Stops every thread; jobs still waiting or running fail. */
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.waiting.splice(0)) p.reject(new Error('save pool: closed'));
-    const all = [...this.idle, ...this.busy.keys()];
+    for (const timer of this.recycleTimers.values()) clearTimeout(timer);
+    this.recycleTimers.clear();
+    const all = [...this.idle, ...this.busy.keys(), ...[...this.warming].filter((w) => !this.busy.has(w))];
     this.idle.length = 0;
+    this.warming.clear();
     await Promise.all(all.map((w) => w.terminate()));
   }
 
@@ -139,33 +188,106 @@ export class SavePool {
         pending.reject(new DeadlinePassed('deadline passed while the save waited for a save worker; nothing was done'));
         continue;
       }
-      this.busy.set(worker, pending);
-      // A typed array is cloned with its whole ArrayBuffer, and grpc-js's request may be a view of
-      // a larger one: copy exactly the request's bytes, and move that copy instead of cloning it.
-      if (!('bytes' in pending.job)) {
-        worker.postMessage(pending.job);
-        continue;
-      }
-      const bytes = new Uint8Array(pending.job.bytes);
-      worker.postMessage({ ...pending.job, bytes }, [bytes.buffer]);
+      this.post(worker, pending);
     }
+  }
+
+  /** Hands `pending`'s job to `worker`, which is free. */
+  private post(worker: Worker, pending: Pending): void {
+    // Busy again: no longer idle, so not to be replaced.
+    clearTimeout(this.recycleTimers.get(worker));
+    this.recycleTimers.delete(worker);
+    this.busy.set(worker, pending);
+    // A typed array is cloned with its whole ArrayBuffer, and grpc-js's request may be a view of
+    // a larger one: copy exactly the request's bytes, and move that copy instead of cloning it.
+    if (!('bytes' in pending.job)) {
+      worker.postMessage(pending.job);
+      return;
+    }
+    const bytes = new Uint8Array(pending.job.bytes);
+    worker.postMessage({ ...pending.job, bytes }, [bytes.buffer]);
+  }
+
+  /** Runs `job` on `worker` itself (a thread outside the idle list: one warming up). */
+  private runOn(worker: Worker, job: WorkerJob): Promise<Work> {
+    return new Promise((resolve, reject) => this.post(worker, { job, resolve, reject }));
+  }
+
+  /**
+   * A thread's warm-up: WARM_UP_ROUNDS small saves, so its first real save meets compiled code;
+   * then it takes jobs. A thread that dies meanwhile is replaced as any other (lost).
+   */
+  private async warmThread(worker: Worker): Promise<void> {
+    this.warming.add(worker);
+    try {
+      for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+        checkWarmUp(await this.runOn(worker, { ...warmUpJob(round), method: 'Save' }));
+        this.warmUps++;
+      }
+    } catch (e) {
+      // Still listed: the thread lives but answered wrongly; it takes no job (a dead one was handled by lost).
+      if (this.warming.delete(worker)) {
+        this.threads--;
+        void worker.terminate();
+        if (!this.closed) this.dispatch();
+      }
+      throw e;
+    }
+    this.warming.delete(worker);
+    if (this.closed) return;
+    this.free(worker);
+  }
+
+  /** A thread done with a job: idle, with its replacement timer set when it grew past the bound; then the queue moves. */
+  private free(worker: Worker, heapBytes = 0): void {
+    this.idle.push(worker);
+    if (this.recycle.heapBytes > 0 && heapBytes > this.recycle.heapBytes) {
+      const timer = setTimeout(() => this.replace(worker, heapBytes), this.recycle.idleMs);
+      timer.unref();
+      this.recycleTimers.set(worker, timer);
+    }
+    this.dispatch();
+  }
+
+  /**
+   * Ends a grown idle thread and starts a fresh one, warmed before it takes jobs. One at a time:
+   * while a replacement warms, the others stay, so a save arriving then finds a ready thread
+   * (unless the pool has one thread only).
+   */
+  private replace(worker: Worker, heapBytes: number): void {
+    this.recycleTimers.delete(worker);
+    const at = this.idle.indexOf(worker);
+    if (this.closed || at < 0) return;
+    if (this.warming.size > 0) {
+      // Soon again: a warm-up takes about a second.
+      const timer = setTimeout(() => this.replace(worker, heapBytes), Math.min(this.recycle.idleMs, REPLACE_RETRY_MS));
+      timer.unref();
+      this.recycleTimers.set(worker, timer);
+      return;
+    }
+    this.idle.splice(at, 1);
+    this.threads--;
+    this.recycled++;
+    this.logger.debug({ heapMiB: Math.round(heapBytes / 2 ** 20) }, 'replacing a grown idle save worker thread');
+    void worker.terminate();
+    this.warmThread(this.spawn()).catch((err: unknown) => this.logger.warn({ err }, 'a replacement save worker thread failed its warm-up'));
   }
 
   private spawn(): Worker {
     const { file, execArgv } = workerEntry();
     const worker = new Worker(file, { execArgv, workerData: { role: SAVE_WORKER_ROLE }, resourceLimits: this.resourceLimits });
     this.threads++;
-    worker.on('message', (message: OutcomeMessage) => {
+    worker.on('message', ({ outcome, heapBytes }: ThreadReport) => {
       const pending = this.busy.get(worker);
       if (!pending) return;
       this.busy.delete(worker);
-      this.idle.push(worker);
       try {
-        pending.resolve(settleOutcome(message));
+        pending.resolve(settleOutcome(outcome));
       } catch (e) {
         pending.reject(e);
       }
-      this.dispatch();
+      // A warming thread's rounds go on by themselves (warmThread).
+      if (!this.warming.has(worker)) this.free(worker, heapBytes);
     });
     worker.on('error', (err) => this.lost(worker, err));
     worker.on('exit', (code) => this.lost(worker, new Error(`save worker exited with code ${code}`)));
@@ -174,10 +296,13 @@ export class SavePool {
 
   /** A thread died: its job fails, and another takes its place when there is work. */
   private lost(worker: Worker, err: Error): void {
-    const known = this.busy.has(worker) || this.idle.includes(worker);
+    const known = this.busy.has(worker) || this.idle.includes(worker) || this.warming.has(worker);
     if (!known) return;
     const pending = this.busy.get(worker);
     this.busy.delete(worker);
+    this.warming.delete(worker);
+    clearTimeout(this.recycleTimers.get(worker));
+    this.recycleTimers.delete(worker);
     const at = this.idle.indexOf(worker);
     if (at >= 0) this.idle.splice(at, 1);
     this.threads--;
@@ -190,3 +315,13 @@ export class SavePool {
     this.dispatch();
   }
 }
+
+/** The warm-up save of round `round`: records in id order and not, by turns. */
+function warmUpJob(round: number): Omit<SaveJob, 'method'> {
+  return { bytes: warmUpRequest(round % 2 === 1), limits: WARM_UP_LIMITS, principal: 'warm-up' };
+}
+
+function checkWarmUp(work: Work): void {
+  if (work.method !== 'Save' || work.prepared.chunks.length === 0) throw new Error('save pool: the warm-up save did not prepare an epoch');
+}
+

@@ -19,6 +19,16 @@ export type OutcomeMessage =
   | { kind: 'refused'; code: Refusal['code']; message: string; options: Refusal['options']; header?: SaveRefused['header'] }
   | { kind: 'failed'; message: string; stack?: string };
 
+/**
+ * What a thread posts after each job: the outcome, and the V8 heap the thread holds then (its
+ * committed size, young generation included), by which the pool replaces an idle thread that
+ * grew large (save-pool.ts).
+ */
+export interface ThreadReport {
+  outcome: OutcomeMessage;
+  heapBytes: number;
+}
+
 /** The outcome of a job as a message, and what to transfer rather than copy. */
 export function outcomeMessage(run: () => WorkerWork): { message: OutcomeMessage; transfer: ArrayBuffer[] } {
   try {

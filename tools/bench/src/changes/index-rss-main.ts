@@ -13,10 +13,12 @@ import { plan, type SizeName } from '../sizes';
 /**
  * A real daemon's RSS with the base indexes of `--worlds` worlds cached: each world saved whole,
  * then restored (a restore indexes the epoch on a save worker) in two halves, the cache's entries
- * and bytes read from /metrics and the RSS from /proc after each half.
+ * and bytes read from /metrics and the RSS from /proc after each half, once the daemon has been
+ * idle `--settle` seconds (default 20: past the save pool's 10 s before it replaces a grown idle
+ * thread, and the warm-ups of the replacements, one after the other), and the peak RSS of the whole run (VmHWM).
  * Bounded: `--worlds` saves and restores. Keys are deleted afterwards.
  *
- *   npx tsx tools/bench/src/changes/index-rss-main.ts [--daemon PATH] [--size M] [--worlds 20]
+ *   npx tsx tools/bench/src/changes/index-rss-main.ts [--daemon PATH] [--size M] [--worlds 20] [--settle 20]
  */
 
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -34,6 +36,7 @@ async function metric(daemon: PersistdDaemon, name: string): Promise<number> {
 async function main(): Promise<void> {
   const size = argOf('--size', 'M') as SizeName;
   const worlds = Number(argOf('--worlds', '20'));
+  const settleMs = Number(argOf('--settle', '20')) * 1000;
   const entry = process.argv.includes('--daemon') ? argOf('--daemon', '') : undefined;
   const spec = plan(false).find((s) => s.name === size)!;
   const redisUrl = process.env.PERSISTD_BENCH_REDIS_URL ?? TEST_REDIS_URL;
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
     const half = async (from: number, to: number) => {
       for (const w of ids.slice(from, to)) await timeStream(client, RESTORE_PATH, restoreRequest(w), 600_000);
       for (let waited = 0; (await cacheStat(daemon, 'entries')) < to && waited < 120; waited++) await new Promise((ok) => setTimeout(ok, 1000));
-      await new Promise((ok) => setTimeout(ok, 5000));
+      await new Promise((ok) => setTimeout(ok, settleMs));
       return { rss: rssOf(daemon.pid), heap: await metric(daemon, 'nodejs_heap_size_used_bytes') };
     };
     const saved = { rss: rssOf(daemon.pid), heap: await metric(daemon, 'nodejs_heap_size_used_bytes') };
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
       rssSavedMiB: saved.rss / 2 ** 20,
       rssHalfMiB: first.rss / 2 ** 20,
       rssAllMiB: second.rss / 2 ** 20,
+      rssPeakMiB: daemon.peakRss() / 2 ** 20,
       rssBytesPerRecordSecondHalf: marginal,
       heapBytesPerRecordSecondHalf: (second.heap - first.heap) / (records / 2),
       projectedRssMiBFor5MRecords: (first.rss + marginal * (5_000_000 - records / 2)) / 2 ** 20,
