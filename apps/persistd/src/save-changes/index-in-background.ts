@@ -20,7 +20,7 @@ interface EpochChunks {
  */
 export function indexRestoredEpoch(ctx: IndexingContext, stored: StoredEpoch): void {
   const { worldId, epoch, meta } = stored;
-  if (ctx.indexCache.maxBytes === 0 || ctx.indexCache.holds(worldId, epoch, meta.digest) || isUnderWay(ctx, worldId, epoch, meta.digest)) return;
+  if (ctx.indexCache.maxBytes === 0 || ctx.indexCache.holds(worldId, epoch, meta.digest) || indexingUnderWay(ctx, worldId, epoch, meta.digest)) return;
   const listed = listRecordChunks(meta, stored.chunks);
   if (!Array.isArray(listed)) return;
   indexInBackground(ctx, { worldId, epoch, digest: meta.digest, sections: copiedTogether(listed.map((ids) => ids.map((id) => ({ id, bytes: stored.chunks.get(id)! })))) });
@@ -31,12 +31,11 @@ export function indexRestoredEpoch(ctx: IndexingContext, stored: StoredEpoch): v
  * change sets, which a whole Save now and then interrupts — indexes the epoch it committed, so
  * the next change set keeps the fast path. A world only ever saved whole is not indexed: its
  * saves would pay for an index no change set uses (measured: +70% of an M Save's CPU when every
- * Save built one).
+ * Save built one). Also the epoch a SaveChanges' full path committed: that world is saved
+ * through change sets.
  */
 export function indexSavedEpoch(ctx: IndexingContext, wasIndexed: boolean, epoch: EpochChunks): void {
-  // (Also the epoch a SaveChanges' full path committed: that world is saved through change sets.)
-  if (!wasIndexed || ctx.indexCache.maxBytes === 0) return;
-  if (isUnderWay(ctx, epoch.worldId, epoch.epoch, epoch.digest)) return;
+  if (!wasIndexed || ctx.indexCache.maxBytes === 0 || indexingUnderWay(ctx, epoch.worldId, epoch.epoch, epoch.digest)) return;
   indexInBackground(ctx, { ...epoch, sections: copiedTogether(epoch.sections) });
 }
 
@@ -60,11 +59,6 @@ function copiedTogether(sections: { id: string; bytes: Uint8Array }[][]): { id: 
 }
 
 const jobOf = (worldId: string, epoch: bigint, digest: string) => `${worldId}\n${epoch}\n${digest}`;
-
-/** Whether this epoch's indexing is already under way: a second request waits for that one, and copies nothing. */
-function isUnderWay(ctx: IndexingContext, worldId: string, epoch: bigint, digest: string): boolean {
-  return underWay.get(ctx.indexCache)?.has(jobOf(worldId, epoch, digest)) ?? false;
-}
 
 /**
  * The indexing of this epoch under way, if any: settles (never rejects) once it is cached or has

@@ -7,35 +7,21 @@ import { WireReader } from '../wire/wire-reader';
 import { idOf } from '../rules/snapshot-context';
 import { buildIndex, digestSection, leafOf, type BaseIndex, type Leaf } from './base-index';
 import type { BaseSection } from './base-records';
-import { readSectionPayload } from './base-records';
-import { CHANGES_LAYOUT } from './layout';
 import { factsOf } from './record-facts';
 
 /**
  * An epoch's index (base-index.ts) from its record chunks: of an epoch restored, or committed by a
  * whole Save or a SaveChanges' full path. It costs what the world costs, on a save worker, never
  * on the event loop, and never on a call's path (save-changes/index-in-background.ts).
+ * splitChunks also serves SaveChanges' fast path, for the few record chunks a change falls in.
  */
-
-/** A section's records split out of its record chunks (in order), with the leaves those chunks make. */
-export function splitChunks(k: number, chunks: readonly Pick<Chunk, 'id' | 'bytes'>[]): { records: BaseSection; leaves: Leaf[] } {
-  const records: BaseSection = { ids: [], entries: [], bodyAt: [] };
-  const leaves: Leaf[] = [];
-  for (const c of chunks) {
-    const before = records.ids.length;
-    readSectionPayload(c.bytes, CHANGES_LAYOUT[k], records);
-    const n = records.ids.length - before;
-    leaves.push(leafOf(c.id, c.bytes.byteLength, n, n > 0 ? records.ids[records.ids.length - 1] : '', n > 0 ? records.entries[records.entries.length - 1].byteLength : 0));
-  }
-  return { records, leaves };
-}
 
 /**
  * A section's records split out of its record chunks (in order), each with its light view — the
  * view the Save's rules read (wire/read-request.ts), scanned from the stored canonical bytes, not
  * decoded — and the leaves those chunks make.
  */
-function scanChunks(k: number, chunks: readonly Pick<Chunk, 'id' | 'bytes'>[]): { records: BaseSection; views: object[]; leaves: Leaf[] } {
+export function splitChunks(k: number, chunks: readonly Pick<Chunk, 'id' | 'bytes'>[]): { records: BaseSection; views: object[]; leaves: Leaf[] } {
   const records: BaseSection = { ids: [], entries: [], bodyAt: [] };
   const views: object[] = [];
   const leaves: Leaf[] = [];
@@ -73,7 +59,7 @@ export function indexOfStoredChunks(worldId: string, epoch: bigint, digest: stri
     epoch,
     digest,
     sections.map((chunks, k) => {
-      const { records, views, leaves } = scanChunks(k, chunks);
+      const { records, views, leaves } = splitChunks(k, chunks);
       const compiled = COMPILED_MODULES[k];
       return {
         system: compiled.entry.system,
