@@ -40,7 +40,7 @@ describe('ready when it listens', () => {
     try {
       expect(await pool.warm()).toBeGreaterThan(0);
       expect(pool.warmUpSaves).toBe(2 * WARM_UP_ROUNDS);
-      expect(pool.stats()).toEqual({ waiting: 0, running: 0 });
+      expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 0 });
     } finally {
       await pool.close();
     }

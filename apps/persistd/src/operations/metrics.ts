@@ -9,8 +9,8 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 export interface MetricSources {
   /** Handlers running now. */
   inflightCalls(): number;
-  /** Save and Validate checks waiting for a save worker, and running on one. */
-  saveWork(): { waiting: number; running: number };
+  /** Calls' checks waiting for a save worker and running on one; background indexing waiting or running. */
+  saveWork(): { waiting: number; running: number; background: number };
   /** SaveChanges' base-epoch index cache; absent in daemons built without one. */
   indexCache?(): { hits: number; misses: number; evictions: number; entries: number; bytes: number; fast: number; full: number; chunksRead: number };
   /** Whether Redis answered the last health PING; undefined before the first. */
@@ -97,13 +97,14 @@ export class DaemonMetrics {
     });
     new Gauge({
       name: 'persistd_save_work',
-      help: 'Save and Validate checks by state: waiting for a save worker thread, or running on one (PERSISTD_SAVE_WORKERS).',
+      help: 'Work of the save worker threads (PERSISTD_SAVE_WORKERS) by state: calls\' checks waiting for a thread or running on one, and background indexing of epochs for SaveChanges (waiting or running; it yields to calls).',
       labelNames: ['state'],
       registers,
       collect() {
-        const { waiting, running } = sources.saveWork();
+        const { waiting, running, background } = sources.saveWork();
         this.set({ state: 'waiting' }, waiting);
         this.set({ state: 'running' }, running);
+        this.set({ state: 'background' }, background);
       },
     });
     new Counter({

@@ -20,10 +20,10 @@ interface EpochChunks {
  */
 export function indexRestoredEpoch(ctx: IndexingContext, stored: StoredEpoch): void {
   const { worldId, epoch, meta } = stored;
-  if (ctx.indexCache.maxBytes === 0 || ctx.indexCache.holds(worldId, epoch, meta.digest) || indexingUnderWay(ctx, worldId, epoch, meta.digest)) return;
+  if (ctx.indexCache.maxBytes === 0 || ctx.indexCache.holds(worldId, epoch, meta.digest) || indexingOf(ctx, worldId, epoch, meta.digest)) return;
   const listed = listRecordChunks(meta, stored.chunks);
   if (!Array.isArray(listed)) return;
-  indexInBackground(ctx, { worldId, epoch, digest: meta.digest, sections: copiedTogether(listed.map((ids) => ids.map((id) => ({ id, bytes: stored.chunks.get(id)! })))) });
+  indexInBackground(ctx, { worldId, epoch, digest: meta.digest, sections: listed.map((ids) => ids.map((id) => ({ id, bytes: stored.chunks.get(id)! }))) });
 }
 
 /**
@@ -35,8 +35,8 @@ export function indexRestoredEpoch(ctx: IndexingContext, stored: StoredEpoch): v
  * through change sets.
  */
 export function indexSavedEpoch(ctx: IndexingContext, wasIndexed: boolean, epoch: EpochChunks): void {
-  if (!wasIndexed || ctx.indexCache.maxBytes === 0 || indexingUnderWay(ctx, epoch.worldId, epoch.epoch, epoch.digest)) return;
-  indexInBackground(ctx, { ...epoch, sections: copiedTogether(epoch.sections) });
+  if (!wasIndexed || ctx.indexCache.maxBytes === 0 || indexingOf(ctx, epoch.worldId, epoch.epoch, epoch.digest)) return;
+  indexInBackground(ctx, epoch);
 }
 
 /**
@@ -60,37 +60,66 @@ function copiedTogether(sections: { id: string; bytes: Uint8Array }[][]): { id: 
 
 const jobOf = (worldId: string, epoch: bigint, digest: string) => `${worldId}\n${epoch}\n${digest}`;
 
-/**
- * The indexing of this epoch under way, if any: settles (never rejects) once it is cached or has
- * failed. A SaveChanges whose base is being indexed waits for it rather than reading the whole
- * base itself: the indexing is already paid for, and finishes sooner than a full path would.
- */
-export function indexingUnderWay(ctx: IndexingContext, worldId: string, epoch: bigint, digest: string): Promise<void> | undefined {
+/** An epoch queued or being indexed, and the bytes of its chunks held meanwhile. */
+interface Indexing {
+  /** Settles (never rejects) once the index is cached or the indexing failed. */
+  done: Promise<void>;
+  hurry(): void;
+  heldBytes: number;
+}
+
+/** Indexings queued or running, per daemon (its cache). */
+const underWay = new WeakMap<IndexCache, Map<string, Indexing>>();
+
+function indexingOf(ctx: IndexingContext, worldId: string, epoch: bigint, digest: string): Indexing | undefined {
   return underWay.get(ctx.indexCache)?.get(jobOf(worldId, epoch, digest));
 }
 
 /**
- * Builds an epoch's index on a save worker, off the call's path, and caches it. Best effort: a
- * failure only means the next SaveChanges indexes the base itself. Requests for one epoch that
- * follow each other before its index is done (an L world takes seconds) wait for that one
- * instead of each starting its own.
+ * The indexing of this epoch queued or under way, if any, moved ahead of other background work
+ * (a call now waits for it): settles (never rejects) once it is cached or has failed. A
+ * SaveChanges whose base is being indexed waits for it rather than reading the whole base
+ * itself: the indexing is already paid for, and finishes sooner than a full path would.
  */
-function indexInBackground(ctx: IndexingContext, { worldId, epoch, digest, sections }: EpochChunks): void {
-  const running = underWay.get(ctx.indexCache) ?? new Map<string, Promise<void>>();
-  underWay.set(ctx.indexCache, running);
-  const job = jobOf(worldId, epoch, digest);
-  if (running.has(job)) return;
-  running.set(
-    job,
-    ctx.savePool
-      .indexBase({ worldId, epoch, digest, sections })
-      .then(
-        ({ index }) => ctx.indexCache.put(index),
-        (err: unknown) => ctx.logger.debug({ err, worldId, epoch: String(epoch) }, 'indexing an epoch failed; the next SaveChanges indexes it'),
-      )
-      .finally(() => running.delete(job)),
-  );
+export function indexingUnderWay(ctx: IndexingContext, worldId: string, epoch: bigint, digest: string): Promise<void> | undefined {
+  const indexing = indexingOf(ctx, worldId, epoch, digest);
+  indexing?.hurry();
+  return indexing?.done;
 }
 
-/** Indexings under way, per daemon (its cache), each settling once it is done. */
-const underWay = new WeakMap<IndexCache, Map<string, Promise<void>>>();
+/**
+ * Of PERSISTD_INDEX_CACHE_BYTES, the share that copies of epochs waiting for (or in) their
+ * background indexing may hold: a burst of restores (a cluster restarting) would otherwise hold
+ * a copy of every world it restored until the save workers got to it. An epoch past the bound is
+ * not indexed in the background; its first SaveChanges takes the full path, which indexes its result.
+ */
+export const PENDING_COPIES_SHARE = 4;
+
+/**
+ * Builds an epoch's index on a save worker as background work (after every call's job, SavePool),
+ * and caches it. Best effort: a failure, or an epoch past the memory bound, only means the next
+ * SaveChanges indexes the base itself. Requests for one epoch that follow each other before its
+ * index is done (an L world takes seconds) wait for that one instead of each starting its own.
+ */
+function indexInBackground(ctx: IndexingContext, { worldId, epoch, digest, sections }: EpochChunks): void {
+  const indexings = underWay.get(ctx.indexCache) ?? new Map<string, Indexing>();
+  underWay.set(ctx.indexCache, indexings);
+  const job = jobOf(worldId, epoch, digest);
+  if (indexings.has(job)) return;
+  let bytes = 0;
+  for (const chunks of sections) for (const c of chunks) bytes += c.bytes.byteLength;
+  let held = 0;
+  for (const i of indexings.values()) held += i.heldBytes;
+  if (held + bytes > ctx.indexCache.maxBytes / PENDING_COPIES_SHARE) {
+    ctx.logger.debug({ worldId, epoch: String(epoch), bytes, held }, 'not indexing an epoch in the background: the copies waiting for indexing are at their bound');
+    return;
+  }
+  const { work, hurry } = ctx.savePool.indexBase({ worldId, epoch, digest, sections: copiedTogether(sections) });
+  const done = work
+    .then(
+      ({ index }) => ctx.indexCache.put(index),
+      (err: unknown) => ctx.logger.debug({ err, worldId, epoch: String(epoch) }, 'indexing an epoch failed; the next SaveChanges indexes it'),
+    )
+    .finally(() => indexings.delete(job));
+  indexings.set(job, { done, hurry, heldBytes: bytes });
+}

@@ -7,6 +7,7 @@ import { saveRequest } from '../test/test-daemon';
 import { SavePool } from './save-pool';
 import { WARM_UP_ROUNDS } from './warm-up';
 import { runSnapshotSteps, SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
+import { runIndexBaseSteps } from './change-steps';
 
 type Job = Omit<SaveJob, 'method'>;
 const runSaveSteps = (job: Job) => runSnapshotSteps({ ...job, method: 'Save' }) as SaveWork;
@@ -90,11 +91,76 @@ describe('save pool: worker threads give what the steps give inline', () => {
   it('runs more jobs than threads, each answered with its own work', async () => {
     const worlds = Array.from({ length: 6 }, (_, i) => smallWorld(`pool-w`, 0n, i + 1));
     const running = worlds.map((w) => pool.save(jobOf(w)));
-    expect(pool.stats()).toEqual({ waiting: 4, running: 2 });
+    expect(pool.stats()).toEqual({ waiting: 4, running: 2, background: 0 });
     const results = await Promise.all(running);
-    expect(pool.stats()).toEqual({ waiting: 0, running: 0 });
+    expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 0 });
     results.forEach((r, i) => expect(r.prepared.contentDigest).toBe(runSaveSteps(jobOf(worlds[i])).prepared.contentDigest));
     expect(new Set(results.map((r) => r.prepared.contentDigest)).size).toBe(6);
+  });
+});
+
+describe('save pool: background indexing yields to calls', () => {
+  const world = generateWorld({ worldId: 'pool-w', players: 20, zones: 30, npcs: 200, items: 1500, quests: 100, seed: 6 });
+  const prepared = runSaveSteps(jobOf(world)).prepared;
+  const indexJob = (epoch: bigint) => ({ worldId: 'pool-w', epoch, digest: `digest-${epoch}`, sections: prepared.sections.map((s) => s.chunks.map((c) => ({ id: c.id, bytes: c.bytes }))) });
+  const inlineIndex = runIndexBaseSteps({ method: 'IndexBase', ...indexJob(1n) }).index;
+
+  it("runs a call's job before background jobs queued earlier, and leaves a thread of two to calls", async () => {
+    const pool = new SavePool(2, silent);
+    try {
+      const done: string[] = [];
+      const background = [1n, 2n, 3n].map((e) => pool.indexBase(indexJob(e)).work.then((w) => (done.push(`index ${e}`), w)));
+      // One background job runs; the other thread stays free, so the save starts at once.
+      expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 3 });
+      const save = pool.save(jobOf(world)).then((w) => (done.push('save'), w));
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 3 });
+      const saved = await save;
+      expect(saved.prepared.contentDigest).toBe(prepared.contentDigest);
+      const indexes = await Promise.all(background);
+      expect(done.indexOf('save')).toBeLessThan(done.indexOf('index 2'));
+      indexes.forEach(({ index }, i) => expect(index).toEqual({ ...inlineIndex, epoch: BigInt(i + 1), digest: `digest-${i + 1}` }));
+      expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('moves a background job a call comes to wait for ahead of the other background jobs', async () => {
+    const pool = new SavePool(2, silent);
+    try {
+      const jobs = [1n, 2n, 3n].map((e) => pool.indexBase(indexJob(e)));
+      jobs[2].hurry();
+      // The hurried one is a call's job now, on the thread background work leaves free.
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 2 });
+      jobs[2].hurry(); // taken already: nothing moves
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 2 });
+      const indexes = await Promise.all(jobs.map((j) => j.work));
+      indexes.forEach(({ index }, i) => expect(index).toEqual({ ...inlineIndex, epoch: BigInt(i + 1), digest: `digest-${i + 1}` }));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('runs background work on the one thread of a pool of one, a call taking the thread next', async () => {
+    const pool = new SavePool(1, silent);
+    try {
+      const index = pool.indexBase(indexJob(1n)).work;
+      const later = pool.indexBase(indexJob(2n)).work;
+      const save = pool.save(jobOf(world));
+      expect(pool.stats()).toEqual({ waiting: 1, running: 0, background: 2 });
+      const done: string[] = [];
+      await Promise.all([index.then(() => done.push('index 1')), save.then(() => done.push('save')), later.then(() => done.push('index 2'))]);
+      expect(done).toEqual(['index 1', 'save', 'index 2']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails background jobs still queued when it closes', async () => {
+    const pool = new SavePool(2, silent);
+    const failed = [1n, 2n].map((e) => pool.indexBase(indexJob(e)).work.then(() => undefined, (e: Error) => e.message));
+    await pool.close();
+    expect(await Promise.all(failed)).toEqual(['save pool: closed', 'save pool: closed']);
   });
 });
 
@@ -157,7 +223,7 @@ describe('save pool: grown idle threads replaced', () => {
       // The replacement takes jobs only once warm: a job sent now waits for its rounds.
       const after = jobOf(smallWorld('pool-w', 0n, 4));
       const answered = pool.save(after);
-      expect(pool.stats()).toEqual({ waiting: 1, running: 0 });
+      expect(pool.stats()).toEqual({ waiting: 1, running: 0, background: 0 });
       expect((await answered).prepared.contentDigest).toBe(digestOf(after));
       expect(pool.warmUpSaves).toBe(WARM_UP_ROUNDS);
       expect((await pool.save(after)).prepared.contentDigest).toBe(digestOf(after));
@@ -208,7 +274,7 @@ describe('save pool: grown idle threads replaced', () => {
       await sleep(200);
       expect(pool.recycles).toBe(1);
       const answered = pool.save(job);
-      expect(pool.stats()).toEqual({ waiting: 0, running: 1 });
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 0 });
       expect((await answered).prepared.contentDigest).toBe(digestOf(job));
       await until(() => pool.recycles === 2);
     } finally {
@@ -228,7 +294,7 @@ describe('save pool: grown idle threads replaced', () => {
         await sleep(round % 3 === 0 ? 0 : round * 6);
       }
       expect(pool.recycles).toBeGreaterThan(0);
-      expect(pool.stats()).toEqual({ waiting: 0, running: 0 });
+      expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 0 });
     } finally {
       await pool.close();
     }

@@ -46,8 +46,17 @@ interface Pending {
   job: WorkerJob;
   /** The call's deadline (Date.now() instant): a job still waiting when it passes is never run. */
   deadlineMs?: number;
+  /** Work no call waits for (BackgroundJob): it runs after every call's job. */
+  background?: boolean;
   resolve(work: Work): void;
   reject(err: unknown): void;
+}
+
+/** Work no call waits for, and how a call that comes to wait for it moves it ahead. */
+export interface BackgroundJob<W> {
+  work: Promise<W>;
+  /** Queues it as a call's job if no thread has taken it yet. */
+  hurry(): void;
 }
 
 /**
@@ -66,7 +75,9 @@ function workerEntry(): { file: string; execArgv: string[] | undefined } {
  * save does not stall every other call, and a second core does work (DESIGN §7). The event loop
  * keeps the I/O: gRPC, the commit.
  * Jobs wait in arrival order for a free thread; one whose call's deadline passed meanwhile is
- * dropped unrun. A thread that dies fails its one job (INTERNAL) and is replaced. A thread that
+ * dropped unrun. Background jobs (indexing an epoch no call waits for) come after every call's
+ * job, on one thread less than the pool has (the one thread of a pool of one), so a burst of
+ * restores never makes the saves that follow wait behind their indexing. A thread that dies fails its one job (INTERNAL) and is replaced. A thread that
  * grew past its RecycleBound and then idled is replaced too, by a warmed one, so a daemon at rest
  * gives back what its saves took. With 0 threads the steps run inline, on the event loop.
  */
@@ -74,6 +85,8 @@ export class SavePool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly waiting: Pending[] = [];
+  /** Background jobs not started yet, in arrival order; a call that comes to need one hurries it into `waiting`. */
+  private readonly background: Pending[] = [];
   /** Threads started in place of a grown one, running their warm-up before they take jobs. */
   private readonly warming = new Set<Worker>();
   /** Grown idle threads' replacement timers. */
@@ -113,16 +126,36 @@ export class SavePool {
     return this.run({ ...job, method: 'ChangesResult' }, deadlineMs) as Promise<ChangesResultWork>;
   }
 
-  /** A restored epoch's index (change-steps.ts) on a free thread. */
-  indexBase(job: Omit<IndexBaseJob, 'method'>): Promise<IndexBaseWork> {
-    return this.run({ ...job, method: 'IndexBase' }, undefined) as Promise<IndexBaseWork>;
+  /**
+   * An epoch's index (change-steps.ts) as background work: on a thread no call's job waits for.
+   * `hurry` makes it a call's job once a call comes to wait for it (a SaveChanges on that epoch).
+   */
+  indexBase(job: Omit<IndexBaseJob, 'method'>): BackgroundJob<IndexBaseWork> {
+    let pending: Pending | undefined;
+    const work = this.run({ ...job, method: 'IndexBase' }, undefined, (p) => (pending = p)) as Promise<IndexBaseWork>;
+    return {
+      work,
+      hurry: () => {
+        const at = pending ? this.background.indexOf(pending) : -1;
+        if (at < 0) return; // running already, or done
+        this.background.splice(at, 1);
+        pending!.background = false;
+        this.waiting.push(pending!);
+        this.dispatch();
+      },
+    };
   }
 
-  private run(job: WorkerJob, deadlineMs: number | undefined): Promise<Work> {
+  /** Queues a job (with `queued`, as background work, told its entry) and runs it when a thread is free for it. */
+  private run(job: WorkerJob, deadlineMs: number | undefined, queued?: (p: Pending) => void): Promise<Work> {
     if (this.size === 0) return new Promise((resolve) => resolve(runWorkerJob(job)));
     if (this.closed) return Promise.reject(new Error('save pool: closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ job, deadlineMs, resolve, reject });
+      const pending: Pending = { job, deadlineMs, resolve, reject, background: queued !== undefined };
+      if (queued) {
+        queued(pending);
+        this.background.push(pending);
+      } else this.waiting.push(pending);
       this.dispatch();
     });
   }
@@ -148,11 +181,21 @@ export class SavePool {
     return performance.now() - started;
   }
 
-  /** Jobs waiting for a thread, and running on one (metrics); a replacement thread's warm-up is neither. */
-  stats(): { waiting: number; running: number } {
+  /**
+   * Calls' jobs waiting for a thread and running on one, and background jobs waiting or running
+   * (metrics); a replacement thread's warm-up is none of them.
+   */
+  stats(): { waiting: number; running: number; background: number } {
     let warmingUp = 0;
     for (const w of this.warming) if (this.busy.has(w)) warmingUp++;
-    return { waiting: this.waiting.length, running: this.busy.size - warmingUp };
+    const runningBackground = this.runningBackground();
+    return { waiting: this.waiting.length, running: this.busy.size - warmingUp - runningBackground, background: this.background.length + runningBackground };
+  }
+
+  private runningBackground(): number {
+    let n = 0;
+    for (const p of this.busy.values()) if (p.background) n++;
+    return n;
   }
 
   /** Threads replaced because they grew (RecycleBound). */
@@ -168,7 +211,7 @@ export class SavePool {
   /** Stops every thread; jobs still waiting or running fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.waiting.splice(0)) p.reject(new Error('save pool: closed'));
+    for (const p of [...this.waiting.splice(0), ...this.background.splice(0)]) p.reject(new Error('save pool: closed'));
     for (const timer of this.recycleTimers.values()) clearTimeout(timer);
     this.recycleTimers.clear();
     const all = [...this.idle, ...this.busy.keys(), ...[...this.warming].filter((w) => !this.busy.has(w))];
@@ -177,11 +220,14 @@ export class SavePool {
     await Promise.all(all.map((w) => w.terminate()));
   }
 
+  /** Gives free threads the calls' jobs first, then background jobs, these on one thread less than the pool has. */
   private dispatch(): void {
-    while (this.waiting.length > 0) {
+    for (;;) {
+      const queue = this.waiting.length > 0 ? this.waiting : this.background.length > 0 && this.runningBackground() < Math.max(1, this.size - 1) ? this.background : undefined;
+      if (!queue) return;
       const worker = this.idle.pop() ?? (this.threads < this.size ? this.spawn() : undefined);
       if (!worker) return;
-      const pending = this.waiting.shift()!;
+      const pending = queue.shift()!;
       if (pending.deadlineMs !== undefined && Date.now() >= pending.deadlineMs) {
         // Under overload saves queue here; one whose caller has given up is not worth a thread.
         this.idle.push(worker);
