@@ -48,7 +48,7 @@ export async function restore(ctx: RpcContext, out: RestoreOutput, { req }: Admi
   const { meta, epoch } = stored;
   const sequence = new RestoreSequence();
   let messages = 0;
-  for (const frame of restoreFrames(epoch, meta, (id) => stored.chunks.get(id)!)) {
+  for (const frame of restoreFrames(epoch, meta, stored.chunks)) {
     sequence.accept(frame.phase, frame.payloadCase);
     if (out.stalled) throw stalledRefusal(ctx.restoreStallMs);
     if (out.cancelled) throw new Refusal('STORE_UNAVAILABLE', 'client cancelled the restore');

@@ -140,7 +140,7 @@ async function fullPath(
   if (damage) throw new Refusal(damage.code, `the base epoch: ${damage.message}`, { stored: true });
   const cached = index && index.digest === stored.meta.digest ? digestsOfIndex(index) : undefined;
   const baseFrames: Uint8Array[] = [];
-  for (const frame of restoreFrames(committed, stored.meta, (id) => stored.chunks.get(id)!)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
+  for (const frame of restoreFrames(committed, stored.meta, stored.chunks)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);
   const job = { bytes: call.request, limits: ctx.limits, stored: ctx.stored, checkedWorld: req.worldId, principal, baseFrames, base: { epoch: committed, schemaVersion: stored.meta.schemaVersion }, cached, beyondResult: work.findings.beyondResult };
   const result = await ctx.savePool.changesResult(job, deadlineOf(call)).catch((e: unknown) => {
     throw e instanceof SaveRefused ? e.refusal : e;

@@ -16,7 +16,7 @@ function baseOf(w: WorldSnapshot, epoch: bigint): BaseRecords {
   const prepared = prepareEpoch(clone(WorldSnapshotSchema, w), stamp);
   const { meta } = sealEpochMeta(prepared.unsealed, epoch);
   const chunks = new Map(prepared.chunks.map((c) => [c.id, c.bytes]));
-  const frames = [...restoreFrames(epoch, meta, (id) => chunks.get(id)!)].filter((f) => f.payloadCase !== 'activation').map((f) => f.bytes);
+  const frames = [...restoreFrames(epoch, meta, chunks)].filter((f) => f.payloadCase !== 'activation').map((f) => f.bytes);
   return { epoch, schemaVersion: 1, sections: baseSectionsOfFrames(frames) };
 }
 

@@ -3,7 +3,7 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { ActivationEligibilitySchema, ActivationState, RestoreResponseSchema, RestorePhase, type ActivationEligibility, type EpochMeta, type OwnerSystem, type RestoreResponse } from '@persistd/contract';
 import { OWNER_SYSTEMS } from '@persistd/ownership';
 import { COMPILED_MODULES } from '../owner-modules';
-import { recordChunkIdsOf } from './stored-tree';
+import { recordChunkIdsOf, type ChunkSource } from './stored-tree';
 
 /**
  * Restore sends stored chunks as they are (DESIGN §5, §7): a protobuf message is the
@@ -102,11 +102,11 @@ export const FRAME_TARGET_BYTES = 1_048_576;
  * chunk alone): consecutive chunks of one section are consecutive entries of its records field,
  * so their concatenation is one section message's payload.
  */
-function* frameRuns(ids: readonly string[], chunk: (id: string) => Uint8Array): Generator<Uint8Array[]> {
+function* frameRuns(ids: readonly string[], chunks: ChunkSource): Generator<Uint8Array[]> {
   let run: Uint8Array[] = [];
   let size = 0;
   for (const id of ids) {
-    const bytes = chunk(id);
+    const bytes = chunks.get(id)!;
     if (run.length > 0 && size + bytes.length > FRAME_TARGET_BYTES) {
       yield run;
       run = [];
@@ -122,14 +122,15 @@ function* frameRuns(ids: readonly string[], chunk: (id: string) => Uint8Array): 
  * Every message of the restore of a stored epoch, framed one at a time, in DESIGN §1's phase
  * order: each section's record chunks as the meta lists them (directly in form 1, through its
  * index chunks in form 2), many to a message up to FRAME_TARGET_BYTES, then the activation
- * message, with every system INACTIVE. `chunk` gives a listed chunk's stored bytes. Nothing is
+ * message, with every system INACTIVE. `chunks` holds every listed chunk's stored bytes (the
+ * very map the verification listed them from: the listing is not unpacked again). Nothing is
  * decoded or checked here: the caller verified the epoch first.
  */
-export function* restoreFrames(epoch: bigint, meta: EpochMeta, chunk: (id: string) => Uint8Array): Generator<RestoreFrame> {
+export function* restoreFrames(epoch: bigint, meta: EpochMeta, chunks: ChunkSource): Generator<RestoreFrame> {
   const header = { sourceEpoch: epoch, schemaVersion: meta.schemaVersion, worldId: meta.worldId, contentVersion: meta.contentVersion };
-  const listed = recordChunkIdsOf(meta, { get: chunk });
+  const listed = recordChunkIdsOf(meta, chunks);
   for (const [i, entry] of OWNER_SYSTEMS.entries()) {
-    for (const run of frameRuns(listed[i], chunk)) {
+    for (const run of frameRuns(listed[i], chunks)) {
       yield { phase: entry.phase, payloadCase: entry.section, bytes: frameSectionMessage(entry.system, epoch, header, run) };
     }
   }

@@ -29,7 +29,7 @@ export const STREAM_LIMIT_DEFINITION: grpc.ServiceDefinition = {
 async function framesOf(redis: Redis, prefix: string, worldId: string): Promise<Uint8Array[]> {
   const stored = await readRawEpoch(redis, prefix, worldId);
   const byId = new Map([...stored.indexChunks, ...stored.chunks].map((c) => [c.id, c.bytes]));
-  return [...restoreFrames(stored.epoch, stored.meta, (id) => byId.get(id)!)].map((f) => f.bytes);
+  return [...restoreFrames(stored.epoch, stored.meta, byId)].map((f) => f.bytes);
 }
 
 async function main(): Promise<void> {

@@ -23,9 +23,9 @@ describe('the raw read of an epoch', () => {
     const raw = await readRawEpoch(redis, prefix, worldId);
     expect(raw.indexChunks.length > 0).toBe(storedForm === 2);
     const byId = new Map([...raw.indexChunks, ...raw.chunks].map((c) => [c.id, c.bytes]));
-    const fromRaw = [...restoreFrames(raw.epoch, raw.meta, (id) => byId.get(id)!)].map((f) => Buffer.from(f.bytes));
+    const fromRaw = [...restoreFrames(raw.epoch, raw.meta, byId)].map((f) => Buffer.from(f.bytes));
     const stored = await store.readEpoch(worldId, 0n);
-    const fromStore = [...restoreFrames(stored.epoch, stored.meta, (id) => stored.chunks.get(id)!)].map((f) => Buffer.from(f.bytes));
+    const fromStore = [...restoreFrames(stored.epoch, stored.meta, stored.chunks)].map((f) => Buffer.from(f.bytes));
     expect(fromRaw).toEqual(fromStore);
   });
 });
