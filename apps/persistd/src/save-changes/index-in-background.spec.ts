@@ -49,6 +49,40 @@ describe('background indexing of restored epochs', () => {
     }
   });
 
+  it('takes one epoch larger than the bound when no other waits, and no second one', async () => {
+    const [large, next] = [storedEpochOf('bg-large', 3n), storedEpochOf('bg-next', 3n)];
+    // The copies' bound is half of one epoch's bytes.
+    const ctx = { indexCache: new IndexCache((bytesOf(large) / 2) * PENDING_COPIES_SHARE), savePool: new SavePool(1, logger), logger };
+    try {
+      indexRestoredEpoch(ctx, large);
+      indexRestoredEpoch(ctx, next);
+      expect(ctx.savePool.stats().background).toBe(1);
+      expect(indexingUnderWay(ctx, next.worldId, next.epoch, next.meta.digest)).toBeUndefined();
+      await indexingUnderWay(ctx, large.worldId, large.epoch, large.meta.digest);
+      expect(ctx.savePool.stats().background).toBe(0);
+    } finally {
+      await ctx.savePool.close();
+    }
+  });
+
+  it("drops an older epoch of a world still waiting when a newer one of that world comes", async () => {
+    const ctx = { indexCache: new IndexCache(256 * 2 ** 20), savePool: new SavePool(1, logger), logger };
+    const [busy, older, newer] = [storedEpochOf('bg-other', 1n), storedEpochOf('bg-w', 2n), storedEpochOf('bg-w', 3n)];
+    try {
+      indexRestoredEpoch(ctx, busy); // takes the one thread
+      indexRestoredEpoch(ctx, older);
+      expect(ctx.savePool.stats().background).toBe(2);
+      indexRestoredEpoch(ctx, newer);
+      expect(ctx.savePool.stats().background).toBe(2);
+      expect(indexingUnderWay(ctx, older.worldId, older.epoch, older.meta.digest)).toBeUndefined();
+      await indexingUnderWay(ctx, newer.worldId, newer.epoch, newer.meta.digest);
+      expect(ctx.indexCache.holds(newer.worldId, newer.epoch, newer.meta.digest)).toBe(true);
+      expect(ctx.indexCache.holds(older.worldId, older.epoch, older.meta.digest)).toBe(false);
+    } finally {
+      await ctx.savePool.close();
+    }
+  });
+
   it('moves the indexing a SaveChanges waits for ahead of the other epochs waiting', async () => {
     const epochs = ['bg-d', 'bg-e', 'bg-f'].map((w) => storedEpochOf(w, 2n));
     const ctx = { indexCache: new IndexCache(256 * 2 ** 20), savePool: new SavePool(2, logger), logger };

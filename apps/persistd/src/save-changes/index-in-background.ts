@@ -44,27 +44,32 @@ export function indexSavedEpoch(ctx: IndexingContext, wasIndexed: boolean, epoch
  * which the thread hand-over would clone whole, and one copy of an L world's 13 MB costs a few
  * milliseconds where 15,000 separate ones cost some 25 — on the event loop, at the end of a restore.
  */
-function copiedTogether(sections: { id: string; bytes: Uint8Array }[][]): { id: string; bytes: Uint8Array }[][] {
+function copiedTogether(sections: { id: string; bytes: Uint8Array }[][]): { sections: { id: string; bytes: Uint8Array }[][]; buffer: ArrayBuffer } {
   let total = 0;
   for (const chunks of sections) for (const { bytes } of chunks) total += bytes.byteLength;
   const all = new Uint8Array(total);
   let at = 0;
-  return sections.map((chunks) =>
+  const copied = sections.map((chunks) =>
     chunks.map(({ id, bytes }) => {
       all.set(bytes, at);
       at += bytes.byteLength;
       return { id, bytes: all.subarray(at - bytes.byteLength, at) };
     }),
   );
+  return { sections: copied, buffer: all.buffer };
 }
 
 const jobOf = (worldId: string, epoch: bigint, digest: string) => `${worldId}\n${epoch}\n${digest}`;
 
 /** An epoch queued or being indexed, and the bytes of its chunks held meanwhile. */
 interface Indexing {
-  /** Settles (never rejects) once the index is cached or the indexing failed. */
+  worldId: string;
+  epoch: bigint;
+  /** Settles (never rejects) once the index is cached, or the indexing failed or was cancelled. */
   done: Promise<void>;
   hurry(): void;
+  /** Drops it if it has not started; whether it did. */
+  cancel(): boolean;
   heldBytes: number;
 }
 
@@ -90,8 +95,9 @@ export function indexingUnderWay(ctx: IndexingContext, worldId: string, epoch: b
 /**
  * Of PERSISTD_INDEX_CACHE_BYTES, the share that copies of epochs waiting for (or in) their
  * background indexing may hold: a burst of restores (a cluster restarting) would otherwise hold
- * a copy of every world it restored until the save workers got to it. An epoch past the bound is
- * not indexed in the background; its first SaveChanges takes the full path, which indexes its result.
+ * a copy of every world it restored until the save workers got to it. An epoch past the bound,
+ * while others wait, is not indexed in the background; its first SaveChanges takes the full
+ * path, which indexes its result. With none waiting one epoch is always taken, however large.
  */
 export const PENDING_COPIES_SHARE = 4;
 
@@ -106,20 +112,25 @@ function indexInBackground(ctx: IndexingContext, { worldId, epoch, digest, secti
   underWay.set(ctx.indexCache, indexings);
   const job = jobOf(worldId, epoch, digest);
   if (indexings.has(job)) return;
+  // An older epoch of the world still waiting will not be a base again: its copy goes now.
+  for (const [key, other] of indexings) if (other.worldId === worldId && other.epoch < epoch && other.cancel()) indexings.delete(key);
   let bytes = 0;
   for (const chunks of sections) for (const c of chunks) bytes += c.bytes.byteLength;
   let held = 0;
   for (const i of indexings.values()) held += i.heldBytes;
-  if (held + bytes > ctx.indexCache.maxBytes / PENDING_COPIES_SHARE) {
+  if (held > 0 && held + bytes > ctx.indexCache.maxBytes / PENDING_COPIES_SHARE) {
     ctx.logger.debug({ worldId, epoch: String(epoch), bytes, held }, 'not indexing an epoch in the background: the copies waiting for indexing are at their bound');
     return;
   }
-  const { work, hurry } = ctx.savePool.indexBase({ worldId, epoch, digest, sections: copiedTogether(sections) });
+  const copy = copiedTogether(sections);
+  // The copy is the thread's alone: moved, not cloned, so it is held once.
+  const { work, hurry, cancel } = ctx.savePool.indexBase({ worldId, epoch, digest, sections: copy.sections }, copy.buffer);
   const done = work
     .then(
       ({ index }) => ctx.indexCache.put(index),
-      (err: unknown) => ctx.logger.debug({ err, worldId, epoch: String(epoch) }, 'indexing an epoch failed; the next SaveChanges indexes it'),
+      (err: unknown) => ctx.logger.debug({ err, worldId, epoch: String(epoch) }, 'indexing an epoch failed or was superseded; the next SaveChanges indexes it'),
     )
-    .finally(() => indexings.delete(job));
-  indexings.set(job, { done, hurry, heldBytes: bytes });
+    .finally(() => indexings.get(job) === entry && indexings.delete(job));
+  const entry: Indexing = { worldId, epoch, done, hurry, cancel, heldBytes: bytes };
+  indexings.set(job, entry);
 }

@@ -4,7 +4,7 @@ import { generateWorld, smallWorld } from '@persistd/testkit';
 import pino from 'pino';
 import { DeadlinePassed, Refusal } from '../rpc/refusal';
 import { saveRequest } from '../test/test-daemon';
-import { SavePool } from './save-pool';
+import { BackgroundJobCancelled, SavePool } from './save-pool';
 import { WARM_UP_ROUNDS } from './warm-up';
 import { runSnapshotSteps, SaveRefused, type SaveJob, type SaveWork, type ValidateWork } from './save-steps';
 import { runIndexBaseSteps } from './change-steps';
@@ -22,6 +22,15 @@ const jobOf = (snapshot: WorldSnapshot, extra: Partial<Job> = {}): Job => ({
   principal: 'tester',
   ...extra,
 });
+
+/** An IndexBase job of one small world's chunks, as epoch `epoch`; and that index built inline. */
+const indexed = (() => {
+  const world = generateWorld({ worldId: 'pool-w', players: 20, zones: 30, npcs: 200, items: 1500, quests: 100, seed: 6 });
+  const prepared = runSaveSteps(jobOf(world)).prepared;
+  const job = (epoch: bigint) => ({ worldId: 'pool-w', epoch, digest: `digest-${epoch}`, sections: prepared.sections.map((s) => s.chunks.map((c) => ({ id: c.id, bytes: c.bytes }))) });
+  const inline = runIndexBaseSteps({ method: 'IndexBase', ...job(1n) }).index;
+  return { world, prepared, job, indexOf: (epoch: bigint) => ({ ...inline, epoch, digest: `digest-${epoch}` }) };
+})();
 
 /** What a refused job threw, as comparable fields. */
 async function refusalOf(p: Promise<unknown> | (() => unknown)): Promise<{ code: string; message: string; options: Refusal['options']; worldId?: string }> {
@@ -100,10 +109,7 @@ describe('save pool: worker threads give what the steps give inline', () => {
 });
 
 describe('save pool: background indexing yields to calls', () => {
-  const world = generateWorld({ worldId: 'pool-w', players: 20, zones: 30, npcs: 200, items: 1500, quests: 100, seed: 6 });
-  const prepared = runSaveSteps(jobOf(world)).prepared;
-  const indexJob = (epoch: bigint) => ({ worldId: 'pool-w', epoch, digest: `digest-${epoch}`, sections: prepared.sections.map((s) => s.chunks.map((c) => ({ id: c.id, bytes: c.bytes }))) });
-  const inlineIndex = runIndexBaseSteps({ method: 'IndexBase', ...indexJob(1n) }).index;
+  const { world, prepared, job: indexJob, indexOf } = indexed;
 
   it("runs a call's job before background jobs queued earlier, and leaves a thread of two to calls", async () => {
     const pool = new SavePool(2, silent);
@@ -116,7 +122,7 @@ describe('save pool: background indexing yields to calls', () => {
       const saved = await save;
       expect(saved.prepared.contentDigest).toBe(prepared.contentDigest);
       const indexes = await Promise.all(background);
-      indexes.forEach(({ index }, i) => expect(index).toEqual({ ...inlineIndex, epoch: BigInt(i + 1), digest: `digest-${i + 1}` }));
+      indexes.forEach(({ index }, i) => expect(index).toEqual(indexOf(BigInt(i + 1))));
       expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 0 });
     } finally {
       await pool.close();
@@ -133,7 +139,7 @@ describe('save pool: background indexing yields to calls', () => {
       jobs[2].hurry(); // taken already: nothing moves
       expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 2 });
       const indexes = await Promise.all(jobs.map((j) => j.work));
-      indexes.forEach(({ index }, i) => expect(index).toEqual({ ...inlineIndex, epoch: BigInt(i + 1), digest: `digest-${i + 1}` }));
+      indexes.forEach(({ index }, i) => expect(index).toEqual(indexOf(BigInt(i + 1))));
     } finally {
       await pool.close();
     }
@@ -149,6 +155,38 @@ describe('save pool: background indexing yields to calls', () => {
       const done: string[] = [];
       await Promise.all([index.then(() => done.push('index 1')), save.then(() => done.push('save')), later.then(() => done.push('index 2'))]);
       expect(done).toEqual(['index 1', 'save', 'index 2']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('moves the buffer it is given to the thread instead of cloning it', async () => {
+    const pool = new SavePool(1, silent);
+    try {
+      const job = indexJob(5n);
+      const all = new Uint8Array(job.sections.flat().reduce((n, c) => n + c.bytes.byteLength, 0));
+      let at = 0;
+      const sections = job.sections.map((chunks) => chunks.map(({ id, bytes }) => (all.set(bytes, at), (at += bytes.byteLength), { id, bytes: all.subarray(at - bytes.byteLength, at) })));
+      const { work } = pool.indexBase({ ...job, sections }, all.buffer);
+      expect(all.buffer.byteLength).toBe(0); // detached: the thread holds the only copy
+      expect((await work).index).toEqual(indexOf(5n));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('cancels a background job no thread has taken, and only such a one', async () => {
+    const pool = new SavePool(1, silent);
+    try {
+      const jobs = [1n, 2n, 3n].map((e) => pool.indexBase(indexJob(e)));
+      const third = jobs[2].work.then(() => 'ran', (e: unknown) => e);
+      expect(jobs[2].cancel()).toBe(true);
+      expect(jobs[2].cancel()).toBe(false);
+      expect(jobs[0].cancel()).toBe(false); // running
+      expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 2 });
+      expect(await third).toBeInstanceOf(BackgroundJobCancelled);
+      expect((await jobs[1].work).index).toEqual(indexOf(2n));
+      expect((await jobs[0].work).index).toEqual(indexOf(1n));
     } finally {
       await pool.close();
     }
@@ -269,11 +307,16 @@ describe('save pool: grown idle threads replaced', () => {
       const job = jobOf(smallWorld('pool-w'));
       await Promise.all([pool.save(job), pool.save(job)]);
       await until(() => pool.recycles === 1);
+      // The one thread ready while the other warms up is left to calls: background work waits,
+      // and a save sent after it runs at once.
+      const indexing = pool.indexBase(indexed.job(1n)).work;
+      indexing.catch(() => undefined); // failed by close() if an assertion below fails first
+      const answered = pool.save(job);
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 1 });
       await sleep(200);
       expect(pool.recycles).toBe(1);
-      const answered = pool.save(job);
-      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 0 });
       expect((await answered).prepared.contentDigest).toBe(digestOf(job));
+      expect((await indexing).index).toEqual(indexed.indexOf(1n));
       await until(() => pool.recycles === 2);
     } finally {
       await pool.close();

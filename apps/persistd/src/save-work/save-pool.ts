@@ -48,16 +48,23 @@ interface Pending {
   deadlineMs?: number;
   /** Work no call waits for (BackgroundJob): it runs after every call's job. */
   background?: boolean;
+  /** A buffer the job's views are of, moved to the thread instead of cloned (the caller gave it up). */
+  moved?: ArrayBuffer;
   resolve(work: Work): void;
   reject(err: unknown): void;
 }
 
-/** Work no call waits for, and how a call that comes to wait for it moves it ahead. */
+/** Work no call waits for, how a call that comes to wait for it moves it ahead, and how it is given up. */
 export interface BackgroundJob<W> {
   work: Promise<W>;
   /** Queues it as a call's job if no thread has taken it yet. */
   hurry(): void;
+  /** Drops it, `work` failing with BackgroundJobCancelled, if no thread has taken it yet; whether it did. */
+  cancel(): boolean;
 }
+
+/** What a background job's work fails with when it was cancelled before it ran. */
+export class BackgroundJobCancelled extends Error {}
 
 /**
  * The script a save worker thread runs: the daemon's own entry (main.ts dispatches on the thread's
@@ -129,19 +136,32 @@ export class SavePool {
   /**
    * An epoch's index (change-steps.ts) as background work: on a thread no call's job waits for.
    * `hurry` makes it a call's job once a call comes to wait for it (a SaveChanges on that epoch).
+   * `moved`: the one buffer the sections' bytes are views of, moved to the thread rather than
+   * cloned — the caller no longer reads it.
    */
-  indexBase(job: Omit<IndexBaseJob, 'method'>): BackgroundJob<IndexBaseWork> {
+  indexBase(job: Omit<IndexBaseJob, 'method'>, moved?: ArrayBuffer): BackgroundJob<IndexBaseWork> {
     let pending: Pending | undefined;
-    const work = this.run({ ...job, method: 'IndexBase' }, undefined, (p) => (pending = p)) as Promise<IndexBaseWork>;
+    const work = this.run({ ...job, method: 'IndexBase' }, undefined, (p) => (pending = Object.assign(p, { moved }))) as Promise<IndexBaseWork>;
+    /** Takes the job out of the background queue, if it is still there. */
+    const unqueued = () => {
+      const at = pending ? this.background.indexOf(pending) : -1;
+      if (at < 0) return undefined; // running already, or done
+      this.background.splice(at, 1);
+      return pending;
+    };
     return {
       work,
       hurry: () => {
-        const at = pending ? this.background.indexOf(pending) : -1;
-        if (at < 0) return; // running already, or done
-        this.background.splice(at, 1);
-        pending!.background = false;
-        this.waiting.push(pending!);
+        const p = unqueued();
+        if (!p) return;
+        p.background = false;
+        this.waiting.push(p);
         this.dispatch();
+      },
+      cancel: () => {
+        const p = unqueued();
+        p?.reject(new BackgroundJobCancelled('background job cancelled before it ran'));
+        return p !== undefined;
       },
     };
   }
@@ -220,10 +240,15 @@ export class SavePool {
     await Promise.all(all.map((w) => w.terminate()));
   }
 
-  /** Gives free threads the calls' jobs first, then background jobs, these on one thread less than the pool has. */
+  /**
+   * Gives free threads the calls' jobs first, then background jobs, these on one thread less
+   * than the pool has (none while a replacement thread warms up: the one left is for calls), or
+   * on the one thread of a pool of one.
+   */
   private dispatch(): void {
     for (;;) {
-      const queue = this.waiting.length > 0 ? this.waiting : this.background.length > 0 && this.runningBackground() < Math.max(1, this.size - 1) ? this.background : undefined;
+      const backgroundThreads = this.size > 1 ? this.size - 1 - this.warming.size : 1;
+      const queue = this.waiting.length > 0 ? this.waiting : this.background.length > 0 && this.runningBackground() < backgroundThreads ? this.background : undefined;
       if (!queue) return;
       const worker = this.idle.pop() ?? (this.threads < this.size ? this.spawn() : undefined);
       if (!worker) return;
@@ -247,7 +272,7 @@ export class SavePool {
     // A typed array is cloned with its whole ArrayBuffer, and grpc-js's request may be a view of
     // a larger one: copy exactly the request's bytes, and move that copy instead of cloning it.
     if (!('bytes' in pending.job)) {
-      worker.postMessage(pending.job);
+      worker.postMessage(pending.job, pending.moved ? [pending.moved] : []);
       return;
     }
     const bytes = new Uint8Array(pending.job.bytes);
