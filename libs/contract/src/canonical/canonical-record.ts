@@ -56,7 +56,60 @@ function canonicalValue(field: DescField, value: unknown): unknown {
  * bytes agree, whatever order their maps were filled in. The input is not modified.
  */
 export function canonicalBytes(desc: DescMessage, message: Message): Uint8Array {
+  // Most records arrive canonical (a game server fills its maps the same way each time): then
+  // the copy would change nothing, and making it cost as much as encoding the record.
+  if (isCanonical(desc, message as unknown as Bag)) return toBinary(desc, message as never);
   const copy = clone(desc, message as never) as unknown as Bag;
   canonicalizeInPlace(desc, copy);
   return toBinary(desc, copy as never);
+}
+
+/** Whether canonicalizeInPlace would leave `msg` as it is: every map's keys in the order it gives them, no -0, at every depth. */
+function isCanonical(desc: DescMessage, msg: Bag): boolean {
+  for (const field of desc.fields) {
+    let value: unknown;
+    if (field.oneof) {
+      const o = msg[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
+      if (o?.case !== field.localName) continue;
+      value = o.value;
+    } else value = msg[field.localName];
+    if (value === undefined) continue;
+    switch (field.fieldKind) {
+      case 'message':
+        if (!isCanonical(field.message, value as Bag)) return false;
+        break;
+      case 'scalar':
+        if (isFloat(field.scalar) && Object.is(value, -0)) return false;
+        break;
+      case 'list': {
+        const list = value as unknown[];
+        if (field.listKind === 'message' && !list.every((m) => isCanonical(field.message, m as Bag))) return false;
+        if (field.listKind === 'scalar' && isFloat(field.scalar) && list.some((v) => Object.is(v, -0))) return false;
+        break;
+      }
+      case 'map': {
+        const map = value as Bag;
+        // The sorted copy iterates as JS orders an object's keys: array-index keys first,
+        // ascending, then the others in insertion order — here ascending. So the map is as
+        // canonicalization leaves it when its other keys already ascend.
+        let previous: string | undefined;
+        for (const key of Object.keys(map)) {
+          const v = map[key];
+          if (field.mapKind === 'message' && !isCanonical(field.message, v as Bag)) return false;
+          if (field.mapKind === 'scalar' && isFloat(field.scalar) && Object.is(v, -0)) return false;
+          if (isArrayIndex(key)) continue;
+          if (previous !== undefined && previous > key) return false;
+          previous = key;
+        }
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+/** Whether JS orders `key` as an array index (a canonical uint32 below 2^32 - 1). */
+function isArrayIndex(key: string): boolean {
+  const n = Number(key);
+  return n >>> 0 === n && n !== 4294967295 && String(n) === key;
 }
