@@ -15,12 +15,15 @@ function deadlineOf(call: grpc.ServerWritableStream<Buffer, unknown>): number | 
  * Restore's view of a grpc-js stream (DESIGN §6 PERSISTD_MAX_RESTORE_BYTES): writes counted, a
  * drain that also ends when the call does, the call's share of the restore budget — returned
  * when the call ends in any way, which for a streamed restore is once its last byte was flushed
- * to the connection (until then grpc-js still holds the framed bytes) — and a stall watch that
- * resets the stream of a client that stopped reading, so its queued bytes are dropped.
+ * to the connection (until then grpc-js still holds the framed bytes) — a hold on the save
+ * pool's background work for as long, and a stall watch that resets the stream of a client that
+ * stopped reading, so its queued bytes are dropped.
  */
 export function restoreStream(call: grpc.ServerWritableStream<Buffer, unknown>, ctx: RpcContext, counted: (bytes: number) => void): RestoreOutput {
   const abort = new AbortController();
   const holding = ctx.restoreBudget.holding({ deadlineMs: deadlineOf(call), signal: abort.signal });
+  // Background indexing waits while restores stream (a burst of them is a restart's critical path).
+  const releaseBackground = ctx.savePool.holdBackground();
   let stalled = false;
   const stall = new RestoreStallWatch(ctx.restoreStallMs, () => {
     stalled = true;
@@ -32,6 +35,7 @@ export function restoreStream(call: grpc.ServerWritableStream<Buffer, unknown>, 
     stall.stop();
     abort.abort();
     holding.release();
+    releaseBackground();
   };
   for (const e of ['finish', 'close', 'cancelled', 'error'] as const) call.once(e, ended);
 

@@ -192,6 +192,51 @@ describe('save pool: background indexing yields to calls', () => {
     }
   });
 
+  it('starts no background job while a hold is taken, calls and hurried jobs going on', async () => {
+    const pool = new SavePool(1, silent);
+    try {
+      const release = pool.holdBackground(0);
+      const held = pool.indexBase(indexJob(1n));
+      const hurried = pool.indexBase(indexJob(2n));
+      for (const j of [held, hurried]) j.work.catch(() => undefined); // failed by close() if an assertion fails first
+      // The one thread stays free: a save starts at once, the background jobs wait.
+      const saved = pool.save(jobOf(world));
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 2 });
+      await saved;
+      hurried.hurry();
+      expect((await hurried.work).index).toEqual(indexOf(2n));
+      expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 1 });
+      release();
+      release(); // once only: the second call releases nothing
+      expect((await held.work).index).toEqual(indexOf(1n));
+      const second = pool.holdBackground(0);
+      const third = pool.indexBase(indexJob(3n));
+      third.work.catch(() => undefined);
+      const again = pool.save(jobOf(world));
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 1 });
+      await again;
+      second();
+      expect((await third.work).index).toEqual(indexOf(3n));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps background jobs waiting a while after a hold is released, so a burst of restores ends first', async () => {
+    const pool = new SavePool(1, silent);
+    try {
+      pool.holdBackground(300)();
+      const job = pool.indexBase(indexJob(1n));
+      job.work.catch(() => undefined); // failed by close() if an assertion fails first
+      const saved = pool.save(jobOf(world));
+      expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 1 });
+      await saved;
+      expect((await job.work).index).toEqual(indexOf(1n));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('fails background jobs still queued when it closes', async () => {
     const pool = new SavePool(2, silent);
     const failed = [1n, 2n].map((e) => pool.indexBase(indexJob(e)).work.then(() => undefined, (e: Error) => e.message));

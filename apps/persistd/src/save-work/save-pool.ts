@@ -39,6 +39,12 @@ export interface RecycleBound {
  */
 export const RECYCLE_IDLE_MS = 10_000;
 
+/**
+ * How long a hold on background work (holdBackground) outlasts its release: the gap between one
+ * restore and the next of a burst is shorter, so the burst's indexing starts after its last restore.
+ */
+export const BACKGROUND_HOLD_LINGER_MS = 250;
+
 /** When a grown idle thread waits for another's replacement to warm up, how often it looks again. */
 const REPLACE_RETRY_MS = 1_000;
 
@@ -99,6 +105,8 @@ export class SavePool {
   /** Grown idle threads' replacement timers. */
   private readonly recycleTimers = new Map<Worker, NodeJS.Timeout>();
   private threads = 0;
+  /** Holds on background work (holdBackground): while any is taken, no background job starts. */
+  private holds = 0;
   private closed = false;
   private recycled = 0;
   private warmUps = 0;
@@ -163,6 +171,28 @@ export class SavePool {
         p?.reject(new BackgroundJobCancelled('background job cancelled before it ran'));
         return p !== undefined;
       },
+    };
+  }
+
+  /**
+   * Keeps background jobs from starting until `lingerMs` after the returned release is called
+   * (once; more calls do nothing): a restore takes one for its duration, so the indexing of epochs
+   * restored in a burst (a cluster restarting, each game server restoring its worlds one after
+   * another) waits for the burst to end instead of taking a core from it. A call's job is not
+   * held, nor a background job a call hurried.
+   */
+  holdBackground(lingerMs = BACKGROUND_HOLD_LINGER_MS): () => void {
+    this.holds++;
+    let released = false;
+    const end = () => {
+      this.holds--;
+      this.dispatch();
+    };
+    return () => {
+      if (released) return;
+      released = true;
+      if (lingerMs <= 0) return end();
+      setTimeout(end, lingerMs).unref();
     };
   }
 
@@ -243,12 +273,12 @@ export class SavePool {
   /**
    * Gives free threads the calls' jobs first, then background jobs, these on one thread less
    * than the pool has (none while a replacement thread warms up: the one left is for calls), or
-   * on the one thread of a pool of one.
+   * on the one thread of a pool of one, and none while a hold is taken.
    */
   private dispatch(): void {
     for (;;) {
       const backgroundThreads = this.size > 1 ? this.size - 1 - this.warming.size : 1;
-      const queue = this.waiting.length > 0 ? this.waiting : this.background.length > 0 && this.runningBackground() < backgroundThreads ? this.background : undefined;
+      const queue = this.waiting.length > 0 ? this.waiting : this.background.length > 0 && this.holds === 0 && this.runningBackground() < backgroundThreads ? this.background : undefined;
       if (!queue) return;
       const worker = this.idle.pop() ?? (this.threads < this.size ? this.spawn() : undefined);
       if (!worker) return;
