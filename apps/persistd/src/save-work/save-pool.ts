@@ -89,10 +89,12 @@ function workerEntry(): { file: string; execArgv: string[] | undefined } {
  * keeps the I/O: gRPC, the commit.
  * Jobs wait in arrival order for a free thread; one whose call's deadline passed meanwhile is
  * dropped unrun. Background jobs (indexing an epoch no call waits for) come after every call's
- * job, on one thread less than the pool has (the one thread of a pool of one), so a burst of
- * restores never makes the saves that follow wait behind their indexing. A thread that dies fails its one job (INTERNAL) and is replaced. A thread that
- * grew past its RecycleBound and then idled is replaced too, by a warmed one, so a daemon at rest
- * gives back what its saves took. With 0 threads the steps run inline, on the event loop.
+ * job, on one thread less than the pool has (the one thread of a pool of one), and not while a
+ * restore holds them back: a burst of restores is neither slowed by its indexing nor makes the
+ * saves that follow wait behind it. A thread that dies fails its one job (INTERNAL) and is
+ * replaced. A thread that grew past its RecycleBound and then idled is replaced too, by a warmed
+ * one, so a daemon at rest gives back what its saves took. With 0 threads the steps run inline,
+ * on the event loop.
  */
 export class SavePool {
   private readonly idle: Worker[] = [];
