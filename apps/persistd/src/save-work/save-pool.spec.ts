@@ -32,6 +32,16 @@ const indexed = (() => {
   return { world, prepared, job, indexOf: (epoch: bigint) => ({ ...inline, epoch, digest: `digest-${epoch}` }) };
 })();
 
+/** Runs `body` on a fresh pool of `size` threads, closed after whatever happens. */
+async function withPool(size: number, body: (pool: SavePool) => Promise<void>): Promise<void> {
+  const pool = new SavePool(size, silent);
+  try {
+    await body(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
 /** What a refused job threw, as comparable fields. */
 async function refusalOf(p: Promise<unknown> | (() => unknown)): Promise<{ code: string; message: string; options: Refusal['options']; worldId?: string }> {
   try {
@@ -111,9 +121,8 @@ describe('save pool: worker threads give what the steps give inline', () => {
 describe('save pool: background indexing yields to calls', () => {
   const { world, prepared, job: indexJob, indexOf } = indexed;
 
-  it("runs a call's job before background jobs queued earlier, and leaves a thread of two to calls", async () => {
-    const pool = new SavePool(2, silent);
-    try {
+  it("runs a call's job before background jobs queued earlier, and leaves a thread of two to calls", () =>
+    withPool(2, async (pool) => {
       const background = [1n, 2n, 3n].map((e) => pool.indexBase(indexJob(e)).work);
       // One background job runs; the other thread stays free, so the save starts at once.
       expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 3 });
@@ -124,14 +133,10 @@ describe('save pool: background indexing yields to calls', () => {
       const indexes = await Promise.all(background);
       indexes.forEach(({ index }, i) => expect(index).toEqual(indexOf(BigInt(i + 1))));
       expect(pool.stats()).toEqual({ waiting: 0, running: 0, background: 0 });
-    } finally {
-      await pool.close();
-    }
-  });
+    }));
 
-  it('moves a background job a call comes to wait for ahead of the other background jobs', async () => {
-    const pool = new SavePool(2, silent);
-    try {
+  it('moves a background job a call comes to wait for ahead of the other background jobs', () =>
+    withPool(2, async (pool) => {
       const jobs = [1n, 2n, 3n].map((e) => pool.indexBase(indexJob(e)));
       jobs[2].hurry();
       // The hurried one is a call's job now, on the thread background work leaves free.
@@ -140,14 +145,10 @@ describe('save pool: background indexing yields to calls', () => {
       expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 2 });
       const indexes = await Promise.all(jobs.map((j) => j.work));
       indexes.forEach(({ index }, i) => expect(index).toEqual(indexOf(BigInt(i + 1))));
-    } finally {
-      await pool.close();
-    }
-  });
+    }));
 
-  it('runs background work on the one thread of a pool of one, a call taking the thread next', async () => {
-    const pool = new SavePool(1, silent);
-    try {
+  it('runs background work on the one thread of a pool of one, a call taking the thread next', () =>
+    withPool(1, async (pool) => {
       const index = pool.indexBase(indexJob(1n)).work;
       const later = pool.indexBase(indexJob(2n)).work;
       const save = pool.save(jobOf(world));
@@ -155,14 +156,10 @@ describe('save pool: background indexing yields to calls', () => {
       const done: string[] = [];
       await Promise.all([index.then(() => done.push('index 1')), save.then(() => done.push('save')), later.then(() => done.push('index 2'))]);
       expect(done).toEqual(['index 1', 'save', 'index 2']);
-    } finally {
-      await pool.close();
-    }
-  });
+    }));
 
-  it('moves the buffer it is given to the thread instead of cloning it', async () => {
-    const pool = new SavePool(1, silent);
-    try {
+  it('moves the buffer it is given to the thread instead of cloning it', () =>
+    withPool(1, async (pool) => {
       const job = indexJob(5n);
       const all = new Uint8Array(job.sections.flat().reduce((n, c) => n + c.bytes.byteLength, 0));
       let at = 0;
@@ -170,14 +167,10 @@ describe('save pool: background indexing yields to calls', () => {
       const { work } = pool.indexBase({ ...job, sections }, all.buffer);
       expect(all.buffer.byteLength).toBe(0); // detached: the thread holds the only copy
       expect((await work).index).toEqual(indexOf(5n));
-    } finally {
-      await pool.close();
-    }
-  });
+    }));
 
-  it('cancels a background job no thread has taken, and only such a one', async () => {
-    const pool = new SavePool(1, silent);
-    try {
+  it('cancels a background job no thread has taken, and only such a one', () =>
+    withPool(1, async (pool) => {
       const jobs = [1n, 2n, 3n].map((e) => pool.indexBase(indexJob(e)));
       const third = jobs[2].work.then(() => 'ran', (e: unknown) => e);
       expect(jobs[2].cancel()).toBe(true);
@@ -187,14 +180,10 @@ describe('save pool: background indexing yields to calls', () => {
       expect(await third).toBeInstanceOf(BackgroundJobCancelled);
       expect((await jobs[1].work).index).toEqual(indexOf(2n));
       expect((await jobs[0].work).index).toEqual(indexOf(1n));
-    } finally {
-      await pool.close();
-    }
-  });
+    }));
 
-  it('starts no background job while a hold is taken, calls and hurried jobs going on', async () => {
-    const pool = new SavePool(1, silent);
-    try {
+  it('starts no background job while a hold is taken, calls and hurried jobs going on', () =>
+    withPool(1, async (pool) => {
       const release = pool.holdBackground(0);
       const held = pool.indexBase(indexJob(1n));
       const hurried = pool.indexBase(indexJob(2n));
@@ -217,14 +206,10 @@ describe('save pool: background indexing yields to calls', () => {
       await again;
       second();
       expect((await third.work).index).toEqual(indexOf(3n));
-    } finally {
-      await pool.close();
-    }
-  });
+    }));
 
-  it('keeps background jobs waiting a while after a hold is released, so a burst of restores ends first', async () => {
-    const pool = new SavePool(1, silent);
-    try {
+  it('keeps background jobs waiting a while after a hold is released, so a burst of restores ends first', () =>
+    withPool(1, async (pool) => {
       pool.holdBackground(300)();
       const job = pool.indexBase(indexJob(1n));
       job.work.catch(() => undefined); // failed by close() if an assertion fails first
@@ -232,10 +217,7 @@ describe('save pool: background indexing yields to calls', () => {
       expect(pool.stats()).toEqual({ waiting: 0, running: 1, background: 1 });
       await saved;
       expect((await job.work).index).toEqual(indexOf(1n));
-    } finally {
-      await pool.close();
-    }
-  });
+    }));
 
   it('fails background jobs still queued when it closes', async () => {
     const pool = new SavePool(2, silent);

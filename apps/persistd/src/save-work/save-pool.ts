@@ -150,8 +150,7 @@ export class SavePool {
    * cloned — the caller no longer reads it.
    */
   indexBase(job: Omit<IndexBaseJob, 'method'>, moved?: ArrayBuffer): BackgroundJob<IndexBaseWork> {
-    let pending: Pending | undefined;
-    const work = this.run({ ...job, method: 'IndexBase' }, undefined, (p) => (pending = Object.assign(p, { moved }))) as Promise<IndexBaseWork>;
+    const { work, pending } = this.enqueue({ ...job, method: 'IndexBase' }, { background: true, moved });
     /** Takes the job out of the background queue, if it is still there. */
     const unqueued = () => {
       const at = pending ? this.background.indexOf(pending) : -1;
@@ -160,7 +159,7 @@ export class SavePool {
       return pending;
     };
     return {
-      work,
+      work: work as Promise<IndexBaseWork>,
       hurry: () => {
         const p = unqueued();
         if (!p) return;
@@ -198,18 +197,22 @@ export class SavePool {
     };
   }
 
-  /** Queues a job (with `queued`, as background work, told its entry) and runs it when a thread is free for it. */
-  private run(job: WorkerJob, deadlineMs: number | undefined, queued?: (p: Pending) => void): Promise<Work> {
-    if (this.size === 0) return new Promise((resolve) => resolve(runWorkerJob(job)));
-    if (this.closed) return Promise.reject(new Error('save pool: closed'));
-    return new Promise((resolve, reject) => {
-      const pending: Pending = { job, deadlineMs, resolve, reject, background: queued !== undefined };
-      if (queued) {
-        queued(pending);
-        this.background.push(pending);
-      } else this.waiting.push(pending);
+  /** A call's job, run when a thread is free for it. */
+  private run(job: WorkerJob, deadlineMs: number | undefined): Promise<Work> {
+    return this.enqueue(job, { deadlineMs }).work;
+  }
+
+  /** Queues a job (a call's, or background work) and runs it when a thread is free for it; its queue entry, unless it ran inline. */
+  private enqueue(job: WorkerJob, extra: Pick<Pending, 'deadlineMs' | 'background' | 'moved'>): { work: Promise<Work>; pending?: Pending } {
+    if (this.size === 0) return { work: new Promise((resolve) => resolve(runWorkerJob(job))) };
+    if (this.closed) return { work: Promise.reject(new Error('save pool: closed')) };
+    let pending: Pending | undefined;
+    const work = new Promise<Work>((resolve, reject) => {
+      pending = { job, ...extra, resolve, reject };
+      (pending.background ? this.background : this.waiting).push(pending);
       this.dispatch();
     });
+    return { work, pending };
   }
 
   /**

@@ -12,14 +12,18 @@ const noNegZero = (v: unknown) => (Object.is(v, -0) ? 0 : v);
  */
 export function canonicalizeInPlace(desc: DescMessage, msg: Bag): void {
   for (const field of desc.fields) {
-    if (field.oneof) {
-      const o = msg[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
-      if (o?.case !== field.localName) continue;
-      o.value = canonicalValue(field, o.value);
-    } else if (msg[field.localName] !== undefined) {
-      msg[field.localName] = canonicalValue(field, msg[field.localName]);
-    }
+    const value = valueOf(msg, field);
+    if (value === undefined) continue;
+    if (field.oneof) (msg[field.oneof.localName] as { value: unknown }).value = canonicalValue(field, value);
+    else msg[field.localName] = canonicalValue(field, value);
   }
+}
+
+/** A field's value in `msg` (a oneof member's only when it is the case set); undefined when unset. */
+function valueOf(msg: Bag, field: DescField): unknown {
+  if (!field.oneof) return msg[field.localName];
+  const o = msg[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
+  return o?.case === field.localName ? o.value : undefined;
 }
 
 function canonicalValue(field: DescField, value: unknown): unknown {
@@ -67,12 +71,7 @@ export function canonicalBytes(desc: DescMessage, message: Message): Uint8Array 
 /** Whether canonicalizeInPlace would leave `msg` as it is: every map's keys in the order it gives them, no -0, at every depth. */
 function isCanonical(desc: DescMessage, msg: Bag): boolean {
   for (const field of desc.fields) {
-    let value: unknown;
-    if (field.oneof) {
-      const o = msg[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
-      if (o?.case !== field.localName) continue;
-      value = o.value;
-    } else value = msg[field.localName];
+    const value = valueOf(msg, field);
     if (value === undefined) continue;
     switch (field.fieldKind) {
       case 'message':

@@ -73,6 +73,20 @@ const cpuOf = (ctx: ChangeContext) => processCpuMs(ctx.daemons[0].pid) + process
 const bothIdle = (ctx: ChangeContext) => Promise.all(ctx.daemons.map((d) => untilIdle(d.pid)));
 
 /**
+ * One c=1 save: sent once both daemons are idle, timed to its answer, its CPU counted until they
+ * are idle again (the background work it set going included).
+ */
+async function measuredSave(ctx: ChangeContext, send: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+  await bothIdle(ctx);
+  const cpu0 = cpuOf(ctx);
+  const t0 = performance.now();
+  await send();
+  const ms = performance.now() - t0;
+  await bothIdle(ctx);
+  return { ms, cpuMs: cpuOf(ctx) - cpu0 };
+}
+
+/**
  * Saves of what changed next to a whole Save of the same world, in one run (the bench's change
  * rows). The world allocates ids per owner. Daemon 0 makes the whole saves; a change set then
  * goes to the daemon that committed its base (index cached) or to the other one (not cached:
@@ -105,14 +119,10 @@ export async function measureChangeRows(ctx: ChangeContext, size: SizeName, worl
     let cpu = 0;
     for (let n = 0; n < ops.c1; n++) {
       const id = n === 0 ? w1 : worldIdOf('x', size, 2, n);
-      await bothIdle(ctx);
-      const cpu0 = cpuOf(ctx);
-      const t0 = performance.now();
       try {
-        await rawUnaryCall(ctx.clients[0], SAVE_PATH, template.copyFor(id), { deadline: Date.now() + DEADLINE_MS });
-        latencies.push(performance.now() - t0);
-        await bothIdle(ctx);
-        cpu += cpuOf(ctx) - cpu0;
+        const { ms, cpuMs } = await measuredSave(ctx, () => rawUnaryCall(ctx.clients[0], SAVE_PATH, template.copyFor(id), { deadline: Date.now() + DEADLINE_MS }));
+        latencies.push(ms);
+        cpu += cpuMs;
         state.set(id, { epoch: 1n, by: 0 });
         if (n === 0) written = newKeyBytes(new Map(), await worldKeyBytes(ctx.redis, ctx.prefix, id));
       } catch (e) {
@@ -162,14 +172,10 @@ export async function measureChangeRows(ctx: ChangeContext, size: SizeName, worl
         requestBytes += bytes.length;
         const daemon = pick(w1);
         const before = await worldKeyBytes(ctx.redis, ctx.prefix, w1);
-        await bothIdle(ctx);
-        const cpu0 = cpuOf(ctx);
-        const t0 = performance.now();
         try {
-          await rawUnaryCall(ctx.clients[daemon], SAVE_CHANGES_PATH, bytes, { deadline: Date.now() + DEADLINE_MS });
-          latencies.push(performance.now() - t0);
-          await bothIdle(ctx);
-          cpu += cpuOf(ctx) - cpu0;
+          const { ms, cpuMs } = await measuredSave(ctx, () => rawUnaryCall(ctx.clients[daemon], SAVE_CHANGES_PATH, bytes, { deadline: Date.now() + DEADLINE_MS }));
+          latencies.push(ms);
+          cpu += cpuMs;
           state.set(w1, { epoch: s.epoch + 1n, by: daemon });
           written += newKeyBytes(before, await worldKeyBytes(ctx.redis, ctx.prefix, w1));
         } catch (e) {
