@@ -19,14 +19,25 @@ export function packChunkIds(ids: readonly string[]): Uint8Array {
   return out;
 }
 
-/** The lowercase hex ids packed in `bytes`; undefined when its length is not a whole number of ids. */
-export function unpackChunkIds(bytes: Uint8Array): string[] | undefined {
+/**
+ * The lowercase hex ids packed in `bytes`; undefined when its length is not a whole number of ids.
+ * Packed bytes are read, never changed: one list is kept per bytes object, so the store's read
+ * (which follows an index chunk) and the restore's listing, verification and framing share the
+ * ~15,000 ids of an L world — the very strings its chunk map is keyed by — instead of making
+ * them twice.
+ */
+export function unpackChunkIds(bytes: Uint8Array): readonly string[] | undefined {
   if (bytes.length % CHUNK_ID_BYTES !== 0) return undefined;
+  const known = unpacked.get(bytes);
+  if (known) return known;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ids: string[] = [];
   for (let at = 0; at < buf.length; at += CHUNK_ID_BYTES) ids.push(buf.toString('hex', at, at + CHUNK_ID_BYTES));
+  unpacked.set(bytes, ids);
   return ids;
 }
+
+const unpacked = new WeakMap<Uint8Array, readonly string[]>();
 
 /** The stored forms an EpochMeta may name; 0 (unset) reads as form 1. */
 export type StoredForm = 1 | 2;

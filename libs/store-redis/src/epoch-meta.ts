@@ -31,7 +31,7 @@ export function chunkIdsOf(meta: EpochMeta): string[] {
  * The record chunk ids an index chunk lists — only once its bytes hash to its id, so that a
  * damaged index chunk is never followed (the reader reports it as damage, not as absent chunks).
  */
-export function indexedIds(id: string, bytes: Uint8Array): string[] | undefined {
+export function indexedIds(id: string, bytes: Uint8Array): readonly string[] | undefined {
   if (createHash('sha256').update(bytes).digest('hex') !== id) return undefined;
   return unpackChunkIds(bytes);
 }

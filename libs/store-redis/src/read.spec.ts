@@ -1,8 +1,8 @@
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { EpochMetaSchema } from '@persistd/contract';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { EpochMetaSchema, metaDigestOf, packChunkIds } from '@persistd/contract';
 import { worldKeys } from './keys';
 import type { RedisStore } from './redis-store';
-import { Harness, commitInput, randomContent, type Content } from './test/fixtures';
+import { Harness, SYSTEMS, commitInput, randomChunk, randomContent, sha256, type Content } from './test/fixtures';
 
 describe('reads', () => {
   let h: Harness;
@@ -102,6 +102,38 @@ describe('reads', () => {
       sizes.push(bytes);
     });
     expect(sizes).toEqual([actual]);
+  });
+
+  it('holds a chunk that form-2 index chunks list more than once once, and reserves only what its meta declares', async () => {
+    const keys = worldKeys(h.prefix, W);
+    const shared = randomChunk(300);
+    const own = SYSTEMS.map(() => randomChunk(100));
+    const index = own.map((c) => {
+      const bytes = packChunkIds([shared.id, c.id, shared.id]);
+      return { id: sha256(bytes), bytes };
+    });
+    const chunks = [shared, ...own, ...index];
+    const storedBytes = chunks.reduce((n, c) => n + c.bytes.byteLength, 0);
+    const meta = create(EpochMetaSchema, {
+      worldId: W,
+      epoch: 1n,
+      schemaVersion: 1,
+      storedForm: 2,
+      contentVersion: 'c1',
+      sections: SYSTEMS.map((system, i) => ({ system, indexChunkIds: [index[i]!.id] })),
+      storedBytes: BigInt(storedBytes),
+    });
+    meta.digest = metaDigestOf(meta);
+    await h.redis.set(keys.epoch, '1');
+    await h.redis.set(keys.meta(1n), Buffer.from(toBinary(EpochMetaSchema, meta)));
+    for (const c of chunks) await h.redis.set(keys.chunk(c.id), Buffer.from(c.bytes));
+
+    const reserved: number[] = [];
+    const stored = await store.readEpoch(W, 0n, async (bytes) => {
+      reserved.push(bytes);
+    });
+    expect(reserved).toEqual([storedBytes]);
+    expect([...stored.chunks.keys()].sort()).toEqual(chunks.map((c) => c.id).sort());
   });
 
   it('EPOCH_NOT_FOUND for an epoch above the pointer', async () => {
