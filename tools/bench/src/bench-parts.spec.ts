@@ -114,6 +114,7 @@ describe('command line', () => {
   it('reads the modes and refuses what it does not know', () => {
     expect(parseArgs(['--quick', '--out', 'x'])).toMatchObject({ quick: true, outDir: 'x', lConcurrency: [1] });
     expect(parseArgs(['--l-concurrency', '1,8']).lConcurrency).toEqual([1, 8]);
+    expect(parseArgs(['--base-daemon', '/tmp/base/main.js']).baseDaemonEntry).toBe('/tmp/base/main.js');
     expect(() => parseArgs(['--fast'])).toThrow(/unknown argument --fast/);
     expect(() => parseArgs(['--l-concurrency', '0'])).toThrow(/positive integers/);
   });
@@ -190,5 +191,35 @@ describe('restore by stored form (full mode)', () => {
     expect(table).toContain('Restore by stored form (L world, 250,000 records, 3 restores each');
     expect(table).toContain('  form 2: 17 messages, median 400.0 ms, 32.5 MB/s');
     expect(table).toContain('  form 2 / form 1: 0.75x');
+  });
+});
+
+describe('L p50 targets against the base build (--base-daemon)', () => {
+  const base = { startedAt: 'now', durationSec: 1, mode: 'full' as const, machine: { node: 'v20', cpus: 2, loadAverage: [0] }, sizes: [], notes: [] };
+  const row = (workload: 'whole-save' | 'run-1pct', indexCached: boolean | null, p50Ms: number) => ({
+    workload,
+    indexCached,
+    requestBytes: 1,
+    redisBytesWritten: 1,
+    cells: [1, 8].map((concurrency) => ({ concurrency, ops: 3, errors: 0, errorSamples: [], p50Ms, p99Ms: p50Ms, cpuMsPerOp: 1, opsPerSec: 1 })),
+  });
+  const changes = [{ size: 'L' as const, records: 250_000, rows: [row('whole-save', null, 2000), row('run-1pct', true, 150), row('run-1pct', false, 1500)] }];
+  const baseWholeSave = { entry: 'base/main.js', size: 'L' as const, rounds: 3, baseMs: [950, 900, 1000], thisMs: [1900, 2000, 2100], baseP50Ms: 950, thisP50Ms: 2000 };
+  const targets = (withBase: boolean) => checkTargets({ ...base, changes, ...(withBase ? { baseWholeSave } : {}) });
+  const cached = (withBase: boolean) => targets(withBase).find((t) => t.target.includes('index cached: save p50'))!;
+  const rebuilt = (withBase: boolean) => targets(withBase).find((t) => t.target.includes('index rebuilt: save p50'))!;
+
+  it("compare with the base build's whole Save when it was measured, else with this build's", () => {
+    expect(cached(false)).toMatchObject({ met: true, measured: expect.stringContaining('150.0 vs 2000.0 ms = 0.075x') });
+    expect(cached(true)).toMatchObject({ met: false, measured: expect.stringContaining('150.0 vs 950.0 ms = 0.158x') });
+    expect(rebuilt(false).met).toBe(true);
+    expect(rebuilt(true)).toMatchObject({ met: false, measured: expect.stringContaining('1500.0 vs 950.0 ms = 1.579x') });
+  });
+
+  it('are in the table with both builds alternating', () => {
+    const table = formatTable({ ...base, changes, baseWholeSave, targets: [] });
+    expect(table).toContain('Whole L Save of the base build (base/main.js) and of this build, alternating, 3 each, c=1:');
+    expect(table).toContain('  base build: p50 950.0 ms (950, 900, 1000)');
+    expect(table).toContain('  this build: p50 2000.0 ms (1900, 2000, 2100)');
   });
 });

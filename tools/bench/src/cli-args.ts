@@ -6,6 +6,8 @@ export interface BenchOptions {
   outDir: string;
   /** The daemon script to run (default: dist/apps/persistd/main.js). */
   daemonEntry?: string;
+  /** An older build's daemon script: its whole L Save is measured alternating with this build's, for the targets set against it. */
+  baseDaemonEntry?: string;
   /** Concurrencies of L saves (default 1; 8 costs minutes and GiBs with today's daemon). */
   lConcurrency: number[];
   /** Skip the churn measurement of the L world. */
@@ -20,6 +22,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--out DIR] [--daemon PA
   --quick            S and M only, short runs (development)
   --out DIR          results.json, chart.svg, ghz/*.bin (default: bench)
   --daemon PATH      the daemon script (default: dist/apps/persistd/main.js, made by npm run build)
+  --base-daemon PATH the build the L p50 targets are set against (issue 14: 1744a0f): its whole L Save,
+                     alternating with this build's, in this run (full mode, with the change rows)
   --l-concurrency    concurrencies of L saves (default: 1)
   --no-churn         skip the save-cost-follows-change measurement (full mode)
   --no-changes       skip the SaveChanges rows (change sets next to whole saves, index cached and not)
@@ -41,6 +45,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     else if (a === '--no-changes') o.noChanges = true;
     else if (a === '--out') o.outDir = value();
     else if (a === '--daemon') o.daemonEntry = value();
+    else if (a === '--base-daemon') o.baseDaemonEntry = value();
     else if (a === '--cpu-prof') o.profileDir = value();
     else if (a === '--l-concurrency') {
       o.lConcurrency = value()

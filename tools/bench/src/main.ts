@@ -21,6 +21,7 @@ import { deletePrefix, generateWorld, TEST_REDIS_URL, uniquePrefix, WORKSPACE_RO
 import { rawUnaryCall } from '@persistd/contract';
 import { runSnapshotSteps, sealEpochMeta, type PreparedEpoch } from '@persistd/validation';
 import Redis from 'ioredis';
+import { measureBaseWholeSave, type BaseWholeSave } from './changes/base-whole-save';
 import { changeOps, measureChangeRows, type ChangeSizeResult } from './changes/change-rows';
 import { measureChurn, type ChurnResult } from './churn/churn';
 import { measureRestoreForms, type RestoreFormsResult } from './restore-forms/restore-forms';
@@ -73,9 +74,11 @@ interface Context {
   churn: boolean;
   /** The second daemon (same prefix) of the SaveChanges rows, and a client of it; absent with --no-changes. */
   second?: { daemon: PersistdDaemon; client: grpc.Client };
+  /** `--base-daemon`: the older build whose whole L Save the L targets compare with. */
+  baseDaemonEntry?: string;
 }
 
-async function runSize(ctx: Context, spec: SizeSpec): Promise<{ result: SizeResult; churn?: ChurnResult; latency?: RedisLatency; changes?: ChangeSizeResult }> {
+async function runSize(ctx: Context, spec: SizeSpec): Promise<{ result: SizeResult; churn?: ChurnResult; latency?: RedisLatency; changes?: ChangeSizeResult; baseWholeSave?: BaseWholeSave }> {
   say(`${spec.name}: generating a world of ${spec.records.toLocaleString('en-US')} records`);
   const world = generateWorld({ worldId: 'placeholder', ...spec.shape });
   const template = RequestTemplate.of(world);
@@ -138,13 +141,18 @@ async function runSize(ctx: Context, spec: SizeSpec): Promise<{ result: SizeResu
     });
   }
   let changes: ChangeSizeResult | undefined;
+  let baseWholeSave: BaseWholeSave | undefined;
   if (ctx.second) {
     const byOwner = generateWorld({ worldId: 'placeholder', ...spec.shape, ids: 'by-owner' });
     const changeCtx = { clients: [ctx.client, ctx.second.client] as [grpc.Client, grpc.Client], daemons: [ctx.daemon, ctx.second.daemon] as [PersistdDaemon, PersistdDaemon], redis: ctx.redis, prefix: ctx.prefix };
     changes = await measureChangeRows(changeCtx, spec.name, byOwner, spec.records, changeOps(spec.name, ctx.quick), say);
+    if (spec.name === 'L' && ctx.baseDaemonEntry) {
+      say(`L: whole Saves of ${ctx.baseDaemonEntry} and of this build, alternating (3 each)`);
+      baseWholeSave = await measureBaseWholeSave({ redisUrl: ctx.redisUrl, keyPrefix: ctx.prefix, entry: ctx.baseDaemonEntry, size: spec.name, world: byOwner, daemon: ctx.daemon, client: ctx.client, rounds: 3 });
+    }
   }
   const result: SizeResult = { name: spec.name, shape: spec.shape, records: spec.records, requestBytes: template.bytes.length, storedBytes, chunks: prepared.chunks.length, inProcess, save, restore };
-  return { result, churn, latency, changes };
+  return { result, churn, latency, changes, baseWholeSave };
 }
 
 async function main(): Promise<void> {
@@ -188,6 +196,7 @@ async function main(): Promise<void> {
   let startUp: StartUpResult | undefined;
   const changes: ChangeSizeResult[] = [];
   let restoreForms: RestoreFormsResult | undefined;
+  let baseWholeSave: BaseWholeSave | undefined;
   try {
     say('start-up: restarts with 1 and 8 game servers saving as soon as the port opens, then a warm save p50');
     startUp = await measureStartUp({ redisUrl, prefix, entry: options.daemonEntry, shape: { worldId: 'placeholder', ...plan(true)[0]!.shape } });
@@ -197,13 +206,14 @@ async function main(): Promise<void> {
       second = { daemon: other, client: new grpc.Client(other.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) };
     }
     streamClient = new grpc.Client(stream.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    const ctx: Context = { inProcessScript, daemon, stream, client, streamClient, redis, redisUrl, prefix, capMs: options.quick ? 20_000 : 60_000, outDir, quick: options.quick, churn: !options.noChurn, second };
+    const ctx: Context = { inProcessScript, daemon, stream, client, streamClient, redis, redisUrl, prefix, capMs: options.quick ? 20_000 : 60_000, outDir, quick: options.quick, churn: !options.noChurn, second, baseDaemonEntry: options.baseDaemonEntry };
     for (const spec of plan(options.quick, options.lConcurrency)) {
       const r = await runSize(ctx, spec);
       sizes.push(r.result);
       churn = r.churn ?? churn;
       latency = r.latency ?? latency;
       if (r.changes) changes.push(r.changes);
+      baseWholeSave = r.baseWholeSave ?? baseWholeSave;
     }
     if (!options.quick) {
       say('L: restore by stored form, two more daemons (one writing each form), at most 5 restores each or 120 s');
@@ -230,6 +240,7 @@ async function main(): Promise<void> {
     startUp,
     churn,
     changes: changes.length ? changes : undefined,
+    baseWholeSave,
     restoreForms,
     redisLatencyDuringLSave: latency,
     notes,

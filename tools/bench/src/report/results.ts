@@ -1,3 +1,4 @@
+import type { BaseWholeSave } from '../changes/base-whole-save';
 import type { ChangeSizeResult } from '../changes/change-rows';
 import type { ChurnResult } from '../churn/churn';
 import type { RedisLatency } from '../procs/redis-latency';
@@ -41,6 +42,8 @@ export interface BenchResults {
   churn?: ChurnResult;
   /** SaveChanges next to a whole Save of the same world, per size (absent with --no-changes). */
   changes?: ChangeSizeResult[];
+  /** `--base-daemon`: an older build's whole L Save, alternating with this build's. */
+  baseWholeSave?: BaseWholeSave;
   /** Full mode: restores of the L world stored in form 2 next to form 1 (two daemons, alternating). */
   restoreForms?: RestoreFormsResult;
   /** `redis-cli --latency` during the first L save. */

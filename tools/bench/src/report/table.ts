@@ -72,6 +72,12 @@ export function formatTable(r: BenchResults): string {
     }
   }
   for (const c of r.changes ?? []) out.push(...changeBlock(c));
+  if (r.baseWholeSave) {
+    const b = r.baseWholeSave;
+    const list = (ms: number[]) => ms.map((v) => v.toFixed(0)).join(', ');
+    out.push('', `Whole ${b.size} Save of the base build (${b.entry}) and of this build, alternating, ${b.rounds} each, c=1:`);
+    out.push(`  base build: p50 ${f(b.baseP50Ms)} ms (${list(b.baseMs)})`, `  this build: p50 ${f(b.thisP50Ms)} ms (${list(b.thisMs)})`);
+  }
   if (r.restoreForms) {
     const { records, rounds, forms, ratio } = r.restoreForms;
     out.push('', `Restore by stored form (L world, ${n0(records)} records, ${rounds} restores each, two daemons alternating):`);
