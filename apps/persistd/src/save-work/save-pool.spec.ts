@@ -297,15 +297,16 @@ describe('save pool: grown idle threads replaced', () => {
   });
 
   it('keeps a thread that a job reaches before the delay, and one that stayed under the bound', async () => {
-    const busy = always(400);
+    // Jobs 100 ms apart for longer than the delay: a thread is kept while they keep coming. The
+    // delay leaves a loaded machine (CI runs two suites at once) a wide margin for each save.
+    const busy = always(1_000);
     const small = new SavePool(1, silent, undefined, { heapBytes: 2 ** 40, idleMs: 50 });
     try {
       const job = jobOf(smallWorld('pool-w'));
-      for (let n = 0; n < 8; n++) {
-        await busy.save(job);
-        await small.save(job);
-        await sleep(100);
-      }
+      await Promise.all([busy.save(job), small.save(job)]);
+      for (const end = Date.now() + 1_500; Date.now() < end; await sleep(100)) await busy.save(job);
+      await small.save(job);
+      await sleep(300);
       expect(busy.recycles).toBe(0);
       expect(small.recycles).toBe(0);
       await until(() => busy.recycles === 1);
