@@ -300,7 +300,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   // A chunk named without its bytes must be one the base lists (SaveChanges' fast path): never stage an empty value under its id.
   if (fresh.some((c) => c.inBase)) throw new Error('store-redis: a chunk given as listed by the base is not listed by it');
   const freshKeys = fresh.map((c) => keys.chunk(c.id));
-  const changes = baseChunks && changesBetween(baseChunks, new Set(plan.byId.keys()));
+  const changes = baseChunks && changesBetween(baseChunks, plan.byId);
 
   // 1. Stage.
   const staging = batchesOf(fresh, (c) => c.bytes.byteLength, BATCH_LIMITS.maxChunksPerStagingScript, BATCH_LIMITS.maxBytesPerStagingScript);
@@ -465,8 +465,7 @@ function sealChecked(input: CommitInput, plan: Plan, newEpoch: bigint, ledger: C
     throw new Error('store-redis: sealMeta returned bytes that are not an EpochMeta', { cause });
   }
   const listed = listedChunks(meta, (id) => plan.byId.get(id)?.bytes) ?? new Set<string>();
-  const given = new Set(plan.byId.keys());
-  if (listed.size !== given.size || [...listed].some((id) => !given.has(id))) {
+  if (listed.size !== plan.byId.size || [...listed].some((id) => !plan.byId.has(id))) {
     throw new Error('store-redis: sealMeta lists other chunk ids than CommitInput.chunks');
   }
   return sealed;

@@ -49,9 +49,13 @@ function recordedChanges(meta: EpochMeta, epoch: bigint): ChunkChanges | undefin
   return added && dropped ? { added: new Set(added), dropped: new Set(dropped) } : undefined;
 }
 
-/** The changes between two chunk lists. */
-export function changesBetween(base: ReadonlySet<string>, next: ReadonlySet<string>): ChunkChanges {
-  return { added: new Set([...next].filter((id) => !base.has(id))), dropped: new Set([...base].filter((id) => !next.has(id))) };
+/** The changes between two chunk lists (`next` may be a map by chunk id: a commit's own chunks). */
+export function changesBetween(base: ReadonlySet<string>, next: Pick<ReadonlySet<string>, 'has' | 'keys'>): ChunkChanges {
+  const added = new Set<string>();
+  for (const id of next.keys()) if (!base.has(id)) added.add(id);
+  const dropped = new Set<string>();
+  for (const id of base) if (!next.has(id)) dropped.add(id);
+  return { added, dropped };
 }
 
 /** A form-1 meta's chunks, which it lists itself (epochs written before the bookkeeping existed). */
