@@ -216,9 +216,9 @@ async function main(): Promise<void> {
       baseWholeSave = r.baseWholeSave ?? baseWholeSave;
     }
     if (!options.quick) {
-      say('L: restore by stored form, two more daemons (one writing each form), at most 5 restores each or 120 s');
+      say('L: restore by stored form, two more daemons (one writing each form), at most 15 restores each or 120 s');
       const L = plan(false).find((s) => s.name === 'L')!;
-      restoreForms = await measureRestoreForms({ redisUrl, keyPrefix: prefix, shape: L.shape, rounds: 5, capMs: 120_000, entry: options.daemonEntry });
+      restoreForms = await measureRestoreForms({ redisUrl, keyPrefix: prefix, shape: L.shape, rounds: 15, capMs: 120_000, entry: options.daemonEntry });
     }
   } finally {
     await stopAll();

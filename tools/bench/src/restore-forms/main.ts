@@ -12,7 +12,7 @@ import { measureRestoreForms } from './restore-forms';
  */
 async function main(): Promise<void> {
   const size = (process.argv[2] ?? 'L') as SizeName;
-  const rounds = Number(process.argv[3] ?? 5);
+  const rounds = Number(process.argv[3] ?? 15);
   const spec = plan(false).find((s) => s.name === size);
   if (!spec) throw new Error(`unknown size ${size}`);
   const given = process.argv[4];
