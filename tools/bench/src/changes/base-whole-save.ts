@@ -1,18 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
 import { rawUnaryCall, type WorldSnapshot } from '@persistd/contract';
-import { untilIdle } from '../procs/child';
 import { PersistdDaemon } from '../procs/persistd-daemon';
 import { percentile } from '../report/stats';
 import { RequestTemplate, worldIdOf } from '../request-template';
 import { CHANNEL_OPTIONS, SAVE_PATH } from '../run/cells';
 import type { SizeName } from '../sizes';
+import { measuredSave } from './change-rows';
 
 /**
  * The whole Save of an older build (`--base-daemon`), alternating with this build's, in one run.
  * Issue 14 sets its L p50 targets against "a whole L save of the build this issue starts from,
  * run in the same bench": this machine's speed moves by 1.5x within an hour, so a figure of that
  * build from another run says little. Each save is a first save of a fresh world (epoch 0 → 1),
- * sent once both daemons are idle.
+ * timed as the change rows time theirs (measuredSave: both daemons idle before and after).
  */
 export interface BaseWholeSave {
   /** The older build's daemon script, as given. */
@@ -43,12 +43,9 @@ export async function measureBaseWholeSave(args: {
   const baseClient = new grpc.Client(base.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   try {
     const template = RequestTemplate.of(args.world);
-    const save = async (client: grpc.Client, worldId: string) => {
-      await Promise.all([untilIdle(base.pid), untilIdle(args.daemon.pid)]);
-      const t0 = performance.now();
-      await rawUnaryCall(client, SAVE_PATH, template.copyFor(worldId), { deadline: Date.now() + DEADLINE_MS });
-      return performance.now() - t0;
-    };
+    const daemons = { daemons: [base, args.daemon] as [PersistdDaemon, PersistdDaemon] };
+    const save = async (client: grpc.Client, worldId: string) =>
+      (await measuredSave(daemons, () => rawUnaryCall(client, SAVE_PATH, template.copyFor(worldId), { deadline: Date.now() + DEADLINE_MS }))).ms;
     // Not counted: each daemon's first save warms its code and its save threads.
     await save(baseClient, worldIdOf('b', args.size, 0, 0));
     await save(args.client, worldIdOf('b', args.size, 0, 1));

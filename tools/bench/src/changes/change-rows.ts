@@ -66,17 +66,20 @@ export function changeOps(size: SizeName, quick: boolean): ChangeOps {
   return { S: { c1: 10, perWorld: 2 }, M: { c1: 4, perWorld: 1 }, L: { c1: 3, perWorld: 1 } }[size];
 }
 
+/** The two daemons a c=1 save waits for. */
+type Daemons = Pick<ChangeContext, 'daemons'>;
+
 /** Both daemons' CPU, ms. */
-const cpuOf = (ctx: ChangeContext) => processCpuMs(ctx.daemons[0].pid) + processCpuMs(ctx.daemons[1].pid);
+const cpuOf = (ctx: Daemons) => processCpuMs(ctx.daemons[0].pid) + processCpuMs(ctx.daemons[1].pid);
 
 /** Resolves once neither daemon does anything (its background indexing done). */
-const bothIdle = (ctx: ChangeContext) => Promise.all(ctx.daemons.map((d) => untilIdle(d.pid)));
+const bothIdle = (ctx: Daemons) => Promise.all(ctx.daemons.map((d) => untilIdle(d.pid)));
 
 /**
  * One c=1 save: sent once both daemons are idle, timed to its answer, its CPU counted until they
  * are idle again (the background work it set going included).
  */
-async function measuredSave(ctx: ChangeContext, send: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+export async function measuredSave(ctx: Daemons, send: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
   await bothIdle(ctx);
   const cpu0 = cpuOf(ctx);
   const t0 = performance.now();
