@@ -16,10 +16,12 @@ import { ChangeChain, encodeStep, type ChangeWorkload } from './change-chain';
  * (every change set goes to the daemon that committed its base; the chain's first change set,
  * which finds no index after a whole Save, is a warm-up and not counted). Bounded: a few saves.
  *
- *   npx tsx tools/bench/src/changes/fast-path-main.ts [--daemon PATH] [--size L] [--ops 5] [--whole-only] [--cpu-prof DIR]
+ *   npx tsx tools/bench/src/changes/fast-path-main.ts [--daemon PATH] [--size L] [--ops 5] [--gap-s 0] [--whole-only] [--cpu-prof DIR]
  *
- * `--whole-only` stops after the whole Saves (a build from before SaveChanges, say); `--cpu-prof`
- * runs the daemon under `node --cpu-prof`, one profile per thread written to DIR when it stops.
+ * `--whole-only` stops after the whole Saves (a build from before SaveChanges, say); `--gap-s`
+ * waits that long before each counted change set, as a game server's autosave would (the daemon
+ * idle meanwhile, its save threads too); `--cpu-prof` runs the daemon under `node --cpu-prof`,
+ * one profile per thread written to DIR when it stops.
  */
 
 async function timed(call: () => Promise<unknown>): Promise<number> {
@@ -31,6 +33,7 @@ async function timed(call: () => Promise<unknown>): Promise<number> {
 async function main(): Promise<void> {
   const size = argOf('--size', 'L') as SizeName;
   const ops = Number(argOf('--ops', '5'));
+  const gapMs = Number(argOf('--gap-s', '0')) * 1000;
   const entry = process.argv.includes('--daemon') ? argOf('--daemon', '') : undefined;
   const spec = plan(false).find((s) => s.name === size)!;
   const redisUrl = process.env.PERSISTD_BENCH_REDIS_URL ?? TEST_REDIS_URL;
@@ -57,10 +60,13 @@ async function main(): Promise<void> {
       return ms;
     };
     const warmUp = await step('run-1pct');
-    const rows: Record<string, number> = { records: spec.records, wholeSaveP50Ms: percentile(whole, 50), warmUpChangeSetMs: warmUp };
+    const rows: Record<string, number> = { records: spec.records, gapS: gapMs / 1000, wholeSaveP50Ms: percentile(whole, 50), warmUpChangeSetMs: warmUp };
     for (const workload of ['run-1pct', 'random-1pct'] as const) {
       const latencies: number[] = [];
-      for (let n = 0; n < ops; n++) latencies.push(await step(workload));
+      for (let n = 0; n < ops; n++) {
+        if (gapMs > 0) await new Promise((ok) => setTimeout(ok, gapMs));
+        latencies.push(await step(workload));
+      }
       rows[`${workload}P50Ms`] = percentile(latencies, 50);
       rows[`${workload}OverWhole`] = percentile(latencies, 50) / percentile(whole, 50);
     }

@@ -10,14 +10,15 @@ import { plan, type SizeName } from '../sizes';
 
 /**
  * What the save pool's replacing of grown idle threads costs a save: whole Saves of `--size`
- * worlds, three back to back, then five each after an idle spell longer than the pool's 10 s
- * before it replaces a grown thread — so each of those five lands on a fresh one unless
- * `--recycle 0` (PERSISTD_SAVE_WORKER_RECYCLE_MB) keeps the grown threads. Bounded: 8 saves.
+ * worlds, three back to back, then three each after an idle spell longer than the pool's 90 s
+ * before it replaces a grown thread — so each of those three lands on a fresh one unless
+ * `--recycle 0` (PERSISTD_SAVE_WORKER_RECYCLE_MB) keeps the grown threads. Bounded: 6 saves,
+ * some 5 minutes.
  *
  *   npx tsx tools/bench/src/changes/idle-save-main.ts [--daemon PATH] [--size M] [--recycle 128]
  */
 
-const IDLE_MS = 12_000;
+const IDLE_MS = 95_000;
 
 async function main(): Promise<void> {
   const entry = process.argv.includes('--daemon') ? argOf('--daemon', '') : undefined;
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   try {
     const template = RequestTemplate.of(generateWorld({ worldId: 'placeholder', ...spec.shape, ids: 'by-owner' }));
     const times: number[] = [];
-    for (let n = 0; n < 8; n++) {
+    for (let n = 0; n < 6; n++) {
       if (n >= 3) await new Promise((ok) => setTimeout(ok, IDLE_MS));
       const t0 = performance.now();
       await rawUnaryCall(client, SAVE_PATH, template.copyFor(worldIdOf('x', size, 1, n)), { deadline: Date.now() + 600_000 });

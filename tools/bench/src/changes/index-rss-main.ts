@@ -14,11 +14,11 @@ import { plan, type SizeName } from '../sizes';
  * A real daemon's RSS with the base indexes of `--worlds` worlds cached: each world saved whole,
  * then restored (a restore indexes the epoch on a save worker) in two halves, the cache's entries
  * and bytes read from /metrics and the RSS from /proc after each half, once the daemon has been
- * idle `--settle` seconds (default 20: past the save pool's 10 s before it replaces a grown idle
+ * idle `--settle` seconds (default 100: past the save pool's 90 s before it replaces a grown idle
  * thread, and the warm-ups of the replacements, one after the other), and the peak RSS of the whole run (VmHWM).
  * Bounded: `--worlds` saves and restores. Keys are deleted afterwards.
  *
- *   npx tsx tools/bench/src/changes/index-rss-main.ts [--daemon PATH] [--size M] [--worlds 20] [--settle 20]
+ *   npx tsx tools/bench/src/changes/index-rss-main.ts [--daemon PATH] [--size M] [--worlds 20] [--settle 100]
  */
 
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -36,7 +36,7 @@ async function metric(daemon: PersistdDaemon, name: string): Promise<number> {
 async function main(): Promise<void> {
   const size = argOf('--size', 'M') as SizeName;
   const worlds = Number(argOf('--worlds', '20'));
-  const settleMs = Number(argOf('--settle', '20')) * 1000;
+  const settleMs = Number(argOf('--settle', '100')) * 1000;
   const entry = process.argv.includes('--daemon') ? argOf('--daemon', '') : undefined;
   const spec = plan(false).find((s) => s.name === size)!;
   const redisUrl = process.env.PERSISTD_BENCH_REDIS_URL ?? TEST_REDIS_URL;
