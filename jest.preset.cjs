@@ -40,12 +40,14 @@ const underSrc = (glob) => `<rootDir>/src/${glob}`;
 
 /**
  * One project's jest config: `rootDir` and `displayName`, the globs (relative to `src/`) of its
- * unit and cluster-chaos specs, and any setting of its own. The kind PERSISTD_TESTS names
- * narrows testMatch to that kind's specs.
+ * unit and cluster-chaos specs, whether its specs run save worker threads in-process (the run
+ * then bundles their script once: libs/testkit/src/save-worker-bundle.ts), and any setting of its
+ * own. The kind PERSISTD_TESTS names narrows testMatch to that kind's specs.
  */
-function projectConfig(rootDir, displayName, { unit = [], clusterChaos = [] } = {}, overrides = {}) {
+function projectConfig(rootDir, displayName, { unit = [], clusterChaos = [], saveWorkers = false } = {}, overrides = {}) {
   const kind = process.env.PERSISTD_TESTS;
-  const config = { ...preset, displayName, rootDir, ...overrides };
+  const setup = saveWorkers ? { globalSetup: path.join(__dirname, 'libs/testkit/src/jest/global-setup-save-workers.cjs') } : {};
+  const config = { ...preset, displayName, rootDir, ...setup, ...overrides };
   if (kind === undefined || kind === '') return config;
   if (!KINDS.includes(kind)) throw new Error(`PERSISTD_TESTS=${kind}: expected one of ${KINDS.join(', ')}`);
   if (kind === 'unit') {
