@@ -18,8 +18,8 @@ export interface DaemonLaunch {
   /** The daemon's settings; they win over the launcher's defaults (log level info, metrics off). */
   env?: Record<string, string>;
   /**
-   * What else of this process's environment the daemon sees: only PATH (and NODE_PATH, where a
-   * bundle finds its packages) by default, so a test runs the same wherever it is started;
+   * What else of this process's environment the daemon sees (NODE_PATH, where a bundle finds its
+   * packages, always): only PATH by default, so a test runs the same wherever it is started;
    * `persistd` adds the caller's own PERSISTD_* settings (a benchmark of PERSISTD_SAVE_WORKERS=1);
    * `all` everything.
    */
@@ -264,8 +264,8 @@ export async function startDaemon(how: DaemonLaunch & { env: { PERSISTD_LISTEN: 
 }
 
 function inherited(what: 'path' | 'persistd' | 'all'): NodeJS.ProcessEnv {
-  if (what === 'all') return { ...process.env };
   const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_PATH: join(WORKSPACE_ROOT, 'node_modules') };
+  if (what === 'all') return { ...base, ...process.env }; // a bundle finds its packages, whatever this process set
   if (what === 'path') return base;
   // the caller's own settings, not those that steer the test or bench harness
   const chosen = Object.entries(process.env).filter(([k]) => k.startsWith('PERSISTD_') && !k.startsWith('PERSISTD_BENCH_') && !k.startsWith('PERSISTD_TEST_'));

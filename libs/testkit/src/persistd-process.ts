@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { bundleDaemon } from './daemon-bundle';
 import { startDaemon } from './daemon-launcher';
 import { deleteTestPrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 import { freePort } from './redis-server';
-import { WORKSPACE_ROOT } from './workspace-root';
 
 /** A persistd process for a test: its own port, its own key prefix on the shared Redis. */
 export interface DaemonProcess {
@@ -28,7 +26,7 @@ export async function startDaemonProcess(env: Record<string, string> = {}, label
   const address = `127.0.0.1:${await freePort()}`;
   const prefix = env.PERSISTD_KEY_PREFIX ?? uniquePrefix(label);
   const bundle = await bundleDaemon();
-  const launch = { entry: bundle.path, inherit: 'all' as const, env: { NODE_PATH: join(WORKSPACE_ROOT, 'node_modules'), PERSISTD_LISTEN: address, PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: prefix, PERSISTD_LOG_LEVEL: 'warn', ...env } };
+  const launch = { entry: bundle.path, inherit: 'all' as const, env: { PERSISTD_LISTEN: address, PERSISTD_REDIS_URL: TEST_REDIS_URL, PERSISTD_KEY_PREFIX: prefix, PERSISTD_LOG_LEVEL: 'warn', ...env } };
   const daemon = await startDaemon(launch, 30_000, 250).catch(async (e: unknown) => {
     await bundle.cleanup();
     await deleteTestPrefix(prefix);

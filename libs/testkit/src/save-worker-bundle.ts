@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { WORKSPACE_ROOT } from './workspace-root';
 
 /** The variable apps/persistd/src/save-work/save-pool.ts reads (running from sources) for the script of its threads. */
-export const SAVE_WORKER_SCRIPT_ENV = 'PERSISTD_TEST_SAVE_WORKER_SCRIPT';
+const SAVE_WORKER_SCRIPT_ENV = 'PERSISTD_TEST_SAVE_WORKER_SCRIPT';
 
 /**
  * Bundles apps/persistd/src/save-work/save-worker-main.ts for this test run and names it in
