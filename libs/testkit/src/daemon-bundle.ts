@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { trackDir, untrackDir } from './child-process';
-import { nodeBundle } from './node-bundle';
+import { bundleInChild } from './node-bundle';
 import { WORKSPACE_ROOT } from './workspace-root';
 
 /** What `npm run build` produces. */
@@ -28,7 +27,7 @@ export async function bundleDaemon(): Promise<DaemonEntry> {
   trackDir(dir);
   const path = join(dir, 'main.js');
   try {
-    await build(nodeBundle('apps/persistd/src/main.ts', path, { logLevel: 'silent' }));
+    await bundleInChild('apps/persistd/src/main.ts', path);
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     untrackDir(dir);

@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { bundleInChild } from './node-bundle';
 import { WORKSPACE_ROOT } from './workspace-root';
 
 /** The variable apps/persistd/src/save-work/save-pool.ts reads (running from sources) for the script of its threads. */
@@ -12,15 +11,13 @@ const SAVE_WORKER_SCRIPT_ENV = 'PERSISTD_TEST_SAVE_WORKER_SCRIPT';
  * SAVE_WORKER_SCRIPT_ENV, so the save threads of in-process daemons and pools load one file
  * instead of the whole daemon through tsx's hook (some 0.5 s less per thread). The bundle is
  * written under the workspace's node_modules/.cache, where it finds the npm packages it leaves
- * out, one per jest process (projects run side by side). esbuild runs in a child process
- * (esbuild.preset.cjs as a command), so none of its buffers live in the jest process, whose
- * specs may measure its heap. The returned function removes the bundle.
+ * out, one per jest process (projects run side by side). The returned function removes it.
  */
 export async function bundleSaveWorker(): Promise<() => Promise<void>> {
   const dir = join(WORKSPACE_ROOT, 'node_modules/.cache/persistd-tests');
   const path = join(dir, `save-worker-${process.pid}.js`);
   await mkdir(dir, { recursive: true });
-  await promisify(execFile)(process.execPath, [join(WORKSPACE_ROOT, 'esbuild.preset.cjs'), 'apps/persistd/src/save-work/save-worker-main.ts', path], { cwd: WORKSPACE_ROOT });
+  await bundleInChild('apps/persistd/src/save-work/save-worker-main.ts', path);
   process.env[SAVE_WORKER_SCRIPT_ENV] = path;
   return async () => {
     delete process.env[SAVE_WORKER_SCRIPT_ENV];

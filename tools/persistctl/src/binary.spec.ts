@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { PersistdClient } from '@persistd/client';
 import { StateSource } from '@persistd/contract';
-import { type DaemonProcess, freePort, nodeBundle, SHEBANG, smallWorld, startDaemonProcess, WORKSPACE_ROOT } from '@persistd/testkit';
+import { type DaemonProcess, freePort, bundleInChild, smallWorld, startDaemonProcess, WORKSPACE_ROOT } from '@persistd/testkit';
 import { COMMANDS } from './commands';
 
 /**
@@ -20,7 +19,7 @@ let bin: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'persistctl-bin-'));
   bin = join(dir, 'persistctl.js');
-  await build(nodeBundle('tools/persistctl/src/main.ts', bin, { ...SHEBANG, logLevel: 'silent' }));
+  await bundleInChild('tools/persistctl/src/main.ts', bin, { shebang: true });
   chmodSync(bin, 0o755);
   daemon = await startDaemonProcess();
   const client = new PersistdClient(daemon.address);
