@@ -33,10 +33,10 @@ const restamp = (w: WorldSnapshot, worldId: string, epoch: bigint) => {
   return out;
 };
 
-/** The record and index chunk ids an epoch's meta lists, per section. */
-async function chunkListing(t: TestDaemon, worldId: string): Promise<{ index: string[][]; records: number }> {
+/** The index chunk ids an epoch's meta lists per section, its items, and the stored bytes a restore of it reserves before reading. */
+async function chunkListing(t: TestDaemon, worldId: string): Promise<{ index: string[][]; records: number; storedBytes?: bigint }> {
   const { meta } = await t.daemon.store.readEpochMeta(worldId, 0n);
-  return { index: meta.sections.map((s) => s.indexChunkIds), records: Number(meta.counts!.items) };
+  return { index: meta.sections.map((s) => s.indexChunkIds), records: Number(meta.counts!.items), storedBytes: meta.storedBytes };
 }
 
 /**

@@ -57,7 +57,7 @@ export interface ReadContext {
  * Told the stored bytes of the chunks a read is about to fetch, before it fetches them; resolves
  * when the caller may hold them, or throws to stop the read. Called once per pass (a pointer that
  * moves meanwhile means another epoch, so another size), and again with the bytes really read
- * should a damaged meta have said less.
+ * should the meta have said less.
  */
 export type ReserveChunkBytes = (bytes: number) => Promise<void>;
 
@@ -215,8 +215,10 @@ export async function readEpoch(ctx: ReadContext, worldId: string, epoch: bigint
         if (reserve && declared === undefined) await reserve(held + (await storedBytesOf(redis, [...new Set(children)].map((id) => keys.chunk(id)))));
         await fetch(children);
       }
-      // A meta that says less than its chunks hold is damage the verification reports; until
-      // then the budget holds what was really read.
+      // A meta that says less than its chunks hold: the budget holds what was really read. The
+      // digest binds stored_bytes, so this is no damage the verification sees: the epochs
+      // SaveChanges' fast path wrote before it counted the chunks it kept from its base (they
+      // said only the new chunks' bytes) are read this way until retention drops them.
       if (reserve && declared !== undefined && held > declared) await reserve(held);
       if (absent.length > 0) {
         if ((await readPointer()) !== pointer) continue; // retention may have dropped this epoch meanwhile

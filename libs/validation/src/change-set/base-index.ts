@@ -37,6 +37,8 @@ export interface Leaf {
   /** The id of its last record ('' for the empty section's chunk). */
   lastId: string;
   records: number;
+  /** The chunk's stored size: an epoch's stored_bytes counts the chunks it keeps from its base without reading them. */
+  bytes: number;
   /** Whether the chunk ended by its last id (not by the byte cap before the next record, nor the section's end). */
   endsById: boolean;
 }
@@ -55,7 +57,7 @@ export function digestSection(base: BaseSection): DigestSection {
 
 /** A section's leaf from a stored record chunk: its last record's id and entry size say how it ended. */
 export function leafOf(id: string, bytes: number, records: number, lastId: string, lastEntryBytes: number): Leaf {
-  return { id, lastId, records, endsById: records > 0 && endsAfter(lastId, lastEntryBytes, bytes, RECORD_CHUNK_RULE) };
+  return { id, lastId, records, bytes, endsById: records > 0 && endsAfter(lastId, lastEntryBytes, bytes, RECORD_CHUNK_RULE) };
 }
 
 /**

@@ -25,7 +25,7 @@ function cutWhole(entries: readonly Entry[]): { leaves: Leaf[]; records: LeafRec
   for (const [from, to, bytes] of ranges) {
     const run = entries.slice(from, to);
     const chunk = chunkOf(Buffer.concat(run.map((e) => e.entry)), run.length);
-    leaves.push(run.length === 0 ? { id: chunk.id, lastId: '', records: 0, endsById: false } : leafOf(chunk.id, bytes, run.length, run[run.length - 1].id, run[run.length - 1].entry.byteLength));
+    leaves.push(run.length === 0 ? { id: chunk.id, lastId: '', records: 0, bytes: 0, endsById: false } : leafOf(chunk.id, bytes, run.length, run[run.length - 1].id, run[run.length - 1].entry.byteLength));
     records.push({ ids: run.map((e) => e.id), entries: run.map((e) => e.entry) });
   }
   return { leaves, records, ids: leaves.map((l) => l.id) };

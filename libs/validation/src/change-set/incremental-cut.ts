@@ -79,7 +79,7 @@ export function recutSection(base: readonly Leaf[], upserts: readonly UpsertFact
   let pending: Uint8Array[] = [];
   const close = (endsById: boolean) => {
     const chunk = chunkOf(pending.length === 1 ? pending[0] : Buffer.concat(pending), pending.length);
-    leaves.push({ id: chunk.id, lastId: pendingIds[pendingIds.length - 1], records: pending.length, endsById });
+    leaves.push({ id: chunk.id, lastId: pendingIds[pendingIds.length - 1], records: pending.length, bytes: chunk.bytes.byteLength, endsById });
     chunks.push(chunk);
     records += pending.length;
     pendingIds = [];
@@ -99,7 +99,7 @@ export function recutSection(base: readonly Leaf[], upserts: readonly UpsertFact
   const keep = (j: number) => {
     const leaf = base[j];
     leaves.push(leaf);
-    chunks.push({ id: leaf.id, bytes: EMPTY_BYTES, records: leaf.records, inBase: true });
+    chunks.push({ id: leaf.id, bytes: EMPTY_BYTES, records: leaf.records, inBase: true, storedBytes: leaf.bytes });
     records += leaf.records;
   };
 
@@ -136,7 +136,7 @@ export function recutSection(base: readonly Leaf[], upserts: readonly UpsertFact
   for (let j = li; j < m; j++) keep(j);
   if (leaves.length === 0) {
     const empty = chunkOf(EMPTY_BYTES, 0);
-    leaves.push({ id: empty.id, lastId: '', records: 0, endsById: false });
+    leaves.push({ id: empty.id, lastId: '', records: 0, bytes: 0, endsById: false });
     chunks.push(empty);
   }
   return { leaves, chunks, records };

@@ -18,6 +18,13 @@ export interface Chunk {
    * not list, so it never needs these bytes, and refuses to commit if it would.
    */
   inBase?: true;
+  /** With `inBase`: the size the chunk is stored at, which the epoch's stored_bytes counts. */
+  storedBytes?: number;
+}
+
+/** The bytes a chunk is stored at, in hand or not (`inBase`). */
+export function storedSizeOf(chunk: Chunk): number {
+  return chunk.inBase ? chunk.storedBytes! : chunk.bytes.byteLength;
 }
 
 /** One section cut into chunks, in order. */

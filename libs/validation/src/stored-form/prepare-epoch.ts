@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { SectionManifestSchema, type RecordCounts, type SectionManifest, type StoredForm, type WorldSnapshot } from '@persistd/contract';
 import { DEFAULT_STORED_FORM } from './boundaries';
 import { canonicalSections } from './canonical';
-import { cutSection, type Chunk, type ChunkedSection } from './chunks';
+import { cutSection, storedSizeOf, type Chunk, type ChunkedSection } from './chunks';
 import { contentDigestOf, countsOf, manifestsOf, type UnsealedMeta } from './digests';
 
 /** What a validated snapshot becomes before its commit: chunks, digests and the meta to seal. */
@@ -54,9 +54,10 @@ export function assembleEpoch(sections: ChunkedSection[], versions: { schemaVers
   const counts = countsOf(sections);
   const unique = new Map<string, Chunk>();
   for (const s of sections) for (const c of [...(s.index ?? []), ...s.chunks]) unique.set(c.id, c);
-  // What a restore of the epoch holds, so it can reserve it before reading a chunk.
+  // What a restore of the epoch holds, so it can reserve it before reading a chunk: kept chunks
+  // of SaveChanges' fast path too, whose bytes were never read.
   let storedBytes = 0;
-  for (const c of unique.values()) storedBytes += c.bytes.byteLength;
+  for (const c of unique.values()) storedBytes += storedSizeOf(c);
   return {
     sections,
     chunks: [...unique.values()],
