@@ -2,6 +2,7 @@ import type { SaveChangesRequest } from '@persistd/contract';
 import { canonicalBytes } from '../canonical-record';
 import { idOf } from '../rules/snapshot-context';
 import { compareIds } from '../stored-form/canonical';
+import { wireUpsertBodies } from '../wire/read-changes';
 import { CHANGES_LAYOUT, sectionChanges } from './layout';
 
 /** One upsert of a change set, in canonical form. */
@@ -17,19 +18,26 @@ export interface CanonicalUpsert {
  * Per system in restore order, the upserts canonical and sorted by id, request order among equal
  * ids ([] for an absent section). Each record is encoded once per request: the request digest and
  * the fast path's facts both read these bytes (DESIGN §7: never encode the same thing twice).
+ * Given the bytes `req` was decoded from, the first call takes a canonical record's bytes as they
+ * came (wire/read-changes.ts) instead of encoding it: the same bytes, without the cost.
  */
-export function canonicalUpserts(req: SaveChangesRequest): CanonicalUpsert[][] {
+export function canonicalUpserts(req: SaveChangesRequest, bytes?: Uint8Array): CanonicalUpsert[][] {
   let out = computed.get(req);
-  if (!out) computed.set(req, (out = CHANGES_LAYOUT.map((layout) => sortedUpserts(req, layout))));
+  if (!out) {
+    const wire = bytes && wireUpsertBodies(bytes);
+    computed.set(req, (out = CHANGES_LAYOUT.map((layout, k) => sortedUpserts(req, layout, wire?.[k]))));
+  }
   return out;
 }
 
-function sortedUpserts(req: SaveChangesRequest, layout: (typeof CHANGES_LAYOUT)[number]): CanonicalUpsert[] {
+function sortedUpserts(req: SaveChangesRequest, layout: (typeof CHANGES_LAYOUT)[number], wire: readonly (Uint8Array | undefined)[] | undefined): CanonicalUpsert[] {
   const c = sectionChanges(req, layout);
   if (!c) return [];
   const { recordDesc, readId } = layout.compiled;
+  // The walk found as many upserts as the decoder, in the same order, or none of its bytes are used.
+  const read = wire?.length === c.upserts.length ? wire : undefined;
   return c.upserts
-    .map((record, i) => ({ id: idOf(readId(record as never)), body: canonicalBytes(recordDesc, record as never), record, i }))
+    .map((record, i) => ({ id: idOf(readId(record as never)), body: read?.[i] ?? canonicalBytes(recordDesc, record as never), record, i }))
     .sort((a, b) => compareIds(a.id, b.id) || a.i - b.i)
     .map(({ id, body, record }) => ({ id, body, record }));
 }

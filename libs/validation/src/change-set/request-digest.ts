@@ -18,17 +18,18 @@ import { CHANGES_LAYOUT, sectionChanges } from './layout';
  * field that holds the level below — small, since the records are left out — and the records'
  * canonical bytes (canonical-upserts.ts, encoded once for the fast path too) are spliced in where
  * toBinary would write them: it writes known fields by ascending number, then unknown fields.
- * Cloning and re-encoding a 2,500-record change set cost more than checking it.
+ * Cloning and re-encoding a 2,500-record change set cost more than checking it. `bytes`, the
+ * request as received, lets its canonical records be taken as they came (canonical-upserts.ts).
  */
-export function changeRequestDigest(req: SaveChangesRequest): string {
+export function changeRequestDigest(req: SaveChangesRequest, bytes?: Uint8Array): string {
   const hash = requestDigestHash('SaveChanges');
-  for (const part of canonicalRequestParts(req)) hash.update(part);
+  for (const part of canonicalRequestParts(req, bytes)) hash.update(part);
   return hash.digest('hex');
 }
 
 /** The canonical request without request_id, as the byte parts whose concatenation toBinary would write. */
-function canonicalRequestParts(req: SaveChangesRequest): Uint8Array[] {
-  const upserts = canonicalUpserts(req);
+function canonicalRequestParts(req: SaveChangesRequest, bytes?: Uint8Array): Uint8Array[] {
+  const upserts = canonicalUpserts(req, bytes);
   const changes = req.changes;
   const parts: Uint8Array[] = [];
   const shell = toBinary(SaveChangesRequestSchema, { ...req, requestId: '', changes: undefined });
