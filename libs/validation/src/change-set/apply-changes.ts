@@ -4,6 +4,7 @@ import { OwnerSystem, SaveRequestSchema, WorldSnapshotSchema, type RecordCounts,
 import { canonicalBytes } from '../canonical-record';
 import { idOf } from '../rules/snapshot-context';
 import { compareIds } from '../stored-form/canonical';
+import { recordEntry } from '../stored-form/chunks';
 import type { RuleViolation } from '../violation';
 import type { BaseRecords } from './base-records';
 import { digestSection, type DigestSection } from './base-index';
@@ -108,7 +109,7 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
       const seen = new Set<string>();
       for (const u of c.upserts) {
         const id = idOf(readId(u as never));
-        const entryBytes = new BinaryWriter().tag(recordsField.number, WireType.LengthDelimited).bytes(toBinary(recordDesc, u as Message as never)).finish();
+        const entryBytes = recordEntry(recordsField.number, toBinary(recordDesc, u as Message as never));
         const d = recordDigest(canonicalBytes(recordDesc, u as never));
         if (id === '') {
           // Kept, so the result's field rules report it exactly as a Save would.

@@ -1,5 +1,5 @@
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import type { SaveChangesRequest } from '@persistd/contract';
+import { recordEntry } from '../stored-form/chunks';
 import { canonicalUpserts } from './canonical-upserts';
 import { CHANGES_LAYOUT, sectionChanges } from './layout';
 import { recordDigest } from './record-digest';
@@ -26,7 +26,7 @@ export function upsertFactsOf(req: SaveChangesRequest): UpsertFacts[][] {
     return upserts.map(
       ({ id, body, record }): UpsertFacts => ({
         id,
-        entry: new BinaryWriter().tag(compiled.recordsField.number, WireType.LengthDelimited).bytes(body).finish(),
+        entry: recordEntry(compiled.recordsField.number, body),
         digest: recordDigest(body),
         facts: factsOf(compiled, record),
       }),

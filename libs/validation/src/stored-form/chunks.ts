@@ -1,4 +1,4 @@
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { WireType } from '@bufbuild/protobuf/wire';
 import { packChunkIds, sha256Hex, type OwnerSystem, type StoredForm } from '@persistd/contract';
 import { CHUNK_MAX_BYTES, INDEX_CHUNK_RULE, contentDefinedRanges, greedyRanges, recordChunkRanges, type ChunkRange } from './boundaries';
 import { varintSize } from '../wire/envelope-walk';
@@ -43,8 +43,28 @@ export function chunkOf(bytes: Uint8Array, records: number): Chunk {
   return { id: sha256Hex(bytes), bytes, records };
 }
 
+/**
+ * A record's entry in its section's repeated field — tag, length, the record's bytes — as a chunk
+ * stores it: written into one buffer of its size, a fifth of what a BinaryWriter per record costs.
+ */
+export function recordEntry(fieldNo: number, record: Uint8Array): Uint8Array {
+  const tag = (fieldNo << 3) | WireType.LengthDelimited;
+  const out = Buffer.allocUnsafe(varintSize(tag) + varintSize(record.length) + record.length);
+  let at = 0;
+  for (const n of [tag, record.length]) {
+    let v = n;
+    while (v > 0x7f) {
+      out[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    out[at++] = v;
+  }
+  out.set(record, at);
+  return out;
+}
+
 function cutEntries(section: CanonicalSection, ranges: ChunkRange[]): ChunkedSection {
-  const entries = section.records.map((record) => new BinaryWriter().tag(section.recordFieldNo, WireType.LengthDelimited).bytes(record).finish());
+  const entries = section.records.map((record) => recordEntry(section.recordFieldNo, record));
   const chunks = ranges.map(([from, to]) => chunkOf(Buffer.concat(entries.slice(from, to)), to - from));
   return { system: section.system, chunks, records: section.records.length };
 }
