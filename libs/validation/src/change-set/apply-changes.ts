@@ -6,8 +6,8 @@ import { idOf } from '../rules/snapshot-context';
 import { compareIds } from '../stored-form/canonical';
 import { recordEntry } from '../stored-form/chunks';
 import type { RuleViolation } from '../violation';
-import type { BaseRecords } from './base-records';
-import { digestSection, type DigestSection } from './base-index';
+import type { BaseRecords, BaseSection } from './base-records';
+import type { DigestSection } from './base-index';
 import { CHANGES_LAYOUT, sectionChanges } from './layout';
 import { addDigest, recordDigest, setDigestHex, subtractDigest } from './record-digest';
 
@@ -24,8 +24,6 @@ export interface AppliedChanges {
   saveRequest: Uint8Array;
   /** Base-dependent findings a Save of the result cannot have: deletes of ids the base lacks, a schema version other than the base's, expectations. */
   violations: RuleViolation[];
-  /** The result's record digests per system (the next epoch's index starts from them). */
-  digests: DigestSection[];
   counts: RecordCounts;
 }
 
@@ -43,6 +41,31 @@ const REQ = {
   snapshot: fieldNo(SaveRequestSchema, 'snapshot'),
 };
 const SNAPSHOT_SCHEMA_VERSION = fieldNo(WorldSnapshotSchema, 'schema_version');
+
+/**
+ * The base section's set digest, and the digests of the base records among `ids` (those a change
+ * set deletes or upserts: the only ones it looks up). From the cached index when held; else every
+ * base record hashed once for the sum, and only the touched ones kept — a map of an L world's
+ * 250,000 digests cost more than hashing them.
+ */
+function touchedDigests(b: BaseSection, known: DigestSection | undefined, ids: readonly string[]): { digests: Map<string, bigint>; sum: bigint } {
+  const digests = new Map<string, bigint>();
+  if (known) {
+    for (const id of ids) {
+      const d = known.digests.get(id);
+      if (d !== undefined) digests.set(id, d);
+    }
+    return { digests, sum: known.sum };
+  }
+  const touched = new Set(ids);
+  let sum = 0n;
+  for (let i = 0; i < b.ids.length; i++) {
+    const d = recordDigest(b.entries[i].subarray(b.bodyAt[i]));
+    sum = addDigest(sum, d);
+    if (touched.has(b.ids[i])) digests.set(b.ids[i], d);
+  }
+  return { digests, sum };
+}
 
 /** An upsert that lands in the result: its id, entry bytes and digest. */
 interface Landing {
@@ -72,7 +95,6 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
   if (req.expectedEpoch !== 0n) w.tag(REQ.expectedEpoch, WireType.Varint).uint64(req.expectedEpoch);
   if (req.requestId !== '') w.tag(REQ.requestId, WireType.LengthDelimited).string(req.requestId);
   if (req.source !== 0) w.tag(REQ.source, WireType.Varint).int32(req.source);
-  const sections: DigestSection[] = [];
   const counts = [0, 0, 0, 0, 0];
   if (changes) {
     w.tag(REQ.snapshot, WireType.LengthDelimited).fork();
@@ -81,16 +103,12 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
       const c = sectionChanges(req, layout);
       const { entry, sectionField, sectionDesc, recordsField, recordDesc, readId } = layout.compiled;
       const b = base.sections[k];
-      const known = cached?.[k];
-      // The base's digests: cached (copied, the cache keeps the base's), or each base record hashed once.
-      const start = known ? { digests: new Map(known.digests), sum: known.sum } : digestSection(b);
-      const digests = start.digests;
-      let sum = start.sum;
       if (!c) {
-        sections.push({ digests, sum });
         counts[k] = b.ids.length;
         return;
       }
+      const { digests, sum: baseSum } = touchedDigests(b, cached?.[k], [...c.deletes, ...c.upserts.map((u) => idOf(readId(u as never)))]);
+      let sum = baseSum;
       const at = (kind: string, id: string) => `${entry.recordField}.${kind}[${id}]`;
       const gone = new Set<string>();
       for (const id of c.deletes) {
@@ -157,7 +175,6 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
       }
       w.join();
       counts[k] = count;
-      sections.push({ digests, sum });
       if (c.expectedCount !== undefined && c.expectedCount !== count) {
         violations.push({ code: 'PARTIAL_SAVE', system: entry.system, recordId: '', path: `${entry.section}.expected_count`, message: `the ${entry.name} section would hold ${count} records, the change set expects ${c.expectedCount}: a record was forgotten or added` });
       }
@@ -170,7 +187,6 @@ export function applyChanges(req: SaveChangesRequest, base: BaseRecords, cached:
   return {
     saveRequest: w.finish(),
     violations,
-    digests: sections,
     counts: { $typeName: 'caelmor.persist.v1.RecordCounts', players: counts[0], zones: counts[1], npcs: counts[2], items: counts[3], quests: counts[4] },
   };
 }
