@@ -26,7 +26,7 @@ const payloadSystem = new Map<number, number>(
   }),
 );
 
-/** The id field of an encoded record ('' when absent). */
+/** The id field of an encoded record ('' when absent), by the library's reader: for what the lean walk below leaves to it. */
 export function readRecordId(record: Uint8Array, idFieldNo: number): string {
   const r = new BinaryReader(record);
   let id = '';
@@ -38,9 +38,62 @@ export function readRecordId(record: Uint8Array, idFieldNo: number): string {
   return id;
 }
 
+/** A varint at `at` of `buf`: its value (below 2^53) and where it ends; an end past `limit` when it runs over. */
+function varintAt(buf: Uint8Array, at: number, limit: number): [value: number, end: number] {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10 && at < limit; i++) {
+    const b = buf[at++];
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return [value, at];
+    scale *= 128;
+  }
+  return [value, limit + 1];
+}
+
+/**
+ * The id of the record at [start, end) of `buf` as readRecordId reads it (the last id field wins),
+ * walking the fields by hand: a BinaryReader and a text decoder per record cost an L world's full
+ * path a quarter of a second. An ASCII id (every stored one: ids are validated) is sliced as
+ * Latin-1; anything else — a non-ASCII id, a group, bytes that run over — goes to readRecordId.
+ */
+function recordIdAt(buf: Buffer, start: number, end: number, idFieldNo: number): string {
+  let at = start;
+  let id = '';
+  while (at < end) {
+    const [tag, afterTag] = varintAt(buf, at, end);
+    const no = Math.floor(tag / 8);
+    if (no === 0 || tag > 0xffffffff) return readRecordId(buf.subarray(start, end), idFieldNo); // the library's own judgement of odd tags
+    at = afterTag;
+    switch (tag % 8) {
+      case WireType.Varint:
+        at = varintAt(buf, at, end)[1];
+        break;
+      case WireType.Bit64:
+        at += 8;
+        break;
+      case WireType.Bit32:
+        at += 4;
+        break;
+      case WireType.LengthDelimited: {
+        const [n, s] = varintAt(buf, at, end);
+        at = s + n;
+        if (no !== idFieldNo || at > end) break;
+        for (let i = s; i < at; i++) if (buf[i] >= 0x80) return readRecordId(buf.subarray(start, end), idFieldNo);
+        id = buf.toString('latin1', s, at);
+        break;
+      }
+      default:
+        return readRecordId(buf.subarray(start, end), idFieldNo);
+    }
+  }
+  return at === end ? id : readRecordId(buf.subarray(start, end), idFieldNo);
+}
+
 /** Appends the records of a section's payload (a restore message's section, or a stored record chunk: both are `repeated` entries) to `into`, undecoded. */
 export function readSectionPayload(payload: Uint8Array, layout: ChangesLayout, into: BaseSection): void {
   const recordsNo = layout.compiled.recordsField.number;
+  const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const r = new BinaryReader(payload);
   while (r.pos < r.len) {
     const start = r.pos;
@@ -49,10 +102,13 @@ export function readSectionPayload(payload: Uint8Array, layout: ChangesLayout, i
       r.skip(wt, no);
       continue;
     }
-    const record = r.bytes();
+    const length = r.uint32();
+    const body = r.pos;
+    r.pos += length;
+    if (r.pos > r.len) throw new RangeError('premature EOF'); // as BinaryReader.bytes() would
     into.entries.push(payload.subarray(start, r.pos));
-    into.bodyAt.push(r.pos - record.byteLength - start);
-    into.ids.push(readRecordId(record, layout.idFieldNo));
+    into.bodyAt.push(body - start);
+    into.ids.push(recordIdAt(buf, body, r.pos, layout.idFieldNo));
   }
 }
 

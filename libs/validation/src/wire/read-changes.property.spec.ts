@@ -6,8 +6,7 @@ import fc from 'fast-check';
 import { canonicalUpserts } from '../change-set/canonical-upserts';
 import { CHANGES_LAYOUT } from '../change-set/layout';
 import { changeRequestDigest } from '../change-set/request-digest';
-import { COMPILED_MODULES } from '../owner-modules';
-import { encodeRequest, recordNodes, requestOf, WIRE_MUTATIONS, type Pick } from './test/mutations';
+import { encodeRequest, recordBytesBySection, requestOf, WIRE_MUTATIONS, type Pick } from './test/mutations';
 import { parseTree, writeTree } from './test/wire-tree';
 import { wireUpsertBodies } from './read-changes';
 
@@ -26,15 +25,6 @@ const picker = (randoms: fc.Stream<number>): Pick => (n) => (n <= 1 ? 0 : random
 const field = (desc: { fields: readonly { name: string; number: number }[] }, name: string) => desc.fields.find((f) => f.name === name)!.number;
 const REQUEST = { worldId: field(SaveChangesRequestSchema, 'world_id'), expectedEpoch: field(SaveChangesRequestSchema, 'expected_epoch'), changes: field(SaveChangesRequestSchema, 'changes') };
 const UPSERTS = CHANGES_LAYOUT.map((l) => field(l.changesDesc, 'upserts'));
-
-/** Each section's record bytes, in order, from a save request as encoded (mutations included). */
-function recordsOf(saveBytes: Uint8Array): Uint8Array[][] {
-  const out: Uint8Array[][] = COMPILED_MODULES.map(() => []);
-  for (const r of recordNodes(parseTree(SaveRequestSchema, saveBytes))) {
-    out[COMPILED_MODULES.findIndex((m) => m.sectionDesc === r.field!.parent)].push(writeTree(r.kids!));
-  }
-  return out;
-}
 
 /** A SaveChanges request upserting `records`, its envelope split where `pick` says (order kept). */
 function changesRequestBytes(worldId: string, records: Uint8Array[][], pick: Pick): Uint8Array {
@@ -67,7 +57,7 @@ describe('property: upserts taken from the wire are the typed path’s canonical
     fc.assert(
       fc.property(shape, fc.integer(), fc.infiniteStream(fc.nat()), (s, order, randoms) => {
         const saved = encodeRequest(requestOf(s.worldId, shuffleWorld(generateWorld(s), order), 0n, 'r'), true);
-        const bytes = changesRequestBytes(s.worldId, recordsOf(saved), picker(randoms));
+        const bytes = changesRequestBytes(s.worldId, recordBytesBySection(saved), picker(randoms));
         const wire = wireUpsertBodies(bytes)!;
         expect(wire.map((bodies) => bodies.filter((b) => b === undefined).length)).toEqual([0, 0, 0, 0, 0]);
         expect(hexOf(canonicalUpserts(decode(bytes), bytes))).toEqual(hexOf(canonicalUpserts(decode(bytes))));
@@ -83,7 +73,7 @@ describe('property: upserts taken from the wire are the typed path’s canonical
         const saved = encodeRequest(requestOf(s.worldId, generateWorld(s), 0n, 'r'), canonical);
         const tree = parseTree(SaveRequestSchema, saved);
         WIRE_MUTATIONS[name](tree, pick);
-        const bytes = changesRequestBytes(s.worldId, recordsOf(writeTree(tree)), pick);
+        const bytes = changesRequestBytes(s.worldId, recordBytesBySection(writeTree(tree)), pick);
         let req;
         try {
           req = decode(bytes);

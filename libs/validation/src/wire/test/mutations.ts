@@ -13,7 +13,7 @@ import {
 } from '@persistd/contract';
 import { OWNER_SYSTEMS } from '@persistd/ownership';
 import { canonicalizeInPlace } from '../../canonical-record';
-import { OWNER_MODULES } from '../../owner-modules';
+import { COMPILED_MODULES, OWNER_MODULES } from '../../owner-modules';
 import { isRuntimeOnly } from '../../rules/runtime-walk';
 import { insertInOrder, messageNodes, parseTree, writeTree, zeroNode, type WireNode } from './wire-tree';
 
@@ -393,6 +393,15 @@ export const WIRE_MUTATIONS: Record<string, (tree: WireNode[], pick: Pick) => vo
     insertInOrder(s.kids, { no: f.number, wt: WireType.Varint, field: f, raw: varint(2 ** 32 - 1 - p(3)) });
   },
 };
+
+/** Each section's record bytes in restore order, as a save request holds them (its encoding, mutations included). */
+export function recordBytesBySection(saveBytes: Uint8Array): Uint8Array[][] {
+  const out: Uint8Array[][] = COMPILED_MODULES.map(() => []);
+  for (const r of recordNodes(parseTree(SaveRequestSchema, saveBytes))) {
+    out[COMPILED_MODULES.findIndex((m) => m.sectionDesc === r.field!.parent)].push(writeTree(r.kids!));
+  }
+  return out;
+}
 
 /** Encodes a request; `canonical` first puts every record in canonical form (sorted, maps ascending). */
 export function encodeRequest(req: SaveRequest, canonical = false): Uint8Array {
