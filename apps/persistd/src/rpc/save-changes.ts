@@ -97,7 +97,7 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
       contentDigest: prepared.contentDigest,
       changes: { requestDigest, counts },
       chunks: prepared.chunks,
-      sealMeta: (epoch) => sealEpochMeta(unsealed, epoch),
+      sealMeta: (epoch, ledger) => sealEpochMeta(unsealed, epoch, ledger),
       deadlineMs: deadlineOf(call),
     });
     switch (outcome.kind) {
