@@ -178,7 +178,7 @@ describe('SaveChanges without the fast path', () => {
     ['a base in stored form 1', { PERSISTD_STORED_FORM: '1' }],
     ['no index held (evicted, or never kept)', { PERSISTD_INDEX_CACHE_BYTES: '0' }],
   ] as const) {
-    it(`${why}: the full path, the answer of a Save of the result`, async () => {
+    it(`${why}: the full path, the answer and the stored meta of a Save of the result`, async () => {
       const t = await startTestDaemon(env);
       try {
         const { req, target, twinId } = await prepared(t, 'slow', (w) => (w.items!.items[100].durability += 1));
@@ -187,6 +187,7 @@ describe('SaveChanges without the fast path', () => {
         const after = await counters(t);
         expect({ fast: after.fast - before.fast, full: after.full - before.full }).toEqual({ fast: 0, full: 1 });
         expect(res.contentDigest).toBe((await t.client.save(saveRequest(twinId, restamp(target, twinId, 2n), 2n))).contentDigest);
+        expect(await storedMeta(t, 'slow')).toEqual(await storedMeta(t, twinId));
       } finally {
         await t.stop();
       }
