@@ -38,11 +38,10 @@ import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
-import { decodeEpochMeta } from './epoch-meta';
-import { readListedChunks } from './read-listing';
 import { parseWorldPointer } from './epoch-pointer';
 import { tombstoneValue, worldKeys, type WorldKeys } from './keys';
 import { rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
+import { listedChunkKeys } from './read-listing';
 import { metaWindow } from './retention';
 import type { StoreSettings } from './settings';
 
@@ -169,7 +168,7 @@ async function sweepBatch(conn: Redis, settings: StoreSettings, keys: WorldKeys,
     await conn.watch(keys.epoch);
     const pointer = parseWorldPointer(await conn.get(keys.epoch), keys.epoch);
     // A save after the deletion committed epochs of its own: whatever they list stays live.
-    const live = pointer.committed > 0n ? await listedChunkKeys(conn, settings, keys, pointer.committed) : new Set<string>();
+    const live = pointer.committed > 0n ? await retainedChunkKeys(conn, settings, keys, pointer.committed) : new Set<string>();
     const doomed = live === undefined ? [] : chunks.filter((k) => !live.has(k));
     const m = conn.multi();
     for (const k of doomed) m.expire(k, settings.stageTtlSeconds);
@@ -188,17 +187,8 @@ async function sweepBatch(conn: Redis, settings: StoreSettings, keys: WorldKeys,
  * The chunk keys every retained epoch up to `committed` lists (read under the caller's WATCH);
  * undefined when a form-2 index chunk cannot be read, so nothing may be given up.
  */
-async function listedChunkKeys(conn: Redis, settings: StoreSettings, keys: WorldKeys, committed: bigint): Promise<Set<string> | undefined> {
-  const window = [...metaWindow(committed + 1n, settings.retention)].filter((e) => e > committed - BigInt(settings.retention));
-  const values = window.length > 0 ? await conn.mgetBuffer(...window.map((e) => keys.meta(e))) : [];
-  const listed = new Set<string>();
-  for (const [i, bytes] of values.entries()) {
-    if (!bytes) continue;
-    const ids = await readListedChunks(conn, keys, decodeEpochMeta(bytes, keys.meta(window[i]!)));
-    if (!ids) return undefined;
-    for (const id of ids) listed.add(keys.chunk(id));
-  }
-  return listed;
+function retainedChunkKeys(conn: Redis, settings: StoreSettings, keys: WorldKeys, committed: bigint): Promise<Set<string> | undefined> {
+  return listedChunkKeys(conn, keys, [...metaWindow(committed + 1n, settings.retention)].filter((e) => e > committed - BigInt(settings.retention)));
 }
 
 function epochOfMeta(keys: WorldKeys, key: string): bigint {

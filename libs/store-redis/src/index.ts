@@ -31,6 +31,7 @@ export { redactRedisUrl } from './redact';
 export { readCommittedEpoch, readEpoch, retainedEpochs, readRequest, MAX_READ_PASSES, type StoredEpoch, type ReadContext, type ReserveChunkBytes } from './read';
 export { type RequestRecord, sameRequest } from './request-record';
 export { deleteWorld, SWEEP_BATCH_KEYS, type DeleteInput, type DeleteResult, type SweepReport } from './delete-world';
+export { type UnlistedSweep, type UnlistedSweepInput } from './sweep-unlisted';
 export { discardWorld, type DiscardReport } from './discard-world';
 export { listWorlds, type WorldSummary, type ListWorldsOptions, type ListProgress } from './list-worlds';
 export { readWorldStatus, type WorldStatus } from './world-status';

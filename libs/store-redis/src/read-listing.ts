@@ -1,7 +1,7 @@
 import { storedFormOf, type EpochMeta } from '@persistd/contract';
 import type Redis from 'ioredis';
 import { BATCH_LIMITS, batchesOf } from './batches';
-import { chunkIdsOf, listedChunks } from './epoch-meta';
+import { chunkIdsOf, decodeEpochMeta, listedChunks } from './epoch-meta';
 import type { WorldKeys } from './keys';
 
 /**
@@ -25,4 +25,21 @@ export async function readListedChunks(
     batch.forEach((id, i) => values[i] && index.set(id, values[i]!));
   }
   return listedChunks(meta, (id) => inHand(id) ?? index.get(id));
+}
+
+/**
+ * The chunk keys the metas of `epochs` list, absent metas skipped (read under the caller's
+ * WATCH); undefined when a form-2 index chunk is absent or damaged, so that nothing is given up.
+ * A meta that does not decode is thrown (DIGEST_MISMATCH).
+ */
+export async function listedChunkKeys(conn: Redis, keys: WorldKeys, epochs: readonly bigint[]): Promise<Set<string> | undefined> {
+  const values = epochs.length > 0 ? await conn.mgetBuffer(...epochs.map((e) => keys.meta(e))) : [];
+  const listed = new Set<string>();
+  for (const [i, bytes] of values.entries()) {
+    if (!bytes) continue;
+    const ids = await readListedChunks(conn, keys, decodeEpochMeta(bytes, keys.meta(epochs[i]!)));
+    if (!ids) return undefined;
+    for (const id of ids) listed.add(keys.chunk(id));
+  }
+  return listed;
 }

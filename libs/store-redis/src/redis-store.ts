@@ -3,6 +3,7 @@ import type { Cluster } from 'ioredis';
 import { commitEpoch, type CommitInput, type CommitResult, type ReplicaAck } from './commit';
 import type { StoreSettings } from './settings';
 import { deleteWorld, type DeleteInput, type DeleteResult } from './delete-world';
+import { sweepUnlistedChunks, type UnlistedSweep, type UnlistedSweepInput } from './sweep-unlisted';
 import { discardWorld, type DiscardReport } from './discard-world';
 import { CommitPool, type CommitPoolOptions } from './commit-pool';
 import type { CommitRoute } from './commit-route';
@@ -100,6 +101,11 @@ export class RedisStore {
   /** Deletes a world whole if its committed epoch is still the expected one (see delete-world.ts). */
   deleteWorld(input: DeleteInput): Promise<DeleteResult> {
     return deleteWorld(this.route, this.settings, input);
+  }
+
+  /** Gives up the chunks of a live world that no epoch lists (sweep-unlisted.ts): what retention could not judge. */
+  sweepUnlistedChunks(input: UnlistedSweepInput): Promise<UnlistedSweep> {
+    return sweepUnlistedChunks(this.route, this.settings, input);
   }
 
   /** Removes a scratch world of at most one epoch whole, tombstone-free: the daemon's warm-up save (see discard-world.ts). */
