@@ -11,7 +11,8 @@
  *   P:{w}:chunk:<id>       SCANned; EXPIRE <stage TTL> on each one that no meta read lists
  *
  * Steps, on a connection leased to this call alone (the commit route):
- *   1. SCAN MATCH P:{w}:* in bounded steps (never KEYS): the chunk keys and meta keys.
+ *   1. SCAN MATCH P:{w}:* in bounded steps (never KEYS): the chunk keys and meta keys, held in
+ *      memory (an L world: some 15,000 keys).
  *   2. WATCH epoch; GET it (a world not live: nothing to do). MGET every meta found and those of
  *      the retention window; list what each names (form 2 through its index chunks). A listing
  *      that cannot be made (an index chunk absent or damaged) stops the sweep: nothing is given
@@ -48,7 +49,7 @@ export interface UnlistedSweepInput {
   worldId: string;
   /** Report only. */
   dryRun?: boolean;
-  /** Keys per SCAN step and per transaction (default 256). */
+  /** Chunk keys per transaction (default 256). */
   batchKeys?: number;
   /** Test hook: called once the listing is made, before a batch's MULTI (races are staged here). */
   onListed?: () => Promise<void> | void;
@@ -56,6 +57,9 @@ export interface UnlistedSweepInput {
 
 /** Listings made again when commits keep moving the pointer. */
 const MAX_ATTEMPTS = 5;
+
+/** Keys a SCAN step looks at: SCAN walks the whole database, whatever the world's share of it. */
+const SCAN_COUNT = 1000;
 
 /** Sweeps the unlisted chunks of a world (see the header). */
 export async function sweepUnlistedChunks(route: CommitRoute, settings: StoreSettings, input: UnlistedSweepInput): Promise<UnlistedSweep> {
@@ -65,7 +69,7 @@ export async function sweepUnlistedChunks(route: CommitRoute, settings: StoreSet
   let clean = false;
   try {
     const conn = lease.conn;
-    const found = await scanWorld(conn, keys, batchKeys);
+    const found = await scanWorld(conn, keys);
     let pending = found.chunks;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       await conn.watch(keys.epoch);
@@ -75,7 +79,9 @@ export async function sweepUnlistedChunks(route: CommitRoute, settings: StoreSet
         clean = true;
         return { committedEpoch: 0n, chunksListed: 0, chunksUnlisted: 0, judged: true };
       }
-      const listed = await listedChunkKeys(conn, keys, [...new Set([...found.metaEpochs, ...metaWindow(pointer.committed + 1n, settings.retention)])]);
+      // Oldest first, whatever order the SCAN found them in: the same damage gives the same answer.
+      const epochs = [...new Set([...found.metaEpochs, ...metaWindow(pointer.committed + 1n, settings.retention)])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const listed = await listedChunkKeys(conn, keys, epochs);
       if (listed === undefined || input.dryRun) {
         await conn.unwatch();
         clean = true;
@@ -103,12 +109,12 @@ export async function sweepUnlistedChunks(route: CommitRoute, settings: StoreSet
 }
 
 /** Step 1: the world's chunk keys, and the epochs of its metas. */
-async function scanWorld(conn: Redis, keys: WorldKeys, count: number): Promise<{ chunks: string[]; metaEpochs: bigint[] }> {
+async function scanWorld(conn: Redis, keys: WorldKeys): Promise<{ chunks: string[]; metaEpochs: bigint[] }> {
   const chunks: string[] = [];
   const metaEpochs: bigint[] = [];
   let cursor = '0';
   do {
-    const [next, found] = await conn.scan(cursor, 'MATCH', keys.pattern, 'COUNT', count);
+    const [next, found] = await conn.scan(cursor, 'MATCH', keys.pattern, 'COUNT', SCAN_COUNT);
     cursor = next;
     for (const k of found) {
       if (k.startsWith(keys.chunkHead)) chunks.push(k);
