@@ -39,7 +39,7 @@ import type { ChainableCommander } from 'ioredis';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
 import { parseWorldPointer } from './epoch-pointer';
-import { tombstoneValue, worldKeys, type WorldKeys } from './keys';
+import { epochOfMetaKey, tombstoneValue, worldKeys, type WorldKeys } from './keys';
 import { rethrowAsStoreError, unavailable, type FailurePhase } from './redis-failures';
 import { listedChunkKeys } from './read-listing';
 import { metaWindow } from './retention';
@@ -147,7 +147,7 @@ async function sweepWorld(conn: Redis, settings: StoreSettings, keys: WorldKeys,
     const [next, found] = await conn.scan(cursor, 'MATCH', keys.pattern, 'COUNT', count);
     cursor = next;
     const chunks = found.filter((k) => k.startsWith(keys.chunkHead));
-    const metas = found.filter((k) => k.startsWith(keys.metaHead) && epochOfMeta(keys, k) <= deletedAt);
+    const metas = found.filter((k) => (epochOfMetaKey(keys, k) ?? deletedAt + 1n) <= deletedAt);
     if (chunks.length === 0 && metas.length === 0) continue;
     await sweepBatch(conn, settings, keys, chunks, metas, report);
     report.batches += 1;
@@ -189,11 +189,6 @@ async function sweepBatch(conn: Redis, settings: StoreSettings, keys: WorldKeys,
  */
 function retainedChunkKeys(conn: Redis, settings: StoreSettings, keys: WorldKeys, committed: bigint): Promise<Set<string> | undefined> {
   return listedChunkKeys(conn, keys, [...metaWindow(committed + 1n, settings.retention)].filter((e) => e > committed - BigInt(settings.retention)));
-}
-
-function epochOfMeta(keys: WorldKeys, key: string): bigint {
-  const n = key.slice(keys.metaHead.length);
-  return /^[0-9]{1,20}$/.test(n) ? BigInt(n) : 0n;
 }
 
 /** EXEC of a transaction: its replies, or null when a watched key changed; a failed command inside throws. */

@@ -82,6 +82,16 @@ export function pointerPattern(prefix: string): string {
   return `${part('prefix', prefix)}:{*}:epoch`;
 }
 
+/**
+ * The epoch a scanned key of the world names when it is a meta key (`metaHead` + digits; 0n for
+ * another suffix, which no commit writes); undefined for a key of another kind.
+ */
+export function epochOfMetaKey(keys: WorldKeys, key: string): bigint | undefined {
+  if (!key.startsWith(keys.metaHead)) return undefined;
+  const n = key.slice(keys.metaHead.length);
+  return /^[0-9]{1,20}$/.test(n) ? BigInt(n) : 0n;
+}
+
 /** The world id of a pointer key found by `pointerPattern`, or undefined for a key of another shape. */
 export function worldOfPointerKey(prefix: string, key: string): string | undefined {
   const head = `${prefix}:{`;

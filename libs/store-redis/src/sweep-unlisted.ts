@@ -27,7 +27,7 @@ import type Redis from 'ioredis';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
 import { parseWorldPointer } from './epoch-pointer';
-import { worldKeys, type WorldKeys } from './keys';
+import { epochOfMetaKey, worldKeys, type WorldKeys } from './keys';
 import { listedChunkKeys } from './read-listing';
 import { rethrowAsStoreError, unavailable } from './redis-failures';
 import { metaWindow } from './retention';
@@ -70,6 +70,10 @@ export async function sweepUnlistedChunks(route: CommitRoute, settings: StoreSet
   try {
     const conn = lease.conn;
     const found = await scanWorld(conn, keys);
+    const report = (committedEpoch: bigint, listed: Set<string> | undefined): UnlistedSweep => {
+      const unlisted = listed ? found.chunks.filter((k) => !listed.has(k)).length : 0;
+      return { committedEpoch, chunksListed: found.chunks.length - unlisted, chunksUnlisted: unlisted, judged: listed !== undefined };
+    };
     let pending = found.chunks;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       await conn.watch(keys.epoch);
@@ -85,19 +89,16 @@ export async function sweepUnlistedChunks(route: CommitRoute, settings: StoreSet
       if (listed === undefined || input.dryRun) {
         await conn.unwatch();
         clean = true;
-        const unlisted = listed ? found.chunks.filter((k) => !listed.has(k)).length : 0;
-        return { committedEpoch: pointer.committed, chunksListed: found.chunks.length - unlisted, chunksUnlisted: unlisted, judged: listed !== undefined };
+        return report(pointer.committed, listed);
       }
       await input.onListed?.();
       pending = pending.filter((k) => !listed.has(k));
-      const expired = await expireInBatches(conn, keys, pointer.committed, pending, batchKeys, settings.stageTtlSeconds);
-      clean = true;
-      pending = pending.slice(expired);
+      pending = pending.slice(await expireInBatches(conn, keys, pointer.committed, pending, batchKeys, settings.stageTtlSeconds));
       if (pending.length === 0) {
-        const unlisted = found.chunks.filter((k) => !listed.has(k)).length;
-        return { committedEpoch: pointer.committed, chunksListed: found.chunks.length - unlisted, chunksUnlisted: unlisted, judged: true };
+        clean = true;
+        return report(pointer.committed, listed);
       }
-      clean = false; // a commit moved the pointer: list again
+      // A commit moved the pointer before every batch ran: list again.
     }
     throw unavailable('retries-exhausted', `the sweep of ${input.worldId} gave up after ${MAX_ATTEMPTS} listings (commits kept moving the pointer)`);
   } catch (e) {
@@ -118,7 +119,8 @@ async function scanWorld(conn: Redis, keys: WorldKeys): Promise<{ chunks: string
     cursor = next;
     for (const k of found) {
       if (k.startsWith(keys.chunkHead)) chunks.push(k);
-      else if (k.startsWith(keys.metaHead) && /^[1-9][0-9]{0,19}$/.test(k.slice(keys.metaHead.length))) metaEpochs.push(BigInt(k.slice(keys.metaHead.length)));
+      const epoch = epochOfMetaKey(keys, k);
+      if (epoch) metaEpochs.push(epoch);
     }
   } while (cursor !== '0');
   return { chunks: [...new Set(chunks)], metaEpochs };

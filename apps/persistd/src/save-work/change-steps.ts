@@ -122,7 +122,7 @@ export function runChangeRequestSteps(job: ChangesRequestJob): ChangesRequestWor
     throw e;
   }
   const findings = checkChangeRequest(req, lostMapKeysOfChanges(job.bytes));
-  return { method: 'ChangesRequest', header, findings, requestDigest: changeRequestDigest(req, job.bytes), fast: findings.own.length === 0 && findings.beyondResult.length === 0 ? fastChangesOf(req) : undefined };
+  return { method: 'ChangesRequest', header, findings, requestDigest: changeRequestDigest(req, job.bytes), fast: findings.own.length === 0 && findings.beyondResult.length === 0 ? fastChangesOf(req, job.bytes) : undefined };
 }
 
 /**

@@ -20,8 +20,8 @@ export interface UpsertFacts {
 }
 
 /** Per system in restore order, the upserts sorted by id ([] for an absent section). Ids are assumed unique and set (the request's own checks passed). */
-export function upsertFactsOf(req: SaveChangesRequest): UpsertFacts[][] {
-  return canonicalUpserts(req).map((upserts, k) => {
+export function upsertFactsOf(req: SaveChangesRequest, bytes?: Uint8Array): UpsertFacts[][] {
+  return canonicalUpserts(req, bytes).map((upserts, k) => {
     const { compiled } = CHANGES_LAYOUT[k];
     return upserts.map(
       ({ id, body, record }): UpsertFacts => ({
@@ -42,9 +42,9 @@ export interface FastChanges {
   contentVersion: string;
 }
 
-/** The fast path's view of a request whose own checks passed (every section present). */
-export function fastChangesOf(req: SaveChangesRequest): FastChanges {
-  const upserts = upsertFactsOf(req);
+/** The fast path's view of a request whose own checks passed (every section present); `bytes`, the request as received: see canonicalUpserts. */
+export function fastChangesOf(req: SaveChangesRequest, bytes?: Uint8Array): FastChanges {
+  const upserts = upsertFactsOf(req, bytes);
   const sections = CHANGES_LAYOUT.map((layout, k): SectionChange => {
     const c = sectionChanges(req, layout);
     return { upserts: upserts[k], deletes: [...(c?.deletes ?? [])], expectedCount: c?.expectedCount, expectedDigest: c?.expectedDigest ?? '' };

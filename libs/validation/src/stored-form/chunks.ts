@@ -1,7 +1,7 @@
 import { WireType } from '@bufbuild/protobuf/wire';
 import { packChunkIds, sha256Hex, type OwnerSystem, type StoredForm } from '@persistd/contract';
 import { CHUNK_MAX_BYTES, INDEX_CHUNK_RULE, contentDefinedRanges, greedyRanges, recordChunkRanges, type ChunkRange } from './boundaries';
-import { varintSize } from '../wire/envelope-walk';
+import { varintSize, writeVarint } from '../wire/envelope-walk';
 import type { CanonicalSection } from './canonical';
 
 export { CHUNK_MAX_BYTES } from './boundaries';
@@ -50,16 +50,7 @@ export function chunkOf(bytes: Uint8Array, records: number): Chunk {
 export function recordEntry(fieldNo: number, record: Uint8Array): Uint8Array {
   const tag = (fieldNo << 3) | WireType.LengthDelimited;
   const out = Buffer.allocUnsafe(varintSize(tag) + varintSize(record.length) + record.length);
-  let at = 0;
-  for (const n of [tag, record.length]) {
-    let v = n;
-    while (v > 0x7f) {
-      out[at++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    out[at++] = v;
-  }
-  out.set(record, at);
+  out.set(record, writeVarint(out, writeVarint(out, 0, tag), record.length));
   return out;
 }
 

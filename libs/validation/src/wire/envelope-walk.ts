@@ -88,6 +88,16 @@ export function walk(r: WireReader, desc: DescMessage, start: number, end: numbe
   }
 }
 
+/** Writes the varint of `n` (a non-negative integer) into `out` at `at`; returns where it ends. */
+export function writeVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[at++] = n;
+  return at;
+}
+
 /** Bytes of a varint of `n` (< 2^32). */
 export function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;

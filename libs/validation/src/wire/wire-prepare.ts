@@ -7,7 +7,7 @@ import type { StoredForm } from '@persistd/contract';
 import { CHUNK_MAX_BYTES, DEFAULT_STORED_FORM, greedyRanges, recordChunkRanges } from '../stored-form/boundaries';
 import { chunkOf, withIndex, type ChunkedSection } from '../stored-form/chunks';
 import { assembleEpoch, type CommitStamp, type PreparedEpoch } from '../stored-form/prepare-epoch';
-import { varintSize } from './envelope-walk';
+import { varintSize, writeVarint } from './envelope-walk';
 import type { WireRequest, WireSection } from './read-request';
 
 /**
@@ -25,15 +25,6 @@ function canonicalOrder(ids: readonly string[]): number[] {
     if (ids[i - 1] > ids[i]) return order.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : a - b));
   }
   return order;
-}
-
-function writeVarint(out: Buffer, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[at++] = n;
-  return at;
 }
 
 /** Copies `length` bytes from `from[start..]`: a plain loop for short runs (most records), where a native copy costs more to call than to run. */
