@@ -22,7 +22,8 @@
  *   0. Pre-check, unwatched: GET epoch, GET req, GET meta:N. A replay, a reused id or a stale
  *      expected epoch is answered before any chunk byte is shipped; so is a deadline already
  *      passed. Otherwise the chunks N lists (form 2: MGET of N's index chunks that N+1 does not
- *      share) split N+1's chunks into new ones and ones N lists. A chunk N lists can disappear
+ *      share; none when meta:N is byte for byte the meta this store committed N with, whose
+ *      listing it holds, listing-memo.ts) split N+1's chunks into new ones and ones N lists. A chunk N lists can disappear
  *      only in a transaction that moves the pointer, which the WATCH on the pointer sees, so only
  *      new chunks are staged, watched and persisted: the commit follows the change, not the world.
  *      A base that cannot be listed (meta absent or damaged) makes every chunk new, and leaves
@@ -77,6 +78,7 @@ import { redirectionOf, type Redirection } from './cluster-redirect';
 import { keySlot } from './cluster-slot';
 import type { CommitRoute } from './commit-route';
 import { decodeEpochMeta, listedChunks } from './epoch-meta';
+import type { ListingMemo } from './listing-memo';
 import { readListedChunks } from './read-listing';
 import { lastEpochOf, parseWorldPointer, type WorldPointer } from './epoch-pointer';
 import { worldKeys, type WorldKeys } from './keys';
@@ -199,8 +201,8 @@ interface Progress {
  * Commits `input` as epoch expectedEpoch+1 (see the header for steps and outcomes). `route` is
  * the store's CommitPool (standalone) or ClusterCommitRoute.
  */
-export async function commitEpoch(route: CommitRoute, settings: StoreSettings, input: CommitInput, replicaAck?: ReplicaAck): Promise<CommitResult> {
-  const plan = preparePlan(settings, input);
+export async function commitEpoch(route: CommitRoute, settings: StoreSettings, input: CommitInput, replicaAck?: ReplicaAck, listings?: ListingMemo): Promise<CommitResult> {
+  const plan = preparePlan(settings, input, listings);
   if (deadlinePassed(input)) return { kind: 'deadline-exceeded' };
   let retries = 0;
   let reroutes = 0;
@@ -210,6 +212,7 @@ export async function commitEpoch(route: CommitRoute, settings: StoreSettings, i
     let outcome: AttemptOutcome;
     try {
       outcome = await attemptCommit(lease.conn, plan, input, attempt, progress);
+      if (outcome.kind === 'committed') listings?.remember(input.worldId, plan.sealed!.bytes, plan.sealed!.listed);
       if (outcome.kind === 'committed' || outcome.kind === 'replayed') {
         // A replay's request record proves its commit applied, as EXEC's results prove this one's.
         progress.phase = 'applied';
@@ -263,11 +266,13 @@ interface Plan {
   reqKey: string;
   chunks: Chunk[];
   byId: Map<string, Chunk>;
-  /** Filled by the first attempt that reaches step 3; sealMeta runs once per new epoch number. */
-  sealed?: { epoch: bigint; bytes: Uint8Array; digest: string };
+  /** Filled by the first attempt that reaches step 3; sealMeta runs once per new epoch number. `listed`: every chunk id the meta lists. */
+  sealed?: { epoch: bigint; bytes: Uint8Array; digest: string; listed: ReadonlySet<string> };
+  /** What the epochs this store committed last list (listing-memo.ts). */
+  listings?: ListingMemo;
 }
 
-function preparePlan(settings: StoreSettings, input: CommitInput): Plan {
+function preparePlan(settings: StoreSettings, input: CommitInput, listings: ListingMemo | undefined): Plan {
   if (input.expectedEpoch < 0n) throw new RangeError('store-redis: expectedEpoch is negative');
   const keys = worldKeys(settings.prefix, input.worldId);
   const byId = new Map<string, Chunk>();
@@ -280,6 +285,7 @@ function preparePlan(settings: StoreSettings, input: CommitInput): Plan {
     reqKey: keys.req(input.requestId),
     chunks,
     byId,
+    listings,
   };
 }
 
@@ -295,7 +301,7 @@ async function attemptCommit(conn: Redis, plan: Plan, input: CommitInput, attemp
   if (early) return finish(progress, early);
   const newEpoch = lastEpochOf(pointer) + 1n;
   if (deadlinePassed(input)) return finish(progress, { kind: 'deadline-exceeded' });
-  const baseChunks = input.expectedEpoch === 0n ? new Set<string>() : await listBase(conn, plan, input.expectedEpoch, baseRaw as Buffer | null);
+  const baseChunks = input.expectedEpoch === 0n ? new Set<string>() : await listBase(conn, plan, input, baseRaw as Buffer | null);
   const fresh = baseChunks ? plan.chunks.filter((c) => !baseChunks.has(c.id)) : plan.chunks;
   // A chunk named without its bytes must be one the base lists (SaveChanges' fast path): never stage an empty value under its id.
   if (fresh.some((c) => c.inBase)) throw new Error('store-redis: a chunk given as listed by the base is not listed by it');
@@ -436,14 +442,17 @@ function readRecord(value: unknown, key: string): RequestRecord | undefined {
 }
 
 /**
- * What the base epoch lists (step 0), from its meta and, in form 2, its index chunks — those the
- * new epoch shares are in hand, the others are read. Undefined when it cannot be listed.
+ * What the base epoch lists (step 0): the listing this store committed it with when its meta is
+ * byte for byte that one (listing-memo.ts), else from its meta and, in form 2, its index chunks —
+ * those the new epoch shares are in hand, the others are read. Undefined when it cannot be listed.
  */
-async function listBase(conn: Redis, plan: Plan, baseEpoch: bigint, metaBytes: Buffer | null): Promise<Set<string> | undefined> {
+async function listBase(conn: Redis, plan: Plan, input: CommitInput, metaBytes: Buffer | null): Promise<ReadonlySet<string> | undefined> {
   if (!metaBytes) return undefined;
+  const held = plan.listings?.find(input.worldId, metaBytes);
+  if (held) return held;
   let meta: EpochMeta;
   try {
-    meta = decodeEpochMeta(metaBytes, plan.keys.meta(baseEpoch));
+    meta = decodeEpochMeta(metaBytes, plan.keys.meta(input.expectedEpoch));
   } catch {
     return undefined;
   }
@@ -455,8 +464,8 @@ function ledgerOf(baseEpoch: bigint, changes: ChunkChanges): ChunkLedger {
   return create(ChunkLedgerSchema, { baseEpoch, added: packChunkIds([...changes.added]), dropped: packChunkIds([...changes.dropped]) });
 }
 
-/** Calls sealMeta once and checks the meta lists exactly the chunks being committed. */
-function sealChecked(input: CommitInput, plan: Plan, newEpoch: bigint, ledger: ChunkLedger | undefined): { bytes: Uint8Array; digest: string } {
+/** Calls sealMeta once and checks the meta lists exactly the chunks being committed; with that listing. */
+function sealChecked(input: CommitInput, plan: Plan, newEpoch: bigint, ledger: ChunkLedger | undefined): { bytes: Uint8Array; digest: string; listed: ReadonlySet<string> } {
   const sealed = input.sealMeta(newEpoch, ledger);
   let meta: EpochMeta;
   try {
@@ -468,7 +477,7 @@ function sealChecked(input: CommitInput, plan: Plan, newEpoch: bigint, ledger: C
   if (listed.size !== plan.byId.size || [...listed].some((id) => !plan.byId.has(id))) {
     throw new Error('store-redis: sealMeta lists other chunk ids than CommitInput.chunks');
   }
-  return sealed;
+  return { ...sealed, listed };
 }
 
 function deadlinePassed(input: CommitInput): boolean {

@@ -6,6 +6,7 @@ import { deleteWorld, type DeleteInput, type DeleteResult } from './delete-world
 import { sweepUnlistedChunks, type UnlistedSweep, type UnlistedSweepInput } from './sweep-unlisted';
 import { discardWorld, type DiscardReport } from './discard-world';
 import { CommitPool, type CommitPoolOptions } from './commit-pool';
+import { ListingMemo } from './listing-memo';
 import type { CommitRoute } from './commit-route';
 import { ClusterCommitRoute, type RoutingStats } from './cluster-commit-route';
 import { createClusterReadConnection, isClusterConfig } from './cluster-connections';
@@ -56,6 +57,8 @@ export class RedisStore {
   /** `cluster` when built with cluster seeds. */
   readonly topology: 'standalone' | 'cluster';
   private readonly replicaAck?: ReplicaAck;
+  /** What the epochs this store committed last list: their next commit's base (listing-memo.ts). */
+  readonly listings = new ListingMemo();
   readonly settings: Readonly<StoreSettings>;
 
   constructor(options: RedisStoreOptions) {
@@ -95,7 +98,7 @@ export class RedisStore {
 
   /** Commits a new epoch (see commit.ts for steps and outcomes). */
   commit(input: CommitInput): Promise<CommitResult> {
-    return commitEpoch(this.route, this.settings, input, this.replicaAck);
+    return commitEpoch(this.route, this.settings, input, this.replicaAck, this.listings);
   }
 
   /** Deletes a world whole if its committed epoch is still the expected one (see delete-world.ts). */

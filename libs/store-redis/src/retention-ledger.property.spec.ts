@@ -3,6 +3,7 @@ import { EpochMetaSchema, packChunkIds, unpackChunkIds, type ChunkLedger } from 
 import fc from 'fast-check';
 import type { Chunk, CommitInput } from './commit';
 import { worldKeys } from './keys';
+import type { RedisStore } from './redis-store';
 import { Harness, SYSTEMS, randomChunk, sha256 } from './test/fixtures';
 
 /**
@@ -11,7 +12,9 @@ import { Harness, SYSTEMS, randomChunk, sha256 } from './test/fixtures';
  * the retained epochs list, found by walking every retained tree (form 2 through its index
  * chunks) — nothing a retained epoch lists is ever deleted, and nothing else is left. Histories
  * mix stored form 1, form 2, and form-1 epochs without bookkeeping (written before it existed,
- * as an upgraded fleet finds them), under a retention that changes between commits.
+ * as an upgraded fleet finds them), under a retention that changes between commits. One store
+ * per retention commits its steps, so a store meets bases it committed itself (their listing
+ * held, listing-memo.ts) and bases another store committed since (listed from Redis).
  */
 
 const W = 'world-ledger';
@@ -92,6 +95,7 @@ const stepArb = (kind: fc.Arbitrary<Kind>) =>
 
 describe('retention bookkeeping against a full walk of every retained tree (real Redis)', () => {
   it('deletes exactly the chunks no retained epoch lists, over mixed form-1/form-2 histories', async () => {
+    let held = 0;
     await fc.assert(
       fc.asyncProperty(
         // Epochs without bookkeeping come first, as when a fleet upgrades; then both forms mix.
@@ -99,21 +103,28 @@ describe('retention bookkeeping against a full walk of every retained tree (real
         fc.array(stepArb(fc.constantFrom<Kind>('form1', 'form2')), { minLength: 1, maxLength: 9 }),
         async (legacy, steps) => {
           const h = new Harness();
+          const stores = new Map<number, RedisStore>();
           try {
             for (const [n, step] of [...legacy, ...steps].entries()) {
-              const store = h.store({ retention: step.retention });
+              const store = stores.get(step.retention) ?? h.store({ retention: step.retention });
+              stores.set(step.retention, store);
               expect(await store.commit(stepInput(step, BigInt(n), n))).toMatchObject({ kind: 'committed' });
               const { listed, present, ttl } = await walk(h);
               expect([...present].sort()).toEqual([...listed].sort());
               expect(ttl.every((t) => t === -1)).toBe(true);
-              await store.close();
             }
           } finally {
+            for (const store of stores.values()) {
+              held += store.listings.hits;
+              await store.close();
+            }
             await h.cleanup();
           }
         },
       ),
       { numRuns: 40 },
     );
+    // The held listings were taken as bases, not only the listings read from Redis.
+    expect(held).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -1,0 +1,122 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { EpochMetaSchema, unpackChunkIds, type ChunkLedger } from '@persistd/contract';
+import type { Chunk, CommitInput } from './commit';
+import { worldKeys } from './keys';
+import { ListingMemo } from './listing-memo';
+import { Harness, SYSTEMS, randomChunk, sha256 } from './test/fixtures';
+
+const meta = (n: number) => Buffer.from(`meta-${n}`);
+const ids = (n: number, tag = 'x') => new Set(Array.from({ length: n }, (_, i) => `${tag}${i}`));
+
+describe('ListingMemo', () => {
+  it('finds a listing only under the very meta bytes it was committed with', () => {
+    const memo = new ListingMemo(10);
+    memo.remember('w', meta(1), ids(3));
+    expect(memo.find('w', meta(2))).toBeUndefined();
+    expect(memo.find('v', meta(1))).toBeUndefined();
+    expect(memo.find('w', meta(1))).toEqual(ids(3));
+    expect(memo.hits).toBe(1);
+  });
+
+  it("holds one listing per world: a world's next commit replaces its last", () => {
+    const memo = new ListingMemo(10);
+    memo.remember('w', meta(1), ids(3));
+    memo.remember('w', meta(2), ids(4));
+    expect(memo.find('w', meta(1))).toBeUndefined();
+    expect(memo.find('w', meta(2))?.size).toBe(4);
+    expect(memo.heldIds).toBe(4);
+  });
+
+  it('stays within its bound of ids, giving up the least recently used worlds first', () => {
+    const memo = new ListingMemo(10);
+    memo.remember('a', meta(1), ids(4));
+    memo.remember('b', meta(1), ids(4));
+    expect(memo.find('a', meta(1))).toBeDefined(); // a is now the more recently used
+    memo.remember('c', meta(1), ids(4));
+    expect(memo.heldIds).toBe(8);
+    expect(memo.find('b', meta(1))).toBeUndefined();
+    expect(memo.find('a', meta(1))).toBeDefined();
+    expect(memo.find('c', meta(1))).toBeDefined();
+    memo.remember('d', meta(1), ids(11)); // larger than the bound: not held, and nothing given up for it
+    expect(memo.find('d', meta(1))).toBeUndefined();
+    expect(memo.heldIds).toBe(8);
+  });
+});
+
+describe('a commit takes its base listing from the memo only when the base is the meta it committed (real Redis)', () => {
+  const W = 'world-memo';
+  const POOL = Array.from({ length: 6 }, () => randomChunk(64));
+
+  /** A stored-form-1 commit of `chunks` whose meta records the bookkeeping it is given. */
+  function input(chunks: Chunk[], expectedEpoch: bigint, requestId: string, ledgers: Map<bigint, ChunkLedger | undefined>): CommitInput {
+    const sections = SYSTEMS.map((system, s) => ({ system, chunkIds: chunks.filter((_, i) => i % SYSTEMS.length === s).map((c) => c.id) }));
+    const contentDigest = sha256(JSON.stringify(sections));
+    return {
+      worldId: W,
+      expectedEpoch,
+      requestId,
+      contentDigest,
+      chunks,
+      sealMeta(epoch, ledger) {
+        ledgers.set(epoch, ledger);
+        const bytes = toBinary(EpochMetaSchema, create(EpochMetaSchema, { worldId: W, epoch, schemaVersion: 1, contentDigest, sections, storedForm: 1, ledger }));
+        return { bytes, digest: sha256(bytes) };
+      },
+    };
+  }
+
+  const added = (ledger: ChunkLedger | undefined) => [...(unpackChunkIds(ledger!.added) ?? [])].sort();
+
+  it('a base it committed itself is found; its bookkeeping is what a store listing it from Redis writes', async () => {
+    const h = new Harness();
+    try {
+      const mine = h.store();
+      const fresh = new Map<bigint, ChunkLedger | undefined>();
+      const held = new Map<bigint, ChunkLedger | undefined>();
+      expect(await mine.commit(input(POOL.slice(0, 4), 0n, 'r1', held))).toMatchObject({ kind: 'committed', epoch: 1n });
+      expect(await mine.commit(input(POOL.slice(2, 6), 1n, 'r2', held))).toMatchObject({ kind: 'committed', epoch: 2n });
+      expect(mine.listings.hits).toBe(1);
+
+      // The same two commits under another prefix, epoch 2 by a store that committed nothing there.
+      const twin = new Harness();
+      try {
+        const other = twin.store();
+        expect(await other.commit(input(POOL.slice(0, 4), 0n, 'r1', fresh))).toMatchObject({ kind: 'committed' });
+        const reader = twin.store();
+        expect(await reader.commit(input(POOL.slice(2, 6), 1n, 'r2', fresh))).toMatchObject({ kind: 'committed', epoch: 2n });
+        expect(reader.listings.hits).toBe(0);
+      } finally {
+        await twin.cleanup();
+      }
+      expect(toBinary(EpochMetaSchema, create(EpochMetaSchema, { ledger: held.get(2n) }))).toEqual(toBinary(EpochMetaSchema, create(EpochMetaSchema, { ledger: fresh.get(2n) })));
+      expect(added(held.get(2n))).toEqual([POOL[4]!.id, POOL[5]!.id].sort());
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('a base another store committed since, or a meta rewritten in Redis, is listed from Redis', async () => {
+    const h = new Harness();
+    try {
+      const mine = h.store();
+      const ledgers = new Map<bigint, ChunkLedger | undefined>();
+      expect(await mine.commit(input(POOL.slice(0, 4), 0n, 'r1', ledgers))).toMatchObject({ kind: 'committed', epoch: 1n });
+      const other = h.store();
+      expect(await other.commit(input(POOL.slice(0, 5), 1n, 'r2', ledgers))).toMatchObject({ kind: 'committed', epoch: 2n });
+      expect(await mine.commit(input(POOL.slice(0, 6), 2n, 'r3', ledgers))).toMatchObject({ kind: 'committed', epoch: 3n });
+      expect(mine.listings.hits).toBe(0);
+      expect(added(ledgers.get(3n))).toEqual([POOL[5]!.id]);
+
+      // Epoch 3 as stored, rewritten to list one chunk fewer: the next commit must see that base, not the listing it held.
+      const key = worldKeys(h.prefix, W).meta(3n);
+      const stored = fromBinary(EpochMetaSchema, (await h.redis.getBuffer(key))!);
+      const dropped = stored.sections[0]!.chunkIds.shift()!;
+      await h.redis.set(key, Buffer.from(toBinary(EpochMetaSchema, stored)));
+      expect(await mine.commit(input(POOL.slice(0, 6), 3n, 'r4', ledgers))).toMatchObject({ kind: 'committed', epoch: 4n });
+      expect(mine.listings.hits).toBe(0);
+      expect(added(ledgers.get(4n))).toEqual([dropped]);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
