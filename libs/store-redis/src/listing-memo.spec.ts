@@ -11,7 +11,9 @@ const ids = (n: number, tag = 'x') => new Set(Array.from({ length: n }, (_, i) =
 describe('ListingMemo', () => {
   it('finds a listing only under the very meta bytes it was committed with', () => {
     const memo = new ListingMemo(10);
+    expect(memo.holds('w')).toBe(false);
     memo.remember('w', meta(1), ids(3));
+    expect(memo.holds('w')).toBe(true);
     expect(memo.find('w', meta(2))).toBeUndefined();
     expect(memo.find('v', meta(1))).toBeUndefined();
     expect(memo.find('w', meta(1))).toEqual(ids(3));
@@ -47,8 +49,8 @@ describe('a commit takes its base listing from the memo only when the base is th
   const W = 'world-memo';
   const POOL = Array.from({ length: 6 }, () => randomChunk(64));
 
-  /** A stored-form-1 commit of `chunks` whose meta records the bookkeeping it is given. */
-  function input(chunks: Chunk[], expectedEpoch: bigint, requestId: string, ledgers: Map<bigint, ChunkLedger | undefined>): CommitInput {
+  /** A stored-form-1 commit of `chunks` whose meta records the bookkeeping it is given; a change set's (`changes`) unless `whole`. */
+  function input(chunks: Chunk[], expectedEpoch: bigint, requestId: string, ledgers: Map<bigint, ChunkLedger | undefined>, whole = false): CommitInput {
     const sections = SYSTEMS.map((system, s) => ({ system, chunkIds: chunks.filter((_, i) => i % SYSTEMS.length === s).map((c) => c.id) }));
     const contentDigest = sha256(JSON.stringify(sections));
     return {
@@ -57,6 +59,7 @@ describe('a commit takes its base listing from the memo only when the base is th
       requestId,
       contentDigest,
       chunks,
+      ...(whole ? {} : { changes: { requestDigest: sha256(requestId), counts: [0, 0, 0, 0, 0] } }),
       sealMeta(epoch, ledger) {
         ledgers.set(epoch, ledger);
         const bytes = toBinary(EpochMetaSchema, create(EpochMetaSchema, { worldId: W, epoch, schemaVersion: 1, contentDigest, sections, storedForm: 1, ledger }));
@@ -67,30 +70,33 @@ describe('a commit takes its base listing from the memo only when the base is th
 
   const added = (ledger: ChunkLedger | undefined) => [...(unpackChunkIds(ledger!.added) ?? [])].sort();
 
-  it('a base it committed itself is found; its bookkeeping is what a store listing it from Redis writes', async () => {
+  it('a base it committed itself is found, for worlds saved through change sets; its bookkeeping is what a store listing it from Redis writes', async () => {
+    // A whole Save, two change sets, a whole Save: by a store that holds what it committed, and by fresh stores each time.
+    const history: Array<[chunks: Chunk[], whole: boolean]> = [
+      [POOL.slice(0, 4), true],
+      [POOL.slice(1, 5), false],
+      [POOL.slice(2, 6), false],
+      [POOL.slice(0, 3), true],
+    ];
     const h = new Harness();
+    const twin = new Harness();
     try {
       const mine = h.store();
-      const fresh = new Map<bigint, ChunkLedger | undefined>();
       const held = new Map<bigint, ChunkLedger | undefined>();
-      expect(await mine.commit(input(POOL.slice(0, 4), 0n, 'r1', held))).toMatchObject({ kind: 'committed', epoch: 1n });
-      expect(await mine.commit(input(POOL.slice(2, 6), 1n, 'r2', held))).toMatchObject({ kind: 'committed', epoch: 2n });
-      expect(mine.listings.hits).toBe(1);
-
-      // The same two commits under another prefix, epoch 2 by a store that committed nothing there.
-      const twin = new Harness();
-      try {
-        const other = twin.store();
-        expect(await other.commit(input(POOL.slice(0, 4), 0n, 'r1', fresh))).toMatchObject({ kind: 'committed' });
-        const reader = twin.store();
-        expect(await reader.commit(input(POOL.slice(2, 6), 1n, 'r2', fresh))).toMatchObject({ kind: 'committed', epoch: 2n });
-        expect(reader.listings.hits).toBe(0);
-      } finally {
-        await twin.cleanup();
+      const fresh = new Map<bigint, ChunkLedger | undefined>();
+      for (const [n, [chunks, whole]] of history.entries()) {
+        expect(await mine.commit(input(chunks, BigInt(n), `r${n}`, held, whole))).toMatchObject({ kind: 'committed', epoch: BigInt(n + 1) });
+        expect(await twin.store().commit(input(chunks, BigInt(n), `r${n}`, fresh, whole))).toMatchObject({ kind: 'committed', epoch: BigInt(n + 1) });
+        // Only saved whole so far: nothing held. Then held, and found from the second change set on.
+        expect(mine.listings.holds(W)).toBe(n >= 1);
+        expect(mine.listings.hits).toBe(Math.max(0, n - 1));
       }
-      expect(toBinary(EpochMetaSchema, create(EpochMetaSchema, { ledger: held.get(2n) }))).toEqual(toBinary(EpochMetaSchema, create(EpochMetaSchema, { ledger: fresh.get(2n) })));
-      expect(added(held.get(2n))).toEqual([POOL[4]!.id, POOL[5]!.id].sort());
+      const ledgerBytes = (ledger: ChunkLedger | undefined) => toBinary(EpochMetaSchema, create(EpochMetaSchema, { ledger }));
+      for (const epoch of [2n, 3n, 4n]) expect(ledgerBytes(held.get(epoch))).toEqual(ledgerBytes(fresh.get(epoch)));
+      expect(added(held.get(3n))).toEqual([POOL[5]!.id]);
+      expect(added(held.get(4n))).toEqual([POOL[0]!.id, POOL[1]!.id].sort());
     } finally {
+      await twin.cleanup();
       await h.cleanup();
     }
   });

@@ -53,6 +53,8 @@ function stepInput(step: Step, expectedEpoch: bigint, n: number): CommitInput {
     requestId: `r${n}`,
     contentDigest,
     chunks,
+    // Form-2 steps as change sets: a store then holds the listing of what it commits (listing-memo.ts).
+    ...(form2 ? { changes: { requestDigest: contentDigest, counts: [0, 0, 0, 0, 0] } } : {}),
     sealMeta(epoch: bigint, ledger?: ChunkLedger) {
       const meta = create(EpochMetaSchema, {
         worldId: W,
