@@ -22,9 +22,9 @@
  *   0. Pre-check, unwatched: GET epoch, GET req, GET meta:N. A replay, a reused id or a stale
  *      expected epoch is answered before any chunk byte is shipped; so is a deadline already
  *      passed. Otherwise the chunks N lists (form 2: MGET of N's index chunks that N+1 does not
- *      share; none when meta:N is byte for byte the meta this store committed N with, whose
- *      listing it holds, listing-memo.ts) split N+1's chunks into new ones and ones N lists. A chunk N lists can disappear
- *      only in a transaction that moves the pointer, which the WATCH on the pointer sees, so only
+ *      share; none when meta:N is byte for byte the meta this store committed N with and it holds
+ *      that listing, listing-memo.ts) split N+1's chunks into new ones and ones N lists. A chunk
+ *      N lists can disappear only in a transaction that moves the pointer, which the WATCH on the pointer sees, so only
  *      new chunks are staged, watched and persisted: the commit follows the change, not the world.
  *      A base that cannot be listed (meta absent or damaged) makes every chunk new, and leaves
  *      the bookkeeping out (retention then keeps what it cannot judge).
@@ -212,7 +212,7 @@ export async function commitEpoch(route: CommitRoute, settings: StoreSettings, i
     let outcome: AttemptOutcome;
     try {
       outcome = await attemptCommit(lease.conn, plan, input, attempt, progress);
-      if (outcome.kind === 'committed' && listings && (input.changes || listings.holds(input.worldId))) listings.remember(input.worldId, plan.sealed!.bytes, plan.sealed!.listed);
+      if (outcome.kind === 'committed') listings?.remember(input.worldId, plan.sealed!.bytes, plan.sealed!.listed, input.changes !== undefined);
       if (outcome.kind === 'committed' || outcome.kind === 'replayed') {
         // A replay's request record proves its commit applied, as EXEC's results prove this one's.
         progress.phase = 'applied';

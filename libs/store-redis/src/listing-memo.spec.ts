@@ -9,10 +9,11 @@ const meta = (n: number) => Buffer.from(`meta-${n}`);
 const ids = (n: number, tag = 'x') => new Set(Array.from({ length: n }, (_, i) => `${tag}${i}`));
 
 describe('ListingMemo', () => {
-  it('finds a listing only under the very meta bytes it was committed with', () => {
+  it('holds a world once a change set commits it, and finds its listing only under the very meta bytes committed', () => {
     const memo = new ListingMemo(10);
+    memo.remember('w', meta(1), ids(3), false); // a whole Save of a world not held
     expect(memo.holds('w')).toBe(false);
-    memo.remember('w', meta(1), ids(3));
+    memo.remember('w', meta(1), ids(3), true);
     expect(memo.holds('w')).toBe(true);
     expect(memo.find('w', meta(2))).toBeUndefined();
     expect(memo.find('v', meta(1))).toBeUndefined();
@@ -22,8 +23,8 @@ describe('ListingMemo', () => {
 
   it("holds one listing per world: a world's next commit replaces its last", () => {
     const memo = new ListingMemo(10);
-    memo.remember('w', meta(1), ids(3));
-    memo.remember('w', meta(2), ids(4));
+    memo.remember('w', meta(1), ids(3), true);
+    memo.remember('w', meta(2), ids(4), false); // a whole Save of a world held: held in turn
     expect(memo.find('w', meta(1))).toBeUndefined();
     expect(memo.find('w', meta(2))?.size).toBe(4);
     expect(memo.heldIds).toBe(4);
@@ -31,15 +32,15 @@ describe('ListingMemo', () => {
 
   it('stays within its bound of ids, giving up the least recently used worlds first', () => {
     const memo = new ListingMemo(10);
-    memo.remember('a', meta(1), ids(4));
-    memo.remember('b', meta(1), ids(4));
+    memo.remember('a', meta(1), ids(4), true);
+    memo.remember('b', meta(1), ids(4), true);
     expect(memo.find('a', meta(1))).toBeDefined(); // a is now the more recently used
-    memo.remember('c', meta(1), ids(4));
+    memo.remember('c', meta(1), ids(4), true);
     expect(memo.heldIds).toBe(8);
     expect(memo.find('b', meta(1))).toBeUndefined();
     expect(memo.find('a', meta(1))).toBeDefined();
     expect(memo.find('c', meta(1))).toBeDefined();
-    memo.remember('d', meta(1), ids(11)); // larger than the bound: not held, and nothing given up for it
+    memo.remember('d', meta(1), ids(11), true); // larger than the bound: not held, and nothing given up for it
     expect(memo.find('d', meta(1))).toBeUndefined();
     expect(memo.heldIds).toBe(8);
   });

@@ -53,8 +53,12 @@ export class ListingMemo {
     return this.byWorld.has(worldId);
   }
 
-  /** Holds the listing of the epoch a commit just made visible (in place of the world's earlier one). */
-  remember(worldId: string, metaBytes: Uint8Array, ids: ReadonlySet<string>): void {
+  /**
+   * Holds the listing of the epoch a commit just made visible, in place of the world's earlier
+   * one, when the commit was a change set's (`changeSet`) or the world's listing is held already.
+   */
+  remember(worldId: string, metaBytes: Uint8Array, ids: ReadonlySet<string>, changeSet: boolean): void {
+    if (!changeSet && !this.holds(worldId)) return;
     this.forget(worldId);
     if (ids.size > this.maxIds) return;
     this.byWorld.set(worldId, { metaBytes: Buffer.from(metaBytes), ids });
