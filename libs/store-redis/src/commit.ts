@@ -212,7 +212,7 @@ export async function commitEpoch(route: CommitRoute, settings: StoreSettings, i
     let outcome: AttemptOutcome;
     try {
       outcome = await attemptCommit(lease.conn, plan, input, attempt, progress);
-      if (outcome.kind === 'committed') listings?.remember(input.worldId, plan.sealed!.bytes, plan.sealed!.listed, input.changes !== undefined);
+      if (outcome.kind === 'committed') plan.listings?.remember(input.worldId, plan.sealed!.bytes, plan.sealed!.listed, input.changes !== undefined);
       if (outcome.kind === 'committed' || outcome.kind === 'replayed') {
         // A replay's request record proves its commit applied, as EXEC's results prove this one's.
         progress.phase = 'applied';
