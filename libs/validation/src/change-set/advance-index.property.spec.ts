@@ -5,12 +5,11 @@ import fc from 'fast-check';
 import { COMPILED_MODULES } from '../owner-modules';
 import { prepareEpoch } from '../stored-form/prepare-epoch';
 import { advanceIndex } from './advance-index';
-import type { BaseIndex } from './base-index';
 import { checkAgainstIndex, type SectionChange } from './fast-check';
 import { indexOfStoredChunks, splitChunks } from './index-of-epoch';
-import { claimOwner, digestOf, holds, incomingOf, parentOf, refsOf } from './index-rows';
 import { recordDigest } from './record-digest';
 import { factsOf } from './record-facts';
+import { expectSameAnswers } from './test/same-answers';
 
 /**
  * An index advanced change after change (rows freed and reused, claims passed between records,
@@ -74,20 +73,6 @@ function mutate(w: WorldSnapshot, seed: number, step: number): WorldSnapshot {
     next.items!.items = items.filter((i) => !(i.location.case === 'heldByNpc' && i.location.value.npcId === gone));
   }
   return next;
-}
-
-function expectSameAnswers(advanced: BaseIndex, fresh: BaseIndex, ids: string[][]): void {
-  fresh.sections.forEach((f, k) => {
-    const a = advanced.sections[k];
-    expect(a.size).toBe(f.size);
-    expect(a.sum).toBe(f.sum);
-    expect(a.claims.count).toBe(f.claims.count);
-    expect(a.leaves).toEqual(f.leaves);
-    for (const id of ids[k]) {
-      expect([holds(a, id), digestOf(a, id), refsOf(advanced.sections, k, id), parentOf(a, id), incomingOf(a, id)]).toEqual([holds(f, id), digestOf(f, id), refsOf(fresh.sections, k, id), parentOf(f, id), incomingOf(f, id)]);
-    }
-    for (const c of f.claimAt) if (c !== undefined) expect(claimOwner(a, c)).toBe(claimOwner(f, c));
-  });
 }
 
 describe('advanceIndex', () => {

@@ -1,8 +1,7 @@
 import { endsAfter, RECORD_CHUNK_RULE } from '../stored-form/boundaries';
 import type { BaseSection } from './base-records';
 import { recordDigest, addDigest } from './record-digest';
-import type { RecordFacts } from './record-facts';
-import { digestAt, emptySection, learnFacts, putRecord, rowOf, type IndexSection } from './index-rows';
+import { digestAt, type IndexSection } from './index-rows';
 
 /**
  * What SaveChanges keeps of a committed epoch between saves (DESIGN §5 "Change sets"), per
@@ -79,34 +78,6 @@ function appendedCapacity(length: number): number {
   let capacity = 0;
   while (capacity < length) capacity += (capacity >> 1) + 16;
   return capacity;
-}
-
-/** What an index is built from, per system in restore order: ids in canonical order, their facts and digests, and the record chunks. */
-export interface IndexSource {
-  system: number;
-  ids: readonly string[];
-  factsAt(i: number): RecordFacts;
-  digests: DigestSection;
-  leaves: Leaf[];
-}
-
-/** An epoch's index, from each section's records (whatever read them) and record chunks. */
-export function buildIndex(worldId: string, epoch: bigint, digest: string, sources: readonly IndexSource[]): BaseIndex {
-  // Every record's row first, so a reference finds its target's row whichever section it is in.
-  const sections = sources.map((src) => {
-    const s = emptySection(src.system, src.ids.length, 0, 0);
-    for (const id of src.ids) putRecord(s, id, src.digests.digests.get(id)!);
-    s.sum = src.digests.sum;
-    return s;
-  });
-  sources.forEach((src, k) => {
-    src.ids.forEach((id, i) => {
-      const f = src.factsAt(i);
-      if (f.refs.length > 0 || f.claims.length > 0 || f.parent !== undefined) learnFacts(sections, k, rowOf(sections[k], id)!, f);
-    });
-    sections[k].leaves = src.leaves;
-  });
-  return { worldId, epoch, digest, sections };
 }
 
 /** Bytes one section holds, estimated from its sizes: typed arrays exactly, strings as counted, arrays and Maps as V8 lays them out. */

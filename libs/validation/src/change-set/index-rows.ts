@@ -1,3 +1,4 @@
+import { wordAt } from '@persistd/contract';
 import type { Leaf } from './base-index';
 import type { RecordFacts } from './record-facts';
 import { refKey } from './record-facts';
@@ -163,6 +164,36 @@ export function putRecord(s: IndexSection, id: string, digest: bigint): number {
   if (s.present[row] === 0) s.size++;
   s.present[row] = 1;
   return row;
+}
+
+/** Whether a BigUint64Array's words lie least significant byte first here (every platform Node ships for but s390x). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * putRecord with each digest given as SHA-256's 32 bytes in latin1 (sha256Latin1): the words are written
+ * from the bytes, with no bigint made per record, for indexing a whole base. One per pass; it
+ * holds a 32-bit view of the words it last wrote (a section's words change only when it grows).
+ */
+export class ShaRecords {
+  private words: BigUint64Array | undefined;
+  private halves: Uint32Array = new Uint32Array(0);
+
+  put(s: IndexSection, id: string, sha: string): number {
+    if (!LITTLE_ENDIAN) return putRecord(s, id, BigInt(`0x${Buffer.from(sha, 'latin1').toString('hex')}`));
+    const row = rowFor(s, id);
+    if (this.words !== s.digestWords) {
+      this.words = s.digestWords;
+      this.halves = new Uint32Array(s.digestWords.buffer, s.digestWords.byteOffset, 2 * s.digestWords.length);
+    }
+    // Word w of the row, most significant first, as two halves: the low one first here.
+    for (let w = 0, at = 8 * row; w < 4; w++, at += 2) {
+      this.halves[at + 1] = wordAt(sha, 8 * w);
+      this.halves[at] = wordAt(sha, 8 * w + 4);
+    }
+    if (s.present[row] === 0) s.size++;
+    s.present[row] = 1;
+    return row;
+  }
 }
 
 /** Removes a record (its facts forgotten first); its row stays while records still reference it. */
