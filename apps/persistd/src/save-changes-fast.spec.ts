@@ -1,6 +1,9 @@
 import { clone } from '@bufbuild/protobuf';
 import { WorldSnapshotSchema, type SaveChangesRequest, type WorldSnapshot } from '@persistd/contract';
+import { status } from '@grpc/grpc-js';
+import { worldKeys } from '@persistd/store-redis';
 import { generateWorld, scrapeMetrics } from '@persistd/testkit';
+import { recordChunkIdsOf } from '@persistd/validation';
 import { changesRequest, diffSnapshots, expectationsOf } from './test/change-sets';
 import { canonicalBytes, collect, reassemble } from './test/restore-helpers';
 import { refusalOf, saveRequest, startTestDaemon, type TestDaemon } from './test/test-daemon';
@@ -17,10 +20,11 @@ const SHAPE = { players: 40, zones: 12, npcs: 150, items: 3000, quests: 150, see
 const SECTIONS = ['players', 'world', 'npcs', 'items', 'quests'] as const;
 
 /** SaveChanges by path and the record chunks the fast path read (metrics). */
-async function counters(t: TestDaemon): Promise<{ fast: number; full: number; chunksRead: number }> {
+async function counters(t: TestDaemon): Promise<{ fast: number; rebuilt: number; full: number; chunksRead: number }> {
   const samples = await scrapeMetrics(t.daemon.metricsUrl!);
   return {
     fast: samples.value('persistd_save_changes_total', { path: 'fast' }) ?? 0,
+    rebuilt: samples.value('persistd_save_changes_total', { path: 'rebuilt' }) ?? 0,
     full: samples.value('persistd_save_changes_total', { path: 'full' }) ?? 0,
     chunksRead: samples.value('persistd_save_changes_chunks_read_total', {}) ?? 0,
   };
@@ -193,4 +197,72 @@ describe('SaveChanges without the fast path', () => {
       }
     });
   }
+});
+
+describe('SaveChanges whose base index is not held', () => {
+  let t: TestDaemon;
+  let other: TestDaemon;
+  beforeAll(async () => {
+    t = await startTestDaemon();
+    // A second daemon on the same keys: what it commits, t holds no index of.
+    other = await startTestDaemon({ PERSISTD_KEY_PREFIX: t.prefix });
+  });
+  afterAll(async () => {
+    await other.daemon.stop();
+    other.client.close();
+    other.redis.disconnect();
+    await t.stop();
+  });
+
+  /** A world saved whole by the other daemon, its twin by t; a change request from it at epoch 1. */
+  async function savedByOther(worldId: string, edit: (w: WorldSnapshot) => void) {
+    const twinId = `${worldId}-twin`;
+    const base = generateWorld({ worldId, ...SHAPE });
+    await other.client.save(saveRequest(worldId, base, 0n));
+    await t.client.save(saveRequest(twinId, restamp(base, twinId, 0n), 0n));
+    const target = restamp(base, worldId, 1n);
+    edit(target);
+    const req = changesRequest(worldId, 1n, `${worldId}-change`, diffSnapshots(base, target), { contentVersion: base.world!.contentVersion });
+    for (const [k, name] of SECTIONS.entries()) Object.assign(req.changes![name]!, expectationsOf(target, k));
+    return { req, target, twinId };
+  }
+
+  it('rebuilds the index from the base, takes the fast path, stores what a Save stores, and keeps the index advanced', async () => {
+    const { req, target, twinId } = await savedByOther('rebuilt', (w) => {
+      w.items!.items.slice(600, 630).forEach((item) => (item.durability += 1));
+      w.quests!.quests.pop();
+    });
+    const before = await counters(t);
+    const res = await t.client.saveChanges(req);
+    const after = await counters(t);
+    expect({ fast: after.fast - before.fast, rebuilt: after.rebuilt - before.rebuilt, full: after.full - before.full }).toEqual({ fast: 0, rebuilt: 1, full: 0 });
+    const whole = await t.client.save(saveRequest(twinId, restamp(target, twinId, 1n), 1n));
+    expect(res.contentDigest).toBe(whole.contentDigest);
+    expect(await storedMeta(t, 'rebuilt')).toEqual(await storedMeta(t, twinId));
+    expect(canonicalBytes(reassemble(await collect(t.client, 'rebuilt')))).toEqual(canonicalBytes(reassemble(await collect(t.client, twinId))));
+    // The rebuilt index was advanced to the committed epoch: the next change set is fast.
+    const next = clone(WorldSnapshotSchema, target);
+    next.items!.items[7].durability += 1;
+    for (const s of SECTIONS) next[s]!.sourceEpoch = 2n;
+    const again = changesRequest('rebuilt', 2n, 'rebuilt-again', diffSnapshots(target, next), { contentVersion: target.world!.contentVersion });
+    for (const [k, name] of SECTIONS.entries()) Object.assign(again.changes![name]!, expectationsOf(next, k));
+    expect((await t.client.saveChanges(again)).committedEpoch).toBe(3n);
+    expect((await counters(t)).fast - after.fast).toBe(1);
+  });
+
+  it('refuses a change set whose base chunk is damaged with DATA_LOSS/DIGEST_MISMATCH, indexing nothing and committing nothing', async () => {
+    const { req } = await savedByOther('rebuilt-damaged', (w) => (w.items!.items[5].durability += 1));
+    const stored = await t.daemon.store.readEpoch('rebuilt-damaged', 1n);
+    const itemChunk = recordChunkIdsOf(stored.meta, stored.chunks)[3][0];
+    const key = worldKeys(t.prefix, 'rebuilt-damaged').chunk(itemChunk);
+    const bytes = (await t.redis.getBuffer(key))!;
+    bytes[bytes.length - 1] ^= 0x01;
+    await t.redis.set(key, bytes);
+    const before = await counters(t);
+    const err = await refusalOf(t.client.saveChanges(req));
+    expect({ code: err.code, reason: err.reason }).toEqual({ code: status.DATA_LOSS, reason: 'DIGEST_MISMATCH' });
+    expect(await counters(t)).toEqual(before);
+    expect(t.daemon.indexCache.holdsWorld('rebuilt-damaged')).toBe(false);
+    expect((await t.daemon.store.readWorldPointer('rebuilt-damaged')).committed).toBe(1n);
+  });
 });

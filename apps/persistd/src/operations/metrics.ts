@@ -12,7 +12,7 @@ export interface MetricSources {
   /** Calls' checks waiting for a save worker and running on one; background indexing waiting or running. */
   saveWork(): { waiting: number; running: number; background: number };
   /** SaveChanges' base-epoch index cache; absent in daemons built without one. */
-  indexCache?(): { hits: number; misses: number; evictions: number; entries: number; bytes: number; fast: number; full: number; chunksRead: number };
+  indexCache?(): { hits: number; misses: number; evictions: number; entries: number; bytes: number; fast: number; rebuilt: number; full: number; chunksRead: number };
   /** Whether Redis answered the last health PING; undefined before the first. */
   redisUp(): boolean | undefined;
   /** The authority's counters (refusals, refused TLS handshakes). */
@@ -65,15 +65,14 @@ export class DaemonMetrics {
     });
     new Counter({
       name: 'persistd_save_changes_total',
-      help: "SaveChanges that reached a result, by path: `fast` (the base index and the change alone) or `full` (the whole base read and the result checked as a Save).",
+      help: "SaveChanges judged against their base epoch, by path: `fast` (the base index held and the change alone), `rebuilt` (the base index not held, rebuilt from the whole base read, then as `fast`) or `full` (the whole base read and the result checked as a Save).",
       labelNames: ['path'],
       registers,
       collect() {
         const stats = sources.indexCache?.();
         if (!stats) return;
         this.reset();
-        this.inc({ path: 'fast' }, stats.fast);
-        this.inc({ path: 'full' }, stats.full);
+        for (const path of ['fast', 'rebuilt', 'full'] as const) this.inc({ path }, stats[path]);
       },
     });
     new Counter({

@@ -1,10 +1,11 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { RecordCountsSchema, SaveResponseSchema, type EpochMeta, type RecordCounts, type SaveChangesRequest, type SaveResponse } from '@persistd/contract';
-import { isStoreError, sameRequest, type RequestRecord, type WorldPointer } from '@persistd/store-redis';
+import { isStoreError, sameRequest, type RequestRecord, type StoredEpoch, type WorldPointer } from '@persistd/store-redis';
 import { digestsOfIndex, restoreFrames, sealEpochMeta, verifyStoredEpoch, type BaseIndex } from '@persistd/validation';
 import { fastPathBlocked, fastPathEpoch, type FastEpoch } from '../save-changes/fast-path';
 import { indexingUnderWay, indexSavedEpoch } from '../save-changes/index-in-background';
+import { rebuiltIndex } from '../save-changes/rebuild-index';
 import type { ChangesRequestWork } from '../save-work/change-steps';
 import type { BaseReader } from './base-read-budget';
 import { SaveRefused } from '../save-work/save-steps';
@@ -31,11 +32,12 @@ function replayAnswer(worldId: string, record: RequestRecord): SaveResponse {
  * stored as a Save of that whole snapshot (DESIGN §3), in DESIGN §4's order for it:
  *   - authority, MALFORMED_REQUEST, LIMIT_EXCEEDED of the request (intake, on a save worker);
  *   - expected_epoch the committed epoch: the fast path when it holds (fast-path.ts: the base
- *     index and the change alone, reading only the chunks the change falls in), else the full
- *     path: the base is read and verified, the result formed and run through the Save steps on
- *     a save worker (LIMIT_EXCEEDED of the result, then every violation, the request's and the
- *     change set's among them); then the commit (REQUEST_ID_REUSED, EPOCH_CONFLICT when another
- *     save won meanwhile);
+ *     index and the change alone, reading only the chunks the change falls in) — with the base
+ *     index rebuilt from the whole base first when this daemon does not hold it
+ *     (rebuild-index.ts) — else the full path: the base is read and verified, the result formed
+ *     and run through the Save steps on a save worker (LIMIT_EXCEEDED of the result, then every
+ *     violation, the request's and the change set's among them); then the commit
+ *     (REQUEST_ID_REUSED, EPOCH_CONFLICT when another save won meanwhile);
  *   - otherwise, no result can be formed: the request's own violations, then its request record
  *     (replayed / REQUEST_ID_REUSED, decided by the request digest), then EPOCH_CONFLICT.
  * Runs in the world's queue, so saves of one world in this daemon never read a base another is
@@ -72,17 +74,30 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
       await indexing;
       index = ctx.indexCache.get(req.worldId, committed, meta.digest);
     }
+    const deadlineMs = deadlineOf(call);
+    /** The whole base, read once and verified, if a rebuilt index or the full path needs it. */
+    let base: Promise<StoredEpoch> | undefined;
+    const verifiedBase = () => (base ??= readVerifiedBase(readBase, req.worldId, committed));
     let fast: FastEpoch | undefined;
-    const blocked = fastPathBlocked(ctx, meta, index, work.fast);
-    if (!blocked) {
-      const tried = await fastPathEpoch(ctx, { worldId: req.worldId, requestId: req.requestId, principal }, index!, work.fast!);
-      if ('why' in tried) ctx.logger.debug({ worldId: req.worldId, why: tried.why }, 'SaveChanges takes the full path');
-      else fast = tried;
-    }
-    ctx.indexCache.notePath(fast ? 'fast' : 'full', fast?.chunksRead ?? 0);
     let full: Awaited<ReturnType<typeof fullPath>> | undefined;
+    let rebuilt = false;
     try {
-      if (!fast) full = await fullPath(ctx, call, principal, req, work, committed, index, readBase);
+      const blocked = fastPathBlocked(ctx, meta, work.fast);
+      if (!blocked && !index && ctx.indexCache.maxBytes > 0) {
+        index = await rebuiltIndex(ctx, await verifiedBase(), deadlineMs);
+        rebuilt = index !== undefined;
+      }
+      if (!blocked && index) {
+        const tried = await fastPathEpoch(ctx, { worldId: req.worldId, requestId: req.requestId, principal }, index, work.fast!);
+        if ('why' in tried) ctx.logger.debug({ worldId: req.worldId, why: tried.why }, 'SaveChanges takes the full path');
+        else fast = tried;
+      }
+      if (fast) ctx.indexCache.notePath(rebuilt ? 'rebuilt' : 'fast', fast.chunksRead);
+      else {
+        const stored = await verifiedBase();
+        ctx.indexCache.notePath('full', 0);
+        full = await fullPath(ctx, call, principal, req, work, index, stored);
+      }
     } catch (e) {
       if (isStoreError(e) && e.code === 'EPOCH_NOT_FOUND') return withoutResult(await ctx.store.readWorldPointer(req.worldId));
       throw e;
@@ -98,7 +113,7 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
       changes: { requestDigest, counts },
       chunks: prepared.chunks,
       sealMeta: (epoch, ledger) => sealEpochMeta(unsealed, epoch, ledger),
-      deadlineMs: deadlineOf(call),
+      deadlineMs,
     });
     switch (outcome.kind) {
       case 'committed':
@@ -118,26 +133,22 @@ export async function saveChanges(ctx: RpcContext, call: ServerUnaryCall<Buffer,
   });
 }
 
-/**
- * The full path: the whole base read and verified, the change set applied to it and the result
- * run through the Save steps on a save worker, as a Save of it; refusals with every violation.
- * The committed result is indexed after the answer, on a save worker (index-in-background.ts):
- * the next change set finds the index, or waits for its indexing, instead of paying for it here
- * (building it took 40% of an L world's full path).
- */
-async function fullPath(
-  ctx: RpcContext,
-  call: ServerUnaryCall<Buffer, unknown>,
-  principal: string,
-  req: SaveChangesRequest,
-  work: ChangesRequestWork,
-  committed: bigint,
-  index: BaseIndex | undefined,
-  readBase: BaseReader,
-) {
-  const stored = await readBase(req.worldId, committed);
+/** The base epoch read whole and verified: its damage refuses the change set, as it would a restore. */
+async function readVerifiedBase(readBase: BaseReader, worldId: string, epoch: bigint): Promise<StoredEpoch> {
+  const stored = await readBase(worldId, epoch);
   const damage = verifyStoredEpoch(stored, 'digest');
   if (damage) throw new Refusal(damage.code, `the base epoch: ${damage.message}`, { stored: true });
+  return stored;
+}
+
+/**
+ * The full path: the change set applied to the whole base (read and verified) and the result
+ * run through the Save steps on a save worker, as a Save of it; refusals with every violation.
+ * The committed result is indexed after the answer, on a save worker (index-in-background.ts):
+ * the next change set finds the index, or waits for its indexing, instead of paying for it here.
+ */
+async function fullPath(ctx: RpcContext, call: ServerUnaryCall<Buffer, unknown>, principal: string, req: SaveChangesRequest, work: ChangesRequestWork, index: BaseIndex | undefined, stored: StoredEpoch) {
+  const committed = stored.epoch;
   const cached = index && index.digest === stored.meta.digest ? digestsOfIndex(index) : undefined;
   const baseFrames: Uint8Array[] = [];
   for (const frame of restoreFrames(committed, stored.meta, stored.chunks)) if (frame.payloadCase !== 'activation') baseFrames.push(frame.bytes);

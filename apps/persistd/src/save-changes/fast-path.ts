@@ -17,7 +17,7 @@ import type { RpcContext } from '../rpc/context';
 
 /**
  * SaveChanges' fast path (DESIGN §5 "Change sets", §7): an accepted change set costs what changed.
- * Taken only when the base index of this very epoch is held, the base is stored form 2 and so
+ * Taken only when the base index of this very epoch is held or rebuilt (rebuild-index.ts), the base is stored form 2 and so
  * are new epochs, the base was checked under this daemon's rules version, and the request's own
  * checks found nothing. Then the cross-record rules run on the index plus the change
  * (fast-check.ts), only the record chunks the change falls in are read, and the new epoch is
@@ -40,9 +40,8 @@ const READ_AHEAD = 2;
 /** Rounds of reads before the fast path gives up (a change that moves boundaries this far is rare). */
 const MAX_READ_ROUNDS = 16;
 
-/** Why the preconditions do not hold, or undefined when they do. */
-export function fastPathBlocked(ctx: Pick<RpcContext, 'stored'>, meta: EpochMeta, index: BaseIndex | undefined, fast: FastChanges | undefined): string | undefined {
-  if (!index) return 'no index';
+/** Why the preconditions but the index do not hold, or undefined when they do. */
+export function fastPathBlocked(ctx: Pick<RpcContext, 'stored'>, meta: EpochMeta, fast: FastChanges | undefined): string | undefined {
   if (!fast) return 'request findings';
   if (storedFormOf(meta) !== 2) return 'base in stored form 1';
   if (ctx.stored.storedForm !== 2) return 'writing stored form 1';

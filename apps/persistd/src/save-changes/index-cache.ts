@@ -7,19 +7,27 @@ export interface IndexCacheStats {
   evictions: number;
   entries: number;
   bytes: number;
-  /** SaveChanges that reached a result by the fast path and by the full path, and the record chunks the fast path read. */
+  /** SaveChanges judged against their base epoch, by path (SaveChangesPath), and the record chunks the fast path read. */
   fast: number;
+  rebuilt: number;
   full: number;
   chunksRead: number;
 }
+
+/**
+ * How a SaveChanges reached its result: `fast`, the base index held; `rebuilt`, the index rebuilt
+ * from the whole base first (rebuild-index.ts), then the fast path; `full`, the whole base read
+ * and the result checked as a Save.
+ */
+export type SaveChangesPath = 'fast' | 'rebuilt' | 'full';
 
 /**
  * The base-epoch indexes SaveChanges uses (DESIGN §5 "Change sets"), once per daemon: one per
  * world, for the epoch this daemon last committed there, bounded by PERSISTD_INDEX_CACHE_BYTES
  * with the least recently used evicted. A lookup names the epoch and its meta digest, so an
  * index of any other epoch (another daemon saved the world) is a miss. Correctness never
- * depends on it: a miss only means the change set takes the full path (fast-path.ts), which
- * reads the whole base and brings back the result's index.
+ * depends on it: a miss only means the change set reads the whole base and rebuilds its index
+ * (rebuild-index.ts) before it takes the fast path.
  */
 export class IndexCache {
   /** Map order is recency order: the first entry is the least recently used. */
@@ -29,6 +37,7 @@ export class IndexCache {
   private misses = 0;
   private evictions = 0;
   private fast = 0;
+  private rebuilt = 0;
   private full = 0;
   private chunksRead = 0;
 
@@ -85,13 +94,13 @@ export class IndexCache {
     return held !== undefined && held.epoch === epoch && held.digest === digest;
   }
 
-  /** Counts a SaveChanges that reached a result, by the path it took, and the chunks it read. */
-  notePath(path: 'fast' | 'full', chunksRead: number): void {
+  /** Counts a SaveChanges judged against its base epoch, by the path it took, and the chunks it read. */
+  notePath(path: SaveChangesPath, chunksRead: number): void {
     this[path]++;
     this.chunksRead += chunksRead;
   }
 
   stats(): IndexCacheStats {
-    return { hits: this.hits, misses: this.misses, evictions: this.evictions, entries: this.byWorld.size, bytes: this.used, fast: this.fast, full: this.full, chunksRead: this.chunksRead };
+    return { hits: this.hits, misses: this.misses, evictions: this.evictions, entries: this.byWorld.size, bytes: this.used, fast: this.fast, rebuilt: this.rebuilt, full: this.full, chunksRead: this.chunksRead };
   }
 }

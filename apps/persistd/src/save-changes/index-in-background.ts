@@ -1,7 +1,7 @@
 import type { StoredEpoch } from '@persistd/store-redis';
-import { listRecordChunks } from '@persistd/validation';
 import type { RpcContext } from '../rpc/context';
 import type { IndexCache } from './index-cache';
+import { copiedTogether, recordChunksOf, type SectionChunks } from './epoch-chunks';
 
 type IndexingContext = Pick<RpcContext, 'indexCache' | 'savePool' | 'logger'>;
 
@@ -10,7 +10,7 @@ interface EpochChunks {
   worldId: string;
   epoch: bigint;
   digest: string;
-  sections: { id: string; bytes: Uint8Array }[][];
+  sections: SectionChunks;
 }
 
 /**
@@ -21,9 +21,8 @@ interface EpochChunks {
 export function indexRestoredEpoch(ctx: IndexingContext, stored: StoredEpoch): void {
   const { worldId, epoch, meta } = stored;
   if (ctx.indexCache.maxBytes === 0 || ctx.indexCache.holds(worldId, epoch, meta.digest) || indexingOf(ctx, worldId, epoch, meta.digest)) return;
-  const listed = listRecordChunks(meta, stored.chunks);
-  if (!Array.isArray(listed)) return;
-  indexInBackground(ctx, { worldId, epoch, digest: meta.digest, sections: listed.map((ids) => ids.map((id) => ({ id, bytes: stored.chunks.get(id)! }))) });
+  const sections = recordChunksOf(stored);
+  if (sections) indexInBackground(ctx, { worldId, epoch, digest: meta.digest, sections });
 }
 
 /**
@@ -37,26 +36,6 @@ export function indexRestoredEpoch(ctx: IndexingContext, stored: StoredEpoch): v
 export function indexSavedEpoch(ctx: IndexingContext, wasIndexed: boolean, epoch: EpochChunks): void {
   if (!wasIndexed || ctx.indexCache.maxBytes === 0 || indexingOf(ctx, epoch.worldId, epoch.epoch, epoch.digest)) return;
   indexInBackground(ctx, epoch);
-}
-
-/**
- * The chunks copied into one buffer, as views of it: a reply buffer is a view of a larger one,
- * which the thread hand-over would clone whole, and one copy of an L world's 13 MB costs a few
- * milliseconds where 15,000 separate ones cost some 25 — on the event loop, at the end of a restore.
- */
-function copiedTogether(sections: { id: string; bytes: Uint8Array }[][]): { sections: { id: string; bytes: Uint8Array }[][]; buffer: ArrayBuffer } {
-  let total = 0;
-  for (const chunks of sections) for (const { bytes } of chunks) total += bytes.byteLength;
-  const all = new Uint8Array(total);
-  let at = 0;
-  const copied = sections.map((chunks) =>
-    chunks.map(({ id, bytes }) => {
-      all.set(bytes, at);
-      at += bytes.byteLength;
-      return { id, bytes: all.subarray(at - bytes.byteLength, at) };
-    }),
-  );
-  return { sections: copied, buffer: all.buffer };
 }
 
 const jobOf = (worldId: string, epoch: bigint, digest: string) => `${worldId}\n${epoch}\n${digest}`;
@@ -84,7 +63,7 @@ function indexingOf(ctx: IndexingContext, worldId: string, epoch: bigint, digest
  * The indexing of this epoch queued or under way, if any, moved ahead of other background work
  * (a call now waits for it): settles (never rejects) once it is cached or has failed. A
  * SaveChanges whose base is being indexed waits for it rather than reading the whole base
- * itself: the indexing is already paid for, and finishes sooner than a full path would.
+ * itself: the indexing is already paid for, and finishes sooner than a rebuild would.
  */
 export function indexingUnderWay(ctx: IndexingContext, worldId: string, epoch: bigint, digest: string): Promise<void> | undefined {
   const indexing = indexingOf(ctx, worldId, epoch, digest);
@@ -96,8 +75,8 @@ export function indexingUnderWay(ctx: IndexingContext, worldId: string, epoch: b
  * Of PERSISTD_INDEX_CACHE_BYTES, the share that copies of epochs waiting for (or in) their
  * background indexing may hold: a burst of restores (a cluster restarting) would otherwise hold
  * a copy of every world it restored until the save workers got to it. An epoch past the bound,
- * while others wait, is not indexed in the background; its first SaveChanges takes the full
- * path, which indexes its result. With none waiting one epoch is always taken, however large.
+ * while others wait, is not indexed in the background; its first SaveChanges rebuilds the index
+ * itself (rebuild-index.ts). With none waiting one epoch is always taken, however large.
  */
 export const PENDING_COPIES_SHARE = 4;
 

@@ -156,6 +156,14 @@ export class SavePool {
   }
 
   /**
+   * An epoch's index (change-steps.ts) as a call's job: a SaveChanges whose base index is not
+   * held rebuilds it (rebuild-index.ts). `moved` as for indexBase.
+   */
+  indexBaseNow(job: Omit<IndexBaseJob, 'method'>, moved: ArrayBuffer, deadlineMs?: number): Promise<IndexBaseWork> {
+    return this.enqueue({ ...job, method: 'IndexBase' }, { deadlineMs, moved }).work as Promise<IndexBaseWork>;
+  }
+
+  /**
    * An epoch's index (change-steps.ts) as background work: on a thread no call's job waits for.
    * `hurry` makes it a call's job once a call comes to wait for it (a SaveChanges on that epoch).
    * `moved`: the one buffer the sections' bytes are views of, moved to the thread rather than
