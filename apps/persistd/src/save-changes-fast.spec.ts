@@ -37,6 +37,15 @@ const restamp = (w: WorldSnapshot, worldId: string, epoch: bigint) => {
   return out;
 };
 
+/** A change request from `base` at `epoch` to `edit` of it (restamped to that epoch), with the expectations a game server sends. */
+function changeOf(worldId: string, base: WorldSnapshot, epoch: bigint, requestId: string, edit: (w: WorldSnapshot) => void): { req: SaveChangesRequest; target: WorldSnapshot } {
+  const target = restamp(base, worldId, epoch);
+  edit(target);
+  const req = changesRequest(worldId, epoch, requestId, diffSnapshots(base, target), { contentVersion: base.world!.contentVersion });
+  for (const [k, name] of SECTIONS.entries()) Object.assign(req.changes![name]!, expectationsOf(target, k));
+  return { req, target };
+}
+
 /**
  * An epoch's meta without what names its world and request (and the digest over them): what the
  * fast path must write exactly as a Save of the same records — sections, counts, digests, stored
@@ -59,11 +68,7 @@ async function prepared(t: TestDaemon, worldId: string, edit: (w: WorldSnapshot)
   await t.client.save(saveRequest(twinId, restamp(base, twinId, 0n), 0n));
   await t.client.saveChanges(changesRequest(worldId, 1n, `${worldId}-none`, diffSnapshots(base, base), { contentVersion: base.world!.contentVersion }));
   await t.client.save(saveRequest(twinId, restamp(base, twinId, 1n), 1n));
-  const target = restamp(base, worldId, 2n);
-  edit(target);
-  const req = changesRequest(worldId, 2n, `${worldId}-change`, diffSnapshots(base, target), { contentVersion: base.world!.contentVersion });
-  for (const [k, name] of SECTIONS.entries()) Object.assign(req.changes![name]!, expectationsOf(target, k));
-  return { req, target, twinId };
+  return { ...changeOf(worldId, base, 2n, `${worldId}-change`, edit), twinId };
 }
 
 /** Accepted on the fast path, reading at most `maxReads` chunks, and stored as the twin's Save of the same records. */
@@ -83,12 +88,7 @@ async function expectFastAndIdentical(t: TestDaemon, worldId: string, edit: (w: 
   const [a, b] = [reassemble(await collect(t.client, worldId)), reassemble(await collect(t.client, twinId))];
   expect(canonicalBytes(a)).toEqual(canonicalBytes(b));
   // The next change set still finds the index it advanced: the fast path again.
-  const next = clone(WorldSnapshotSchema, target);
-  next.items!.items[7].durability += 1;
-  for (const s of SECTIONS) next[s]!.sourceEpoch = 3n;
-  const again = changesRequest(worldId, 3n, `${worldId}-again`, diffSnapshots(target, next), { contentVersion: target.world!.contentVersion });
-  for (const [k, name] of SECTIONS.entries()) Object.assign(again.changes![name]!, expectationsOf(next, k));
-  await t.client.saveChanges(again);
+  await t.client.saveChanges(changeOf(worldId, target, 3n, `${worldId}-again`, (w) => (w.items!.items[7].durability += 1)).req);
   expect((await counters(t)).fast - after.fast).toBe(1);
   return reads;
 }
@@ -220,11 +220,7 @@ describe('SaveChanges whose base index is not held', () => {
     const base = generateWorld({ worldId, ...SHAPE });
     await other.client.save(saveRequest(worldId, base, 0n));
     await t.client.save(saveRequest(twinId, restamp(base, twinId, 0n), 0n));
-    const target = restamp(base, worldId, 1n);
-    edit(target);
-    const req = changesRequest(worldId, 1n, `${worldId}-change`, diffSnapshots(base, target), { contentVersion: base.world!.contentVersion });
-    for (const [k, name] of SECTIONS.entries()) Object.assign(req.changes![name]!, expectationsOf(target, k));
-    return { req, target, twinId };
+    return { ...changeOf(worldId, base, 1n, `${worldId}-change`, edit), twinId };
   }
 
   it('rebuilds the index from the base, takes the fast path, stores what a Save stores, and keeps the index advanced', async () => {
@@ -241,12 +237,7 @@ describe('SaveChanges whose base index is not held', () => {
     expect(await storedMeta(t, 'rebuilt')).toEqual(await storedMeta(t, twinId));
     expect(canonicalBytes(reassemble(await collect(t.client, 'rebuilt')))).toEqual(canonicalBytes(reassemble(await collect(t.client, twinId))));
     // The rebuilt index was advanced to the committed epoch: the next change set is fast.
-    const next = clone(WorldSnapshotSchema, target);
-    next.items!.items[7].durability += 1;
-    for (const s of SECTIONS) next[s]!.sourceEpoch = 2n;
-    const again = changesRequest('rebuilt', 2n, 'rebuilt-again', diffSnapshots(target, next), { contentVersion: target.world!.contentVersion });
-    for (const [k, name] of SECTIONS.entries()) Object.assign(again.changes![name]!, expectationsOf(next, k));
-    expect((await t.client.saveChanges(again)).committedEpoch).toBe(3n);
+    expect((await t.client.saveChanges(changeOf('rebuilt', target, 2n, 'rebuilt-again', (w) => (w.items!.items[7].durability += 1)).req)).committedEpoch).toBe(3n);
     expect((await counters(t)).fast - after.fast).toBe(1);
   });
 
