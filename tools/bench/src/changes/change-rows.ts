@@ -7,7 +7,7 @@ import { RequestTemplate, worldIdOf } from '../request-template';
 import { SAVE_CHANGES_PATH, SAVE_PATH } from '../run/cells';
 import type { SizeName } from '../sizes';
 import { CHANGE_WORKLOADS, ChangeChain, encodeStep, type ChangeStep, type ChangeWorkload } from './change-chain';
-import { processCpuMs, untilIdle } from '../procs/child';
+import { processCpuMs } from '../procs/child';
 import { newKeyBytes, worldKeyBytes } from './store-bytes';
 
 const DEADLINE_MS = 600_000;
@@ -73,7 +73,7 @@ type Daemons = Pick<ChangeContext, 'daemons'>;
 const cpuOf = (ctx: Daemons) => processCpuMs(ctx.daemons[0].pid) + processCpuMs(ctx.daemons[1].pid);
 
 /** Resolves once neither daemon does anything (its background indexing done). */
-const bothIdle = (ctx: Daemons) => Promise.all(ctx.daemons.map((d) => untilIdle(d.pid)));
+const bothIdle = (ctx: Daemons) => Promise.all(ctx.daemons.map((d) => d.untilIdle()));
 
 /**
  * One c=1 save: sent once both daemons are idle, timed to its answer, its CPU counted until they

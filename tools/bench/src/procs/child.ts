@@ -37,16 +37,16 @@ export function processCpuMs(pid: number): number {
 }
 
 /**
- * Resolves once a process has used under 2% of a core over `quietMs` (its background work done: a
- * daemon indexing the world it just restored, say), or after `capMs` whatever it does. Returns
- * how long it waited.
+ * Resolves once a process has used under `share` of a core (2%) over `quietMs` (its background
+ * work done: a daemon indexing the world it just restored, say), or after `capMs` whatever it
+ * does. Returns how long it waited.
  */
-export async function untilIdle(pid: number, quietMs = 300, capMs = 30_000): Promise<number> {
+export async function untilIdle(pid: number, quietMs = 300, capMs = 30_000, share = 0.02): Promise<number> {
   const t0 = Date.now();
   for (let before = processCpuMs(pid); Date.now() - t0 < capMs; ) {
     await sleep(quietMs);
     const now = processCpuMs(pid);
-    if (now - before < quietMs * 0.02) break;
+    if (now - before < quietMs * share) break;
     before = now;
   }
   return Date.now() - t0;

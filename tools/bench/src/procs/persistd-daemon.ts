@@ -1,5 +1,5 @@
 import { type DaemonChildProcess, distEntry, freePort, scrapeMetrics, startDaemon, type MetricsScrape } from '@persistd/testkit';
-import { peakRss, resetPeakRss } from './child';
+import { peakRss, resetPeakRss, untilIdle } from './child';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -19,6 +19,8 @@ export class PersistdDaemon {
   private constructor(
     private readonly daemon: DaemonChildProcess,
     readonly metricsAddress: string,
+    /** Share of a core below which it counts as idle: under `--cpu-prof` the profiler's own sampling keeps it over 2% at rest. */
+    private readonly idleShare: number,
   ) {}
 
   /**
@@ -40,7 +42,13 @@ export class PersistdDaemon {
       ...options.env,
     };
     const daemon = await startDaemon({ entry, env, inherit: 'persistd', nodeArgs: options.nodeArgs }, START_TIMEOUT_MS, 100);
-    return new PersistdDaemon(daemon, metricsAddress);
+    const profiled = options.nodeArgs?.some((a) => a.startsWith('--cpu-prof')) ?? false;
+    return new PersistdDaemon(daemon, metricsAddress, profiled ? 0.15 : 0.02);
+  }
+
+  /** Resolves once the daemon is idle (untilIdle), or after 30 s. */
+  untilIdle(): Promise<number> {
+    return untilIdle(this.pid, undefined, undefined, this.idleShare);
   }
 
   get address(): string {

@@ -2,7 +2,6 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { rawUnaryCall, SaveRequestSchema, StateSource } from '@persistd/contract';
 import { generateWorld, type WorldShape } from '@persistd/testkit';
-import { untilIdle } from '../procs/child';
 import { PersistdDaemon } from '../procs/persistd-daemon';
 import { CHANNEL_OPTIONS, RESTORE_PATH, SAVE_PATH } from '../run/cells';
 import { restoreRequest } from '../request-template';
@@ -65,7 +64,7 @@ export async function measureRestoreForms(args: {
     // A restore of a world's latest epoch indexes it for SaveChanges on a save worker (seconds of
     // CPU for an L world); measured restores start once both daemons are done with that, so they
     // measure the restore path, not a machine shared with the indexing.
-    for (const d of daemons) await untilIdle(d.pid);
+    for (const d of daemons) await d.untilIdle();
     const forms = ([1, 2] as const).map((form) => ({ form, messages: 0, bytes: 0, ms: [] as number[], medianMBps: 0 })) as [FormRestores, FormRestores];
     const until = Date.now() + args.capMs;
     for (let round = 0; round < args.rounds && Date.now() < until; round++) {

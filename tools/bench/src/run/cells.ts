@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { PersistenceService, rawUnaryCall } from '@persistd/contract';
 import type Redis from 'ioredis';
-import { untilIdle } from '../procs/child';
 import type { PersistdDaemon } from '../procs/persistd-daemon';
 import { STREAM_LIMIT_RESTORE } from '../procs/stream-limit';
 import { percentile, summarize, type RunStats } from '../report/stats';
@@ -132,7 +131,7 @@ export async function restoreCell(args: {
   );
   // The daemon indexes the epochs it restored after answering: the limits are measured once that
   // is done, on a machine the daemon no longer shares.
-  await untilIdle(daemon.pid);
+  await daemon.untilIdle();
   const rawLoop = await runClosedLoop(cell.ops, cell.concurrency, async (i, w) => void (await readRawEpoch(readers[w], prefix, worlds[i % worlds.length])), capMs);
   const streamFirst: number[] = [];
   const streamRequest = Buffer.from(streamWorld);
