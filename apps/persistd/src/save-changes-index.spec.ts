@@ -108,10 +108,14 @@ describe('SaveChanges base index', () => {
       for (let i = 0; i < 100 && stats.evictions < 1; i++) stats = await sleep(100).then(() => cacheStats(small));
       expect(stats.evictions).toBe(1);
       expect(stats.entries).toBe(1);
-      // World a's index was evicted: a miss, and the expectations (from the base read) still hold.
+      // World a's index was evicted: a miss, rebuilt from the base read (DESIGN §5), and the
+      // expectations still hold.
+      const rebuilt = async () => (await scrapeMetrics(small.daemon.metricsUrl!)).value('persistd_save_changes_total', { path: 'rebuilt' }) ?? 0;
+      const rebuiltBefore = await rebuilt();
       const again = step('ix-ev-a', next[0], 2n, 'ix-ev-a-2', (x) => x.items!.items.shift());
       expect((await small.client.saveChanges(again.req)).committedEpoch).toBe(3n);
       expect((await cacheStats(small)).misses).toBe(stats.misses + 1);
+      expect((await rebuilt()) - rebuiltBefore).toBe(1);
     } finally {
       await small.stop();
     }
